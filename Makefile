@@ -1,0 +1,44 @@
+# crmsync: `make demo` runs the sync on the local sandboxes, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Every local package (a folder with its own pyproject.toml) is installed editable.
+LOCAL_PACKAGES := $(sort $(dir $(wildcard */pyproject.toml)))
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test bench lint format clean
+
+setup: $(VENV)/.installed .meltano/.installed
+
+$(VENV)/.installed: pyproject.toml $(wildcard */pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' $(addprefix -e ./,$(filter-out ./,$(LOCAL_PACKAGES)))
+	touch $@
+
+.meltano/.installed: $(VENV)/.installed $(wildcard meltano.yml) $(wildcard */pyproject.toml)
+	if [ -f meltano.yml ]; then $(BIN)/meltano install; fi
+	mkdir -p .meltano && touch $@
+
+demo: setup
+	$(BIN)/python -m crmsync.demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .meltano output

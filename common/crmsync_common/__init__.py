@@ -1,0 +1,1 @@
+"""What every crmsync plugin shares."""

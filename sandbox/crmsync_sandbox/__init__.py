@@ -1,0 +1,1 @@
+"""Local Salesforce and ForceManager API servers for tests, demos and benchmarks."""
