@@ -1,0 +1,137 @@
+"""Deterministic demo data: names, companies, addresses, phones, e-mails from a seeded RNG."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+FIRST_NAMES = (
+    "Ana", "Bruno", "Carla", "David", "Eva", "Felix", "Gloria", "Hugo", "Irene", "Jorge",
+    "Karin", "Luis", "Marta", "Nils", "Olga", "Pablo", "Quim", "Rosa", "Sergio", "Teresa",
+    "Ulla", "Víctor", "Wendy", "Xavier", "Yara", "Zoé", "Óscar", "Inés", "Jürgen", "Amélie",
+)  # fmt: skip
+LAST_NAMES = (
+    "García", "Martínez", "López", "Müller", "Schmidt", "Rossi", "Bianchi", "Dubois", "Martin",
+    "Smith", "Jones", "Brown", "Silva", "Santos", "Nowak", "Kowalski", "Jensen", "Hansen",
+    "Fernández", "Romero", "Navarro", "Torres", "Weber", "Lefèvre", "O'Brien", "Costa",
+)  # fmt: skip
+COMPANY_WORDS = (
+    "Acme", "Iberia", "Nordic", "Atlas", "Vertex", "Solaris", "Orion", "Delta", "Helios",
+    "Mistral", "Boreal", "Cobalt", "Granite", "Harbor", "Lumen", "Meridian", "Nimbus", "Pioneer",
+)  # fmt: skip
+COMPANY_KINDS = (
+    "Logistics", "Foods", "Pharma", "Textiles", "Energy", "Software", "Motors", "Retail",
+    "Consulting", "Construction", "Media", "Farms",
+)  # fmt: skip
+COMPANY_SUFFIXES = ("S.L.", "S.A.", "GmbH", "Ltd", "SAS", "Inc.", "AB", "S.p.A.")
+CITIES = (
+    ("Barcelona", "Catalonia", "08001", "Spain"),
+    ("Madrid", "Madrid", "28001", "Spain"),
+    ("Valencia", "Valencia", "46001", "Spain"),
+    ("Lisbon", "Lisboa", "1100-148", "Portugal"),
+    ("Paris", "Île-de-France", "75001", "France"),
+    ("Lyon", "Auvergne-Rhône-Alpes", "69001", "France"),
+    ("Berlin", "Berlin", "10115", "Germany"),
+    ("München", "Bavaria", "80331", "Germany"),
+    ("Milano", "Lombardy", "20121", "Italy"),
+    ("London", "England", "EC1A 1BB", "United Kingdom"),
+    ("New York", "NY", "10001", "United States"),
+    ("Chicago", "IL", "60601", "United States"),
+)  # fmt: skip
+STREETS = ("Main St", "Gran Via", "Rue de Rivoli", "Hauptstraße", "Via Roma", "High Street")
+SUBJECTS = (
+    "Follow-up call", "Quarterly review", "Product demo", "Price negotiation", "Site visit",
+    "Contract renewal", "Kick-off meeting", "Send proposal", "Collect feedback", "Onboarding",
+)  # fmt: skip
+PHRASES = (
+    "Customer asked for a new quote.", "Interested in the premium plan.",
+    "Call back next week.", "Needs approval from finance.", "Met at the trade fair.",
+    "Wants a discount on volume.", "Very satisfied with the service.",
+)  # fmt: skip
+
+#: Demo dates fall in the two years before this instant, fixed so that a seed always yields the
+#: same data whatever day it runs.
+DEMO_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+_DEMO_SPAN_SECONDS = 2 * 365 * 24 * 3600
+
+
+class DemoData:
+    """Draws realistic-looking CRM values from one seeded RNG."""
+
+    def __init__(self, seed: int | None) -> None:
+        """Seed the generator.
+
+        Args:
+            seed: The seed; the same seed yields the same sequence of values.
+        """
+        self.rng = random.Random(seed)
+
+    def first_name(self) -> str:
+        """A first name."""
+        return self.rng.choice(FIRST_NAMES)
+
+    def last_name(self) -> str:
+        """A last name."""
+        return self.rng.choice(LAST_NAMES)
+
+    def company(self) -> str:
+        """A company name such as `Atlas Foods S.L.`."""
+        words = (self.rng.choice(part) for part in (COMPANY_WORDS, COMPANY_KINDS, COMPANY_SUFFIXES))
+        return " ".join(words)
+
+    def city(self) -> tuple[str, str, str, str]:
+        """A `(city, region, postcode, country)` tuple."""
+        return self.rng.choice(CITIES)
+
+    def street(self) -> str:
+        """A street address."""
+        return f"{self.rng.choice(STREETS)} {self.rng.randint(1, 250)}"
+
+    def phone(self) -> str:
+        """A phone number in international format."""
+        rng = self.rng
+        return f"+34 9{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+
+    def email(self, first: str, last: str, domain: str = "example.com") -> str:
+        """An e-mail address built from a name, accents removed.
+
+        Args:
+            first: First name.
+            last: Last name.
+            domain: Mail domain.
+
+        Returns:
+            E.g. `ana.garcia@example.com`.
+        """
+        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        ascii_local = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
+        return f"{ascii_local}@{domain}"
+
+    def website(self, company: str) -> str:
+        """A website for a company name."""
+        slug = "".join(ch for ch in company.lower() if ch.isalnum())[:24]
+        return f"https://www.{slug}.example.com"
+
+    def subject(self) -> str:
+        """A short activity or task subject."""
+        return self.rng.choice(SUBJECTS)
+
+    def phrase(self) -> str:
+        """A one-sentence comment."""
+        return self.rng.choice(PHRASES)
+
+    def moment(self) -> datetime:
+        """A UTC instant within the two years before `DEMO_EPOCH`, whole seconds."""
+        return DEMO_EPOCH - timedelta(seconds=self.rng.randrange(_DEMO_SPAN_SECONDS))
+
+    def maybe(self, share: float) -> bool:
+        """True with the given probability.
+
+        Args:
+            share: Probability in 0..1.
+
+        Returns:
+            The draw.
+        """
+        return self.rng.random() < share
