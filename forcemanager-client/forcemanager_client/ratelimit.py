@@ -1,0 +1,65 @@
+"""A thread-safe client-side rate limiter shared by every request of one client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+#: A slot is reserved this much later than the exact interval: the server measures arrival
+#: times, which drift by a few milliseconds from our send times (thread wake-up, network).
+SAFETY_MARGIN = 0.02
+
+
+class RateLimiter:
+    """Spaces calls evenly at no more than `rate` per second, across all threads.
+
+    Each caller reserves the next free time slot under a lock and sleeps outside it, so N
+    threads together never exceed the rate and never burst: a server that counts requests in
+    any one-second window sees at most `rate` of them.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Create a limiter.
+
+        Args:
+            rate: Requests per second; 0 or less disables the limit.
+            clock: Monotonic clock (injected by tests).
+            sleep: Sleep function (injected by tests).
+        """
+        self.rate = rate
+        self._interval = (1.0 + SAFETY_MARGIN) / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait for this caller's slot.
+
+        Returns:
+            The seconds waited.
+        """
+        if self._interval <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        """Push every later slot back by at least `seconds` (after a 429 with Retry-After)."""
+        if self._interval <= 0 or seconds <= 0:
+            return
+        with self._lock:
+            self._next_slot = max(self._next_slot, self._clock() + seconds)

@@ -1,0 +1,163 @@
+"""Unit tests of the client's pure logic: rate spacing, backoff, error parsing, filters."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from forcemanager_client.errors import error_from_response, is_session_expired, parse_error_body
+from forcemanager_client.exceptions import ForceManagerAuthError, ForceManagerRecordError
+from forcemanager_client.ratelimit import SAFETY_MARGIN, RateLimiter
+from forcemanager_client.retry import RetryPolicy, parse_retry_after
+from forcemanager_client.where import any_equal, changed_since, date_literal, quote
+
+
+class FakeClock:
+    """A clock that only moves when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.lock = threading.Lock()
+
+    def time(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
+def _response(
+    status: int, body: bytes, url: str = "http://fm/api/v4/accounts/3"
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.url = url
+    response.request = requests.Request("PUT", url).prepare()
+    return response
+
+
+def test_rate_limiter_spaces_calls_evenly():
+    """Ten calls at 4/s are spaced 0.25 s apart (plus the safety margin), the first at once."""
+    clock = FakeClock()
+    limiter = RateLimiter(4, clock=clock.time, sleep=clock.sleep)
+    starts = []
+    for _ in range(10):
+        limiter.acquire()
+        starts.append(clock.time())
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert starts[0] == 100.0
+    assert all(gap == pytest.approx(0.25 * (1 + SAFETY_MARGIN)) for gap in gaps)
+
+
+def test_rate_limiter_never_exceeds_rate_across_threads():
+    """Slots reserved by many threads never put more than `rate` calls in one second."""
+    limiter = RateLimiter(50)
+    stamps: list[float] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(10):
+            limiter.acquire()
+            with lock:
+                stamps.append(limiter._clock())
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stamps.sort()
+    assert len(stamps) == 40
+    # 40 calls at 50/s take at least 39 intervals.
+    assert stamps[-1] - stamps[0] >= 39 / 50 * 0.95
+
+
+def test_rate_limiter_pause_delays_next_slot():
+    """After a pause (a 429's Retry-After), the next call waits that long."""
+    clock = FakeClock()
+    limiter = RateLimiter(4, clock=clock.time, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.pause(3.0)
+    assert limiter.acquire() == pytest.approx(3.0)
+
+
+def test_rate_limiter_disabled_never_waits():
+    assert RateLimiter(0).acquire() == 0.0
+
+
+def test_backoff_grows_exponentially_and_is_capped():
+    """The delay doubles per try within jitter bounds and stops at max_delay."""
+    policy = RetryPolicy(base_delay=1.0, max_delay=8.0, random=lambda: 1.0)
+    assert [policy.delay(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 8.0, 8.0]
+    low = RetryPolicy(base_delay=1.0, max_delay=8.0, random=lambda: 0.0)
+    assert low.delay(3) == 2.0
+
+
+def test_backoff_honours_retry_after():
+    policy = RetryPolicy(base_delay=0.1, random=lambda: 0.5)
+    assert policy.delay(1, retry_after=5.0) == 5.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("3", 3.0), ("0.5", 0.5), ("-2", 0.0), (None, None), ("soon", None)],
+)
+def test_parse_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date():
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("Wed, 01 Jan 2025 12:00:10 GMT", now=now) == 10.0
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (b'{"Message": "Bad Request"}', None, "Bad Request"),
+        (b'{"message": "name is required", "code": 400}', "400", "name is required"),
+        (b'{"code": "2", "MESSAGE": "expired"}', "2", "expired"),
+        (b"<html>gateway</html>", None, "<html>gateway</html>"),
+    ],
+)
+def test_error_body_read_case_insensitively(body, code, message):
+    assert parse_error_body(_response(400, body)) == (code, message)
+
+
+def test_session_expired_only_on_401_code_2():
+    assert is_session_expired(_response(401, b'{"code": "2", "message": "expired"}'))
+    assert not is_session_expired(_response(401, b'{"code": "1", "message": "bad keys"}'))
+    assert not is_session_expired(_response(400, b'{"code": "2"}'))
+
+
+def test_error_from_response_types_and_redacts():
+    """A 4xx becomes a record error with status, code and message; secrets are masked."""
+    error = error_from_response(
+        _response(400, b'{"Message": "bad value sekret-key-123", "code": "901"}'),
+        ["sekret-key-123"],
+    )
+    assert isinstance(error, ForceManagerRecordError)
+    assert (error.status, error.code) == (400, "901")
+    assert "sekret-key-123" not in str(error)
+    assert "PUT /api/v4/accounts/3" in str(error)
+    auth = error_from_response(_response(401, b'{"message": "wrong keys"}'))
+    assert isinstance(auth, ForceManagerAuthError)
+
+
+def test_where_builders_quote_and_truncate():
+    assert quote("O'Brien") == "'O''Brien'"
+    assert (
+        date_literal(datetime(2024, 5, 6, 7, 8, 9, 999_000, tzinfo=UTC)) == "'2024-05-06 07:08:09'"
+    )
+    clause = changed_since(datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC))
+    assert clause == (
+        "(dateCreated > '2024-05-06 07:08:09' OR dateUpdated > '2024-05-06 07:08:09'"
+        " OR dateDeleted > '2024-05-06 07:08:09')"
+    )
+    assert any_equal("extId", ["a", "b"]) == "(extId = 'a' OR extId = 'b')"
