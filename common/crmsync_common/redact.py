@@ -14,6 +14,7 @@ _SECRET_PARAMS = re.compile(
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Return `text` with every known secret value and secret-looking parameter masked."""
     for secret in secrets:
-        if secret and len(secret) >= 4:  # noqa: PLR2004 - shorter values would mask ordinary text
+        # Shorter values would mask ordinary text.
+        if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)

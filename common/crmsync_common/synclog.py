@@ -8,7 +8,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 Action = Literal["create", "update", "delete"]
 Direction = Literal["sf_to_fm", "fm_to_sf"]
@@ -49,7 +49,7 @@ class SyncLog:
     def __init__(self, directory: str | os.PathLike[str], writer: str) -> None:
         self.directory = Path(directory)
         self.writer = writer
-        self._files: dict[str, object] = {}
+        self._files: dict[str, TextIO] = {}
         self._lock = threading.Lock()
 
     def path_for(self, run_id: str) -> Path:
@@ -71,15 +71,15 @@ class SyncLog:
                     record = asdict(line)
                     if record["error_message"]:
                         record["error_message"] = record["error_message"][:MAX_ERROR_MESSAGE]
-                    handle.write(json.dumps(record, separators=(",", ":")) + "\n")  # type: ignore[attr-defined]
-                handle.flush()  # type: ignore[attr-defined]
-                os.fsync(handle.fileno())  # type: ignore[attr-defined]
+                    handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
 
-    def _handle(self, run_id: str) -> object:
+    def _handle(self, run_id: str) -> TextIO:
         handle = self._files.get(run_id)
         if handle is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path_for(run_id), "a", encoding="utf-8")  # noqa: SIM115
+            handle = self.path_for(run_id).open("a", encoding="utf-8")
             self._files[run_id] = handle
         return handle
 
@@ -87,5 +87,5 @@ class SyncLog:
         """Close every open file."""
         with self._lock:
             for handle in self._files.values():
-                handle.close()  # type: ignore[attr-defined]
+                handle.close()
             self._files.clear()

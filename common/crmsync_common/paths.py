@@ -1,0 +1,30 @@
+"""Where a sync keeps its files: the warehouse (`CRMSYNC_WAREHOUSE`) and files beside it.
+
+Meltano expands an unset `${VAR}` to an empty string and has no default syntax, so every plugin
+setting that points at these files treats an empty value as "use the default" through here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = "output/warehouse.duckdb"
+SYNC_LOG_SUFFIX = ".sync_log"
+
+
+def warehouse_path(configured: str | None = None) -> Path:
+    """Return the warehouse file: the setting if given, else `CRMSYNC_WAREHOUSE`, else default."""
+    return Path(configured or os.environ.get("CRMSYNC_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def sync_log_dir(configured: str | None = None) -> Path:
+    """Return the sync-log folder: the setting if given, else `<warehouse>.sync_log`.
+
+    Keeping it beside the warehouse means that pointing `CRMSYNC_WAREHOUSE` elsewhere gives a
+    fully independent sync (another tenant) without any other setting.
+    """
+    if configured:
+        return Path(configured)
+    override = os.environ.get("CRMSYNC_SYNC_LOG_DIR")
+    return Path(override) if override else Path(f"{warehouse_path()}{SYNC_LOG_SUFFIX}")

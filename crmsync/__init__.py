@@ -1,0 +1,1 @@
+"""crmsync: two-way Salesforce <-> ForceManager sync built from Singer plugins, Meltano and dbt."""

@@ -1,0 +1,50 @@
+"""`crmsync`: the steps a sync job runs besides the Singer plugins and dbt, and its statistics."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from crmsync import report, steps
+from crmsync.settings import SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crmsync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    preflight = commands.add_parser("preflight", help="validate the sync settings file")
+    preflight.add_argument(
+        "--initial",
+        action="store_true",
+        help="also demand CRMSYNC_CONFIRM_INITIAL_WIPE=true (the initial sync replaces data)",
+    )
+    commands.add_parser("prepare", help="check the settings against the extracted users")
+    commands.add_parser("collect-log", help="load the targets' sync-log files")
+    stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
+    stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
+    stats.add_argument("--log-lines", type=int, default=20, help="how many log lines to show")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; exit non-zero with a one-line reason when it refuses."""
+    logging.basicConfig(level=logging.INFO, format="crmsync %(levelname)s %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "preflight":
+            steps.preflight(initial=args.initial)
+        elif args.command == "prepare":
+            steps.prepare()
+        elif args.command == "collect-log":
+            steps.collect_log()
+        else:
+            print(report.render(runs=args.runs, log_lines=args.log_lines))
+    except (SettingsError, steps.StepError) as exc:
+        print(f"crmsync: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""A plain-text view of `sync_stats` and `sync_log_recent` for people at a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crmsync import warehouse
+from crmsync.steps import StepError
+
+STATS_COLUMNS = ("object", "direction", "created", "updated", "deleted", "failed", "conflicts")
+LOG_COLUMNS = (
+    "synced_at",
+    "object",
+    "action",
+    "direction",
+    "salesforce_id",
+    "forcemanager_id",
+    "status",
+    "error_code",
+)
+
+
+def render(*, runs: int = 1, log_lines: int = 20) -> str:
+    """Return the statistics of the last `runs` runs and the newest `log_lines` log lines."""
+    with warehouse.connect(read_only=True) as connection:
+        if not warehouse.table_exists(connection, "main", "sync_stats"):
+            msg = "no statistics yet: run a sync first"
+            raise StepError(msg)
+        recent_runs = connection.execute(
+            "select run_id, min(run_started_at) as started from main.sync_stats "
+            "group by run_id order by started desc limit ?",
+            [runs],
+        ).fetchall()
+        parts: list[str] = []
+        for run_id, started in reversed(recent_runs):
+            rows = connection.execute(
+                f"select {', '.join(STATS_COLUMNS)} from main.sync_stats where run_id = ? "
+                "order by direction, object",
+                [run_id],
+            ).fetchall()
+            parts.append(f"Run {run_id} (started {started})")
+            parts.append(_table(STATS_COLUMNS, rows))
+        log = connection.execute(
+            f"select {', '.join(LOG_COLUMNS)}, error_message from main.sync_log_recent "
+            "order by synced_at desc limit ?",
+            [log_lines],
+        ).fetchall()
+    parts.append(f"Recent sync log ({len(log)} newest lines)")
+    parts.append(_table((*LOG_COLUMNS, "error_message"), log))
+    return "\n".join(parts)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)

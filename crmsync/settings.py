@@ -1,0 +1,170 @@
+"""The sync settings file (`CRMSYNC_CONFIG`, contracts.md section 3): load and validate.
+
+Every problem is reported with the setting's path (`objects.contacts`,
+`user_mapping.manual."005..."`) so the person editing the file knows where to look.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OBJECTS = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
+MODES = ("one-way", "two-way", "off")
+DEFAULT_SETTINGS_FILE = "sync.yml"
+
+#: Salesforce user ids: key prefix 005, then 12 (15-char) or 15 (18-char) base-62 characters.
+_SALESFORCE_USER_ID = re.compile(r"^005[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$")
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, unreadable or invalid; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """Validated sync settings."""
+
+    objects: dict[str, str]
+    auto_match_users: bool = True
+    manual_mapping: dict[str, int] = field(default_factory=dict)
+    default_forcemanager_owner: int | None = None
+    default_salesforce_owner: str | None = None
+
+    @property
+    def synced_objects(self) -> list[str]:
+        """Objects that are not off, in dependency order."""
+        return [name for name in OBJECTS if self.objects[name] != "off"]
+
+
+def settings_path() -> Path:
+    """Return the settings file named by `CRMSYNC_CONFIG` (default `sync.yml`)."""
+    return Path(os.environ.get("CRMSYNC_CONFIG") or DEFAULT_SETTINGS_FILE)
+
+
+def load_settings(path: Path | None = None) -> SyncSettings:
+    """Read and validate the settings file.
+
+    Raises:
+        SettingsError: naming the file and the setting at fault.
+    """
+    path = path or settings_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"sync settings file {path} not found (set CRMSYNC_CONFIG to its path)"
+        raise SettingsError(msg) from exc
+    except yaml.YAMLError as exc:
+        msg = f"sync settings file {path} is not valid YAML: {exc}"
+        raise SettingsError(msg) from exc
+    try:
+        return parse_settings(raw if raw is not None else {})
+    except SettingsError as exc:
+        msg = f"{path}: {exc}"
+        raise SettingsError(msg) from None
+
+
+def parse_settings(raw: Any) -> SyncSettings:
+    """Validate the parsed YAML document of a settings file."""
+    if not isinstance(raw, dict):
+        msg = "the settings file must be a mapping with `objects` and `user_mapping`"
+        raise SettingsError(msg)
+    unknown = sorted(set(raw) - {"objects", "user_mapping"})
+    if unknown:
+        msg = f"unknown setting `{unknown[0]}` (expected `objects` and `user_mapping`)"
+        raise SettingsError(msg)
+    objects = _parse_objects(raw.get("objects"))
+    mapping = raw.get("user_mapping") or {}
+    if not isinstance(mapping, dict):
+        msg = "`user_mapping` must be a mapping with `auto`, `manual` and `default_owner`"
+        raise SettingsError(msg)
+    unknown = sorted(set(mapping) - {"auto", "manual", "default_owner"})
+    if unknown:
+        msg = f"unknown setting `user_mapping.{unknown[0]}` (expected auto, manual, default_owner)"
+        raise SettingsError(msg)
+    auto = mapping.get("auto", True)
+    if not isinstance(auto, bool):
+        msg = f"`user_mapping.auto` must be true or false, not {auto!r}"
+        raise SettingsError(msg)
+    default_fm, default_sf = _parse_default_owner(mapping.get("default_owner"))
+    return SyncSettings(
+        objects=objects,
+        auto_match_users=auto,
+        manual_mapping=_parse_manual(mapping.get("manual")),
+        default_forcemanager_owner=default_fm,
+        default_salesforce_owner=default_sf,
+    )
+
+
+def _parse_objects(raw: Any) -> dict[str, str]:
+    if raw is None:
+        msg = "`objects` is missing: list each object with one-way, two-way or off"
+        raise SettingsError(msg)
+    if not isinstance(raw, dict):
+        msg = "`objects` must be a mapping of object name to one-way, two-way or off"
+        raise SettingsError(msg)
+    objects = dict.fromkeys(OBJECTS, "off")
+    objects["accounts"] = "two-way"
+    for name, value in raw.items():
+        if name not in OBJECTS:
+            msg = f"unknown object `objects.{name}` (known objects: {', '.join(OBJECTS)})"
+            raise SettingsError(msg)
+        # YAML reads a bare `off` as false; both spell "off".
+        mode = "off" if value is False else value
+        if mode not in MODES:
+            msg = f"`objects.{name}` must be one of {', '.join(MODES)}, not {value!r}"
+            raise SettingsError(msg)
+        objects[name] = mode
+    if objects["accounts"] == "off":
+        msg = "`objects.accounts` cannot be off: every other object hangs off accounts"
+        raise SettingsError(msg)
+    return objects
+
+
+def _parse_manual(raw: Any) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        msg = "`user_mapping.manual` must map Salesforce user ids to ForceManager user ids"
+        raise SettingsError(msg)
+    manual: dict[str, int] = {}
+    for sf_id, fm_id in raw.items():
+        where = f'`user_mapping.manual."{sf_id}"`'
+        if not isinstance(sf_id, str) or not _SALESFORCE_USER_ID.match(sf_id):
+            msg = f"{where}: {sf_id!r} is not a Salesforce user id (15 or 18 characters, 005...)"
+            raise SettingsError(msg)
+        if isinstance(fm_id, bool) or not isinstance(fm_id, int) or fm_id <= 0:
+            msg = f"{where}: {fm_id!r} is not a ForceManager user id (a positive integer)"
+            raise SettingsError(msg)
+        manual[sf_id] = fm_id
+    return manual
+
+
+def _parse_default_owner(raw: Any) -> tuple[int | None, str | None]:
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict):
+        msg = "`user_mapping.default_owner` must have `forcemanager` and/or `salesforce`"
+        raise SettingsError(msg)
+    unknown = sorted(set(raw) - {"forcemanager", "salesforce"})
+    if unknown:
+        msg = f"unknown setting `user_mapping.default_owner.{unknown[0]}`"
+        raise SettingsError(msg)
+    fm_owner = raw.get("forcemanager")
+    if fm_owner is not None and (
+        isinstance(fm_owner, bool) or not isinstance(fm_owner, int) or fm_owner <= 0
+    ):
+        msg = f"`user_mapping.default_owner.forcemanager` must be a user id, not {fm_owner!r}"
+        raise SettingsError(msg)
+    sf_owner = raw.get("salesforce")
+    if sf_owner is not None and (
+        not isinstance(sf_owner, str) or not _SALESFORCE_USER_ID.match(sf_owner)
+    ):
+        msg = f"`user_mapping.default_owner.salesforce` must be a user id, not {sf_owner!r}"
+        raise SettingsError(msg)
+    return fm_owner, sf_owner
