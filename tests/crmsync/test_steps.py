@@ -1,0 +1,130 @@
+"""The crmsync steps that run around the plugins: preflight, prepare, collect-log, stats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from crmsync import cli, steps
+from crmsync.settings import SettingsError
+
+SETTINGS = """
+objects:
+  accounts: two-way
+  contacts: one-way
+user_mapping:
+  manual:
+    "005000000000002": 3
+  default_owner:
+    forcemanager: 1
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "sync.yml").write_text(SETTINGS)
+    monkeypatch.setenv("CRMSYNC_CONFIG", str(tmp_path / "sync.yml"))
+    monkeypatch.setenv("CRMSYNC_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.delenv("CRMSYNC_SYNC_LOG_DIR", raising=False)
+    monkeypatch.delenv("CRMSYNC_CONFIRM_INITIAL_WIPE", raising=False)
+    return tmp_path
+
+
+def extracted_users(path: Path, salesforce: list[str], forcemanager: list[int]) -> None:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema raw_salesforce")
+        connection.execute("create schema raw_forcemanager")
+        connection.execute('create table raw_salesforce."user" (id varchar)')
+        connection.execute("create table raw_forcemanager.users (id bigint)")
+        connection.executemany(
+            'insert into raw_salesforce."user" values (?)', [[i] for i in salesforce]
+        )
+        connection.executemany(
+            "insert into raw_forcemanager.users values (?)", [[i] for i in forcemanager]
+        )
+
+
+def test_initial_preflight_refuses_without_confirmation(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["preflight", "--initial"]) == 1
+    error = capsys.readouterr().err
+    assert "CRMSYNC_CONFIRM_INITIAL_WIPE" in error
+    assert "Nothing was written" in error
+    assert not (workspace / "warehouse.duckdb").exists()
+
+
+def test_initial_preflight_goes_ahead_when_confirmed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRMSYNC_CONFIRM_INITIAL_WIPE", "true")
+    assert cli.main(["preflight", "--initial"]) == 0
+
+
+def test_preflight_rejects_bad_settings_with_their_name(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "sync.yml").write_text("objects:\n  accounts: off\n")
+    assert cli.main(["preflight"]) == 1
+    assert "objects.accounts" in capsys.readouterr().err
+
+
+def test_prepare_stores_settings_with_full_user_ids(workspace: Path) -> None:
+    warehouse = workspace / "warehouse.duckdb"
+    extracted_users(warehouse, ["005000000000001AAA", "005000000000002AAB"], [1, 3])
+    steps.prepare()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        objects = dict(connection.execute("select * from crmsync_settings.objects").fetchall())
+        mapping = connection.execute("select * from crmsync_settings.user_mapping").fetchall()
+        options = connection.execute("select * from crmsync_settings.options").fetchall()
+    assert objects["contacts"] == "one-way"
+    assert objects["tasks"] == "off"
+    assert mapping == [("005000000000002AAB", 3)]
+    assert options == [(True, 1, None)]
+
+
+@pytest.mark.parametrize(
+    ("salesforce", "forcemanager", "named"),
+    [
+        (["005000000000001AAA"], [1, 3], 'user_mapping.manual."005000000000002"'),
+        (["005000000000002AAB"], [1], 'user_mapping.manual."005000000000002"'),
+        (["005000000000002AAB"], [3], "user_mapping.default_owner.forcemanager"),
+    ],
+)
+def test_prepare_rejects_a_mapping_to_a_missing_user(
+    workspace: Path, salesforce: list[str], forcemanager: list[int], named: str
+) -> None:
+    extracted_users(workspace / "warehouse.duckdb", salesforce, forcemanager)
+    with pytest.raises(SettingsError, match=named):
+        steps.prepare()
+
+
+def test_collect_log_loads_lines_once_and_skips_a_torn_line(workspace: Path) -> None:
+    log_dir = Path(f"{workspace / 'warehouse.duckdb'}.sync_log")
+    log_dir.mkdir()
+    line = {
+        "synced_at": "2026-01-01T00:00:00Z",
+        "run_id": "r1",
+        "object": "accounts",
+        "action": "create",
+        "direction": "sf_to_fm",
+        "salesforce_id": "001000000000001AAA",
+        "forcemanager_id": 7,
+        "status": "success",
+        "error_code": None,
+        "error_message": None,
+    }
+    (log_dir / "r1.target-forcemanager.jsonl").write_text(
+        json.dumps(line) + "\n" + json.dumps({**line, "forcemanager_id": 8}) + "\n" + '{"torn'
+    )
+    assert steps.collect_log() == 2
+    assert steps.collect_log() == 0
+    assert (log_dir / "loaded" / "r1.target-forcemanager.jsonl").exists()
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select forcemanager_id, status from crmsync_log.sync_log_lines order by line_number"
+        ).fetchall()
+    assert rows == [("7", "success"), ("8", "success")]
