@@ -1,0 +1,1 @@
+"""tap-forcemanager: a Singer tap for the ForceManager REST API v4."""
