@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from crmsync import warehouse
 from crmsync.steps import StepError
@@ -20,9 +21,9 @@ LOG_COLUMNS = (
 )
 
 
-def render(*, runs: int = 1, log_lines: int = 20) -> str:
+def render(*, runs: int = 1, log_lines: int = 20, warehouse_file: Path | None = None) -> str:
     """Return the statistics of the last `runs` runs and the newest `log_lines` log lines."""
-    with warehouse.connect(read_only=True) as connection:
+    with warehouse.connect(warehouse_file, read_only=True) as connection:
         if not warehouse.table_exists(connection, "main", "sync_stats"):
             msg = "no statistics yet: run a sync first"
             raise StepError(msg)

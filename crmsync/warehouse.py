@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 from crmsync_common.paths import sync_log_dir, warehouse_path
@@ -12,12 +13,14 @@ __all__ = ["connect", "sync_log_dir", "table_exists", "warehouse_path"]
 
 
 @contextmanager
-def connect(*, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for the length of one step and always release it.
+def connect(
+    path: Path | None = None, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (by default `CRMSYNC_WAREHOUSE`) for one step and always release it.
 
     DuckDB admits one writing process per file, so no step keeps it open longer than it needs.
     """
-    path = warehouse_path()
+    path = path or warehouse_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(str(path), read_only=read_only)

@@ -1,0 +1,185 @@
+"""Run crmsync's Meltano jobs against local sandbox servers: the demo, the end-to-end tests and
+the benchmarks all drive a sync through this, exactly as a user would from a shell.
+
+Each `LocalSync` is a fully independent sync (its own sandboxes, warehouse, sync log, settings
+file and Meltano system database), so several can exist one after another in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
+DEFAULT_JOB_TIMEOUT_S = 900.0
+
+
+class JobFailed(RuntimeError):  # noqa: N818 - reads as "the job failed"
+    """A `meltano run` job exited non-zero; carries its output."""
+
+    def __init__(self, job: str, result: subprocess.CompletedProcess[str]) -> None:
+        self.job = job
+        self.result = result
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
+        super().__init__(f"meltano run {job} exited {result.returncode}:\n{tail}")
+
+
+@dataclass
+class JobRun:
+    """What one `meltano run` did."""
+
+    job: str
+    returncode: int
+    output: str
+    seconds: float
+
+
+class LocalSync:
+    """Sandboxes plus a crmsync workspace in `directory`.
+
+    Args:
+        directory: where the sandbox data, warehouse, sync log and Meltano state live.
+        settings: the sync settings document (contracts.md section 3).
+        **sandbox_options: `crmsync-sandbox serve` options (`seed`, `size`, `latency_ms`...).
+    """
+
+    def __init__(self, directory: Path, settings: dict[str, Any], **sandbox_options: Any) -> None:
+        from crmsync_sandbox.testing import SandboxProcess  # noqa: PLC0415 - dev-only dependency
+
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.sandbox = SandboxProcess(self.directory / "sandbox", **sandbox_options)
+        self.warehouse = self.directory / "warehouse.duckdb"
+        self.settings_file = self.directory / "sync.yml"
+        self.write_settings(settings)
+        self._salesforce: Any = None
+        self._forcemanager: Any = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> LocalSync:
+        """Start the sandboxes (and wait until they are ready)."""
+        self.sandbox.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the API clients and stop the sandboxes."""
+        for client in (self._salesforce, self._forcemanager):
+            if client is not None:
+                client.close()
+        self._salesforce = self._forcemanager = None
+        self.sandbox.stop()
+
+    def __enter__(self) -> LocalSync:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def write_settings(self, settings: dict[str, Any]) -> None:
+        """Replace the sync settings file."""
+        self.settings_file.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+    # -- running jobs -------------------------------------------------------------------------
+    def environment(self, **extra: str) -> dict[str, str]:
+        """The process environment a scheduler would give `meltano run` for this sync."""
+        env = dict(os.environ)
+        env.update(self.sandbox.env)
+        env.update(
+            {
+                "CRMSYNC_WAREHOUSE": str(self.warehouse),
+                "CRMSYNC_CONFIG": str(self.settings_file),
+                "MELTANO_DATABASE_URI": f"sqlite:///{self.directory / 'meltano.db'}",
+                "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
+        env.update(extra)
+        return env
+
+    def run(
+        self, job: str, *, check: bool = True, timeout: float = DEFAULT_JOB_TIMEOUT_S, **env: str
+    ) -> JobRun:
+        """Run `meltano --environment=sandbox run JOB` from the project root."""
+        meltano = Path(sys.executable).with_name("meltano")
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(meltano), "--environment=sandbox", "run", job],
+            cwd=PROJECT_ROOT,
+            env=self.environment(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise JobFailed(job, result)
+        return JobRun(
+            job, result.returncode, result.stdout + result.stderr, time.monotonic() - started
+        )
+
+    def initial_sync(self) -> JobRun:
+        """Run the confirmed initial sync."""
+        return self.run("sync-initial", CRMSYNC_CONFIRM_INITIAL_WIPE="true")
+
+    def incremental_sync(self) -> JobRun:
+        """Run one 15-minute cycle."""
+        return self.run("sync-incremental")
+
+    # -- looking at the result ----------------------------------------------------------------
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a read-only query on the warehouse."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql, params or []).fetchall()
+
+    @property
+    def salesforce(self) -> Any:
+        """A `salesforce_client.SalesforceClient` logged in to the sandbox org."""
+        if self._salesforce is None:
+            from salesforce_client.client import SalesforceClient  # noqa: PLC0415
+
+            env = self.sandbox.env
+            self._salesforce = SalesforceClient.from_config(
+                {
+                    "login_url": env["SALESFORCE_LOGIN_URL"],
+                    "client_id": env["SALESFORCE_CLIENT_ID"],
+                    "client_secret": env["SALESFORCE_CLIENT_SECRET"],
+                    "username": env["SALESFORCE_USERNAME"],
+                    "password": env["SALESFORCE_PASSWORD"],
+                    "security_token": env["SALESFORCE_SECURITY_TOKEN"],
+                }
+            )
+            self._salesforce.session.verify = env["REQUESTS_CA_BUNDLE"]
+            self._salesforce.session.trust_env = False
+        return self._salesforce
+
+    @property
+    def forcemanager(self) -> Any:
+        """A `forcemanager_client.ForceManagerClient` for the sandbox tenant."""
+        if self._forcemanager is None:
+            from forcemanager_client.client import ForceManagerClient  # noqa: PLC0415
+
+            env = self.sandbox.env
+            self._forcemanager = ForceManagerClient(
+                env["FORCEMANAGER_BASE_URL"],
+                env["FORCEMANAGER_PUBLIC_KEY"],
+                env["FORCEMANAGER_PRIVATE_KEY"],
+                requests_per_second=0,
+            )
+        return self._forcemanager
+
+    def calls(self, system: str) -> dict[str, Any]:
+        """The sandbox's API call counter for `salesforce` or `forcemanager`."""
+        return self.sandbox.calls(system)
+
+    def reset_calls(self) -> None:
+        """Zero both sandboxes' call counters."""
+        for system in ("salesforce", "forcemanager"):
+            self.sandbox.reset_calls(system)
