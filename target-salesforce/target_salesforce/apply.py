@@ -1,0 +1,331 @@
+"""The apply step: publish rows -> sObject Collections calls, in dependency order.
+
+Deletes go first, children before parents; then creates and updates, parents before
+children, so that ``refs`` to records created in this run resolve. Each collection call
+writes its records' outcomes to the sync log as soon as it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmsync_common.synclog import SyncLog, SyncLogLine
+from salesforce_client import SalesforceApiError, SalesforceClient
+from simple_salesforce.format import format_soql
+
+from target_salesforce.spool import Spool
+
+logger = logging.getLogger(__name__)
+
+#: Parents before children: a contact needs its account, an activity its contact.
+OBJECT_ORDER = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
+#: sObject Collections take at most 200 records (or ids) per call.
+MAX_BATCH_SIZE = 200
+#: Records refused with UNABLE_TO_LOCK_ROW are sent again this many times, with backoff.
+LOCK_RETRIES = 3
+LOCK_RETRY_DELAY = 1.0
+LOCK_ERROR = "UNABLE_TO_LOCK_ROW"
+UNRESOLVED_REFERENCE = "UNRESOLVED_REFERENCE"
+ALREADY_DELETED = "ENTITY_IS_DELETED"
+DIRECTION = "fm_to_sf"
+#: IN lists of the external-id lookup stay well inside SOQL's 4,000 characters per clause
+#: and the URI length limit.
+LOOKUP_CHUNK = 200
+
+
+@dataclass
+class Pending:
+    """One publish row on its way to Salesforce.
+
+    Attributes:
+        row: the publish row.
+        body: the sObject to send (attributes, fields, resolved refs; ``id`` on update).
+    """
+
+    row: dict[str, Any]
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What Salesforce said about one record."""
+
+    success: bool
+    record_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+class Applier:
+    """Applies a spool of publish rows to Salesforce.
+
+    Args:
+        client: the Salesforce session.
+        sync_log: where each record's outcome goes.
+        object_map: publish object -> Salesforce object.
+        external_id_field: the upsert key field (None: plain inserts).
+        batch_size: records per collection call (at most 200).
+    """
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        sync_log: SyncLog,
+        object_map: Mapping[str, str],
+        external_id_field: str | None,
+        batch_size: int = MAX_BATCH_SIZE,
+    ) -> None:
+        self.client = client
+        self.sync_log = sync_log
+        self.object_map = dict(object_map)
+        self.external_id_field = external_id_field or None
+        self.batch_size = max(1, min(batch_size, MAX_BATCH_SIZE))
+        #: (publish object, ForceManager id) -> Salesforce id, from this run's creates.
+        self.created: dict[tuple[str, str], str] = {}
+        self._warned: set[tuple[str, str]] = set()
+
+    # -- order ------------------------------------------------------------------------------
+
+    def run(self, spool: Spool) -> None:
+        """Apply every spooled row.
+
+        Args:
+            spool: the run's rows.
+        """
+        objects = self._ordered(spool.objects())
+        for obj in reversed(objects):
+            self._apply_deletes(obj, spool.rows(obj, "delete"))
+        for obj in objects:
+            self._apply_creates(obj, spool.rows(obj, "create"))
+            self._apply_updates(obj, spool.rows(obj, "update"))
+
+    def _ordered(self, objects: set[str]) -> list[str]:
+        known = [obj for obj in OBJECT_ORDER if obj in objects]
+        return known + sorted(objects - set(OBJECT_ORDER))
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _apply_deletes(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
+        for chunk in _chunks(rows, self.batch_size):
+            pending = [Pending(row) for row in chunk]
+            self._send(obj, "delete", pending, self._delete_call)
+
+    def _apply_creates(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
+        sobject = self.object_map[obj]
+        upserts: list[Pending] = []
+        inserts: list[Pending] = []
+        for chunk in _chunks(rows, self.batch_size):
+            for pending in self._prepare(obj, "create", chunk):
+                key = self.external_id_field
+                target = upserts if key and pending.body.get(key) not in (None, "") else inserts
+                target.append(pending)
+                if len(target) == self.batch_size:
+                    self._send_creates(obj, sobject, target, upsert=target is upserts)
+                    target.clear()
+        if upserts:
+            self._send_creates(obj, sobject, upserts, upsert=True)
+        if inserts:
+            self._send_creates(obj, sobject, inserts, upsert=False)
+
+    def _send_creates(self, obj: str, sobject: str, batch: list[Pending], *, upsert: bool) -> None:
+        if upsert:
+            path = f"composite/sobjects/{sobject}/{self.external_id_field}"
+            self._send(obj, "create", list(batch), lambda b: self._records_call("PATCH", path, b))
+        else:
+            self._send(
+                obj,
+                "create",
+                list(batch),
+                lambda b: self._records_call("POST", "composite/sobjects", b),
+            )
+
+    def _apply_updates(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
+        for chunk in _chunks(rows, self.batch_size):
+            batch = self._prepare(obj, "update", chunk)
+            if batch:
+                self._send(
+                    obj,
+                    "update",
+                    batch,
+                    lambda b: self._records_call("PATCH", "composite/sobjects", b),
+                )
+
+    # -- preparing bodies -------------------------------------------------------------------
+
+    def _prepare(self, obj: str, action: str, rows: list[dict[str, Any]]) -> list[Pending]:
+        """Build the bodies; rows whose references cannot resolve are logged as failed."""
+        sobject = self.object_map[obj]
+        self._lookup_missing_refs(rows)
+        ready: list[Pending] = []
+        failed: list[SyncLogLine] = []
+        for row in rows:
+            body: dict[str, Any] = {"attributes": {"type": sobject}}
+            body.update(self._writable(obj, action, _as_dict(row.get("fields"))))
+            unresolved = []
+            for ref_field, ref in _as_dict(row.get("refs")).items():
+                resolved = self._resolve(ref)
+                if resolved is None:
+                    unresolved.append(f"{ref_field} -> {ref.get('object')} {_ref_key(ref)}")
+                else:
+                    body[ref_field] = resolved
+            if unresolved:
+                message = "Referenced record not found: " + ", ".join(unresolved)
+                failed.append(
+                    self._line(
+                        obj, action, row, Outcome(False, None, UNRESOLVED_REFERENCE, message)
+                    )
+                )
+                continue
+            if action == "update":
+                body["id"] = row.get("salesforce_id")
+            ready.append(Pending(row, body))
+        self.sync_log.write(failed)
+        return ready
+
+    def _writable(self, obj: str, action: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Keep the fields describe allows for this action; warn once per dropped field."""
+        describe = self.client.describe(self.object_map[obj])
+        flag = "createable" if action == "create" else "updateable"
+        allowed = {f["name"]: bool(f.get(flag)) for f in describe.get("fields", [])}
+        kept = {}
+        for name, value in fields.items():
+            if allowed.get(name):
+                kept[name] = value
+            elif (obj, f"{action}:{name}") not in self._warned:
+                self._warned.add((obj, f"{action}:{name}"))
+                reason = "not a field" if name not in allowed else f"not {flag}"
+                logger.warning("%s %s: dropping %s (%s in Salesforce).", obj, action, name, reason)
+        return kept
+
+    def _resolve(self, ref: Mapping[str, Any]) -> str | None:
+        if ref.get("salesforce_id"):
+            return str(ref["salesforce_id"])
+        return self.created.get((str(ref.get("object")), _ref_key(ref)))
+
+    def _lookup_missing_refs(self, rows: list[dict[str, Any]]) -> None:
+        """One query per referenced object for references this run did not create."""
+        if not self.external_id_field:
+            return
+        missing: dict[str, set[str]] = {}
+        for row in rows:
+            for ref in _as_dict(row.get("refs")).values():
+                if not ref.get("salesforce_id") and self._resolve(ref) is None:
+                    missing.setdefault(str(ref.get("object")), set()).add(_ref_key(ref))
+        for obj, keys in missing.items():
+            sobject = self.object_map.get(obj)
+            if not sobject:
+                continue
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), LOOKUP_CHUNK):
+                values = ordered[start : start + LOOKUP_CHUNK]
+                soql = format_soql(
+                    f"SELECT Id, {self.external_id_field} FROM {sobject} "
+                    f"WHERE {self.external_id_field} IN {{values}}",
+                    values=values,
+                )
+                for record in self.client.query(soql):
+                    self.created[(obj, str(record[self.external_id_field]))] = record["Id"]
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def _records_call(self, method: str, path: str, batch: list[Pending]) -> list[Any]:
+        body = {"allOrNone": False, "records": [pending.body for pending in batch]}
+        return self.client.request(method, path, json=body).json()
+
+    def _delete_call(self, batch: list[Pending]) -> list[Any]:
+        ids = ",".join(str(p.row.get("salesforce_id")) for p in batch)
+        params = {"ids": ids, "allOrNone": "false"}
+        return self.client.request("DELETE", "composite/sobjects", params=params).json()
+
+    def _send(self, obj: str, action: str, batch: list[Pending], call: Any) -> None:
+        """Send a batch; log each outcome; send lock-refused records again with backoff."""
+        for attempt in range(LOCK_RETRIES + 1):
+            outcomes = self._call(batch, call)
+            retry = [
+                p
+                for p, o in zip(batch, outcomes, strict=True)
+                if o.error_code == LOCK_ERROR and attempt < LOCK_RETRIES
+            ]
+            done = [(p, o) for p, o in zip(batch, outcomes, strict=True) if p not in retry]
+            self._record(obj, action, done)
+            if not retry:
+                return
+            logger.info("%s %s: %d records locked, retrying.", obj, action, len(retry))
+            time.sleep(LOCK_RETRY_DELAY * 2**attempt)
+            batch = retry
+
+    def _call(self, batch: list[Pending], call: Any) -> list[Outcome]:
+        """Make one collection call and read one outcome per record.
+
+        Deleting a record that is already deleted counts as done, so a re-run converges.
+        """
+        try:
+            results = call(batch)
+        except SalesforceApiError as exc:
+            # The whole call was refused (a malformed request, an unknown object or field):
+            # every record of it failed with that error, the others carry on.
+            return [Outcome(False, None, exc.error_code, exc.message) for _ in batch]
+        outcomes = [_outcome(result) for result in results]
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if outcome.error_code == ALREADY_DELETED and not pending.body:  # a delete
+                outcome.success, outcome.error_code, outcome.message = True, None, None
+        return outcomes
+
+    def _record(self, obj: str, action: str, done: list[tuple[Pending, Outcome]]) -> None:
+        lines = []
+        for pending, outcome in done:
+            if outcome.success and action == "create" and outcome.record_id:
+                fm_id = pending.row.get("forcemanager_id")
+                if fm_id is not None:
+                    self.created[(obj, str(fm_id))] = outcome.record_id
+            lines.append(self._line(obj, action, pending.row, outcome))
+        self.sync_log.write(lines)
+
+    def _line(self, obj: str, action: str, row: dict[str, Any], outcome: Outcome) -> SyncLogLine:
+        return SyncLogLine(
+            run_id=str(row.get("run_id") or "unknown"),
+            object=obj,
+            action=action,  # type: ignore[arg-type]
+            direction=DIRECTION,
+            salesforce_id=outcome.record_id or row.get("salesforce_id"),
+            forcemanager_id=row.get("forcemanager_id"),
+            status="success" if outcome.success else "error",
+            error_code=outcome.error_code,
+            error_message=outcome.message,
+        )
+
+
+def _outcome(result: Mapping[str, Any]) -> Outcome:
+    if result.get("success"):
+        return Outcome(True, result.get("id"))
+    errors = result.get("errors") or [{}]
+    first = errors[0]
+    message = "; ".join(str(e.get("message", "")) for e in errors)
+    return Outcome(False, result.get("id"), str(first.get("statusCode", "UNKNOWN_ERROR")), message)
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        import json  # noqa: PLC0415 - only for rows whose JSON columns arrive as text
+
+        value = json.loads(value or "{}")
+    return dict(value or {})
+
+
+def _ref_key(ref: Mapping[str, Any]) -> str:
+    return str(ref.get("forcemanager_id"))
