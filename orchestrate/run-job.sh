@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run one crmsync job, for cron: `flock -n LOCK orchestrate/run-job.sh ENVIRONMENT JOB`.
+# The lock keeps cycles from overlapping: DuckDB admits one writer per warehouse file.
+set -euo pipefail
+if [ $# -ne 2 ]; then
+  echo "usage: $0 ENVIRONMENT JOB   (e.g. $0 prod sync-incremental)" >&2
+  exit 2
+fi
+cd "$(dirname "$0")/.."
+exec .venv/bin/meltano --environment="$1" run "$2"
