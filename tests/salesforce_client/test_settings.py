@@ -1,0 +1,102 @@
+"""Unit tests of settings parsing, the choice of OAuth flow, and the API budget guard."""
+
+from __future__ import annotations
+
+import pytest
+from salesforce_client import AuthFlow, SalesforceConfigError, SalesforceSettings
+from salesforce_client.budget import ApiBudget, parse_api_usage
+from salesforce_client.exceptions import ApiBudgetExceededError
+from salesforce_client.retry import RetryPolicy, is_retryable
+
+
+def test_refresh_token_wins_over_password() -> None:
+    """A refresh token selects the refresh-token flow even when a password is also set."""
+    settings = SalesforceSettings.from_config(
+        {"refresh_token": "rt", "client_id": "cid", "username": "u", "password": "p"}
+    )
+    assert settings.auth_flow is AuthFlow.REFRESH_TOKEN
+
+
+def test_username_password_flow() -> None:
+    """Username and password with the client pair select the password flow."""
+    settings = SalesforceSettings.from_config(
+        {"username": "u", "password": "p", "client_id": "c", "client_secret": "s"}
+    )
+    assert settings.auth_flow is AuthFlow.PASSWORD
+
+
+def test_client_credentials_flow() -> None:
+    """Only the client pair selects the client-credentials flow."""
+    settings = SalesforceSettings.from_config({"client_id": "c", "client_secret": "s"})
+    assert settings.auth_flow is AuthFlow.CLIENT_CREDENTIALS
+
+
+def test_password_flow_names_missing_settings() -> None:
+    """A half-configured password flow names exactly what is missing."""
+    settings = SalesforceSettings.from_config({"username": "u", "client_id": "c"})
+    with pytest.raises(SalesforceConfigError, match="password, client_secret"):
+        _ = settings.auth_flow
+
+
+def test_no_credentials_is_a_clear_error() -> None:
+    """No credential at all lists the three ways to configure one."""
+    with pytest.raises(SalesforceConfigError, match="refresh_token"):
+        _ = SalesforceSettings.from_config({}).auth_flow
+
+
+def test_api_version_and_login_url_are_normalised() -> None:
+    """A leading 'v' and a trailing slash are tolerated."""
+    settings = SalesforceSettings.from_config(
+        {"api_version": "v61.0", "login_url": "https://test.salesforce.com/"}
+    )
+    assert settings.data_path == "/services/data/v61.0"
+    assert settings.login_url == "https://test.salesforce.com"
+
+
+def test_secrets_include_password_with_token() -> None:
+    """The password with the security token appended is redacted as one value too."""
+    settings = SalesforceSettings(password="pw12", security_token="tok34")
+    assert "pw12tok34" in settings.secrets
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("api-usage=18/5000", (18, 5000)),
+        ("api-usage=18/5000; per-app-api-usage=17/250(appName=x)", (18, 5000)),
+        ("per-app-api-usage=17/250(appName=x)", None),
+        (None, None),
+    ],
+)
+def test_parse_api_usage(header: str | None, expected: tuple[int, int] | None) -> None:
+    """The org-wide usage is read, per-app usage ignored."""
+    assert parse_api_usage(header) == expected
+
+
+def test_budget_stops_past_the_run_share() -> None:
+    """Past the run's share of the allocation, the next call is refused."""
+    budget = ApiBudget(max_share_per_run=0.25, max_share_total=0.8)
+    for _ in range(25):
+        budget.record_call("api-usage=10/100")
+    budget.check()
+    budget.record_call("api-usage=11/100")
+    with pytest.raises(ApiBudgetExceededError, match="max_api_share_per_run"):
+        budget.check()
+
+
+def test_budget_stops_past_the_org_share() -> None:
+    """An org already past the total share stops the run at its first check."""
+    budget = ApiBudget(max_share_per_run=0.25, max_share_total=0.8)
+    budget.record_call("api-usage=81/100")
+    with pytest.raises(ApiBudgetExceededError, match="81 of 100"):
+        budget.check()
+
+
+def test_retry_policy() -> None:
+    """5xx and the documented transient codes retry; client errors do not."""
+    assert is_retryable(503, None)
+    assert is_retryable(400, "UNABLE_TO_LOCK_ROW")
+    assert not is_retryable(400, "MALFORMED_QUERY")
+    assert not is_retryable(404, "NOT_FOUND")
+    delays = [RetryPolicy(base_delay=1, max_delay=4).delay(n) for n in range(1, 6)]
+    assert all(0 < d <= 4 for d in delays)
