@@ -1,0 +1,1 @@
+"""target-forcemanager: a Singer target that applies publish rows to ForceManager."""
