@@ -1,0 +1,55 @@
+{#-
+  Raw and settings tables may be missing (an object that is off is never extracted; the sync
+  log does not exist before the first apply). These helpers read a relation when it exists and
+  otherwise an empty, typed stand-in, so the plan builds on the sources there are.
+-#}
+
+{#- The relation behind `rel` if it exists in the warehouse, else none (none at parse time). -#}
+{% macro existing_relation(rel) %}
+  {%- if not execute -%}{{ return(none) }}{%- endif -%}
+  {{ return(load_relation(rel)) }}
+{% endmacro %}
+
+{#- Lower-case column names of a relation that exists (empty list otherwise). -#}
+{% macro relation_columns(rel) %}
+  {%- if rel is none -%}{{ return([]) }}{%- endif -%}
+  {%- set names = [] -%}
+  {%- for col in adapter.get_columns_in_relation(rel) -%}
+    {%- do names.append(col.name | lower) -%}
+  {%- endfor -%}
+  {{ return(names) }}
+{% endmacro %}
+
+{#-
+  select `columns` (a list of (name, type) pairs) from `rel`, or an empty typed select when the
+  relation does not exist; a column the relation lacks reads as null.
+-#}
+{% macro select_or_empty(rel, columns) %}
+  {%- set existing = existing_relation(rel) -%}
+  {%- set present = relation_columns(existing) -%}
+  select
+  {%- for name, type in columns %}
+    {% if name in present -%}
+      cast({{ adapter.quote(name) }} as {{ type }})
+    {%- else -%}
+      cast(null as {{ type }})
+    {%- endif %} as {{ name }}{{ "," if not loop.last }}
+  {%- endfor %}
+  {% if existing is not none -%}
+  from {{ existing }}
+  {%- else -%}
+  {#- keeps the stand-in empty whatever the adapter's select-without-from rules -#}
+  from (select 1 as one) as empty_stand_in where 1 = 0
+  {%- endif %}
+{% endmacro %}
+
+{#-
+  The sync state written by the report step (models/marts/state). The plan reads it by name,
+  not with ref(): the report depends on the plan, so a ref back would be a cycle. Returns none
+  before the first report has run.
+-#}
+{% macro state_relation(identifier) %}
+  {%- set rel = api.Relation.create(
+      database=target.database, schema='crmsync_state', identifier=identifier) -%}
+  {{ return(existing_relation(rel)) }}
+{% endmacro %}

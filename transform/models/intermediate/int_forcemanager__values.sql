@@ -1,0 +1,64 @@
+{#-
+  ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
+  one row per live record of a synced object and mapped field, standard and custom alike.
+  References stay ForceManager ids here; int_field_comparisons turns them into sync keys.
+-#}
+{%- set objects = crmsync_objects() %}
+{%- set system = 'forcemanager' %}
+
+with
+
+fields as (
+  select * from {{ ref('int_object_fields') }}
+),
+{% for object, spec in objects.items() %}
+{%- set staged = ref('stg_forcemanager__' ~ object) %}
+{%- set columns = relation_columns(existing_relation(staged)) %}
+{{ object }}_values as (
+  select
+    '{{ object }}' as object,
+    staged.forcemanager_id as record_id,
+    fields.field,
+    fields.kind,
+    case fields.field
+      {%- for f in spec.fields %}
+      when '{{ f.name }}' then cast(staged.{{ adapter.quote(f.name) }} as {{ dbt.type_string() }})
+      {%- endfor %}
+      {%- for column in columns %}
+      {%- if (system == 'salesforce' and column.endswith('__c') and column != 'forcemanager_id__c')
+            or (system == 'forcemanager' and column.startswith('z_')) %}
+      when '{{ column[:-3] if system == 'salesforce' else column[2:] }}'
+        then cast(staged.{{ adapter.quote(column) }} as {{ dbt.type_string() }})
+      {%- endif %}
+      {%- endfor %}
+    end as raw_value
+  from {{ staged }} as staged
+  inner join fields on fields.object = '{{ object }}'
+  where not staged.is_deleted
+),
+{% endfor %}
+statuses as (
+  select * from {{ ref('stg_forcemanager__opportunitystatuses') }}
+),
+
+unioned as (
+  {%- for object in objects %}
+  select * from {{ object }}_values
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+)
+
+select
+  unioned.object,
+  unioned.record_id,
+  unioned.field,
+  unioned.kind,
+  case
+    -- an opportunity status compares as its English label, the Salesforce stage name
+    when unioned.kind = 'stage' then statuses.label_en
+    else {{ canonical_text('unioned.kind', 'unioned.raw_value') }}
+  end as value
+from unioned
+left join statuses
+  on unioned.kind = 'stage'
+  and cast(statuses.opportunity_status_id as {{ dbt.type_string() }}) = unioned.raw_value

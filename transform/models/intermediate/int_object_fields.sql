@@ -1,0 +1,60 @@
+{#-
+  The field mapping as a table: one row per synced object and canonical field, standard
+  (macros/field_mapping.sql) and custom (int_custom_fields), with the API names each target
+  writes. A reference to a record of an object that is off is left out.
+-#}
+with
+
+objects as (
+  select * from {{ ref('int_sync_objects') }}
+),
+
+custom_fields as (
+  select * from {{ ref('int_custom_fields') }}
+),
+
+standard_fields as (
+  {%- set rows = [] -%}
+  {%- for object, spec in crmsync_objects().items() -%}
+    {%- for f in spec.fields -%}
+      {%- do rows.append((object, f, loop.index)) -%}
+    {%- endfor -%}
+  {%- endfor %}
+  {%- for object, f, position in rows %}
+  select
+    '{{ object }}' as object,
+    '{{ f.name }}' as field,
+    '{{ f.kind }}' as kind,
+    {{ "'" ~ f.ref ~ "'" if f.ref else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as ref_object,
+    '{{ f.sf }}' as salesforce_field,
+    '{{ f.fm }}' as forcemanager_field,
+    {{ "'" ~ f.fm2 ~ "'" if f.fm2 else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as forcemanager_hour_field,
+    false as is_custom,
+    {{ position }} as field_order
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+),
+
+all_fields as (
+  select * from standard_fields
+  union all
+  select
+    object,
+    field,
+    kind,
+    cast(null as {{ dbt.type_string() }}) as ref_object,
+    salesforce_field,
+    -- extra-field values are read and written as Z_<fieldName>
+    'Z_' || forcemanager_field as forcemanager_field,
+    cast(null as {{ dbt.type_string() }}) as forcemanager_hour_field,
+    true as is_custom,
+    100 + row_number() over (partition by object order by field) as field_order
+  from custom_fields
+)
+
+select all_fields.*
+from all_fields
+inner join objects on objects.object = all_fields.object
+left join objects as referenced on referenced.object = all_fields.ref_object
+where objects.is_synced
+  and (all_fields.ref_object is null or referenced.is_synced)

@@ -1,0 +1,53 @@
+{#-
+  Salesforce values in the long (record, field) shape, canonical text (macros/canonical.sql):
+  one row per live record of a synced object and mapped field, standard and custom alike.
+  References stay Salesforce ids here; int_field_comparisons turns them into sync keys.
+-#}
+{%- set objects = crmsync_objects() %}
+{%- set system = 'salesforce' %}
+
+with
+
+fields as (
+  select * from {{ ref('int_object_fields') }}
+),
+{% for object, spec in objects.items() %}
+{%- set staged = ref('stg_salesforce__' ~ object) %}
+{%- set columns = relation_columns(existing_relation(staged)) %}
+{{ object }}_values as (
+  select
+    '{{ object }}' as object,
+    staged.salesforce_id as record_id,
+    fields.field,
+    fields.kind,
+    case fields.field
+      {%- for f in spec.fields %}
+      when '{{ f.name }}' then cast(staged.{{ adapter.quote(f.name) }} as {{ dbt.type_string() }})
+      {%- endfor %}
+      {%- for column in columns %}
+      {%- if (system == 'salesforce' and column.endswith('__c') and column != 'forcemanager_id__c')
+            or (system == 'forcemanager' and column.startswith('z_')) %}
+      when '{{ column[:-3] if system == 'salesforce' else column[2:] }}'
+        then cast(staged.{{ adapter.quote(column) }} as {{ dbt.type_string() }})
+      {%- endif %}
+      {%- endfor %}
+    end as raw_value
+  from {{ staged }} as staged
+  inner join fields on fields.object = '{{ object }}'
+  where not staged.is_deleted
+),
+{% endfor %}
+unioned as (
+  {%- for object in objects %}
+  select * from {{ object }}_values
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+)
+
+select
+  object,
+  record_id,
+  field,
+  kind,
+  {{ canonical_text('kind', 'raw_value') }} as value
+from unioned

@@ -1,0 +1,35 @@
+with
+
+settings as (
+  select * from {{ ref('stg_crmsync__objects') }}
+),
+
+objects as (
+  {%- for object in crmsync_object_names() %}
+  select '{{ object }}' as object, {{ loop.index }} as object_order
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+),
+
+moded as (
+  select
+    objects.object,
+    objects.object_order,
+    -- accounts cannot be off (every other object hangs off them); an object the settings
+    -- do not name is off
+    case
+      when objects.object = 'accounts' and coalesce(settings.mode, 'off') = 'off' then 'two-way'
+      else coalesce(settings.mode, 'off')
+    end as mode
+  from objects
+  left join settings on settings.object = objects.object
+)
+
+select
+  object,
+  object_order,
+  mode,
+  mode <> 'off' as is_synced,
+  mode = 'two-way' as is_two_way,
+  '{{ var("sync_mode") }}' as sync_mode
+from moded
