@@ -1,0 +1,1 @@
+"""Singer target that loads streams into a DuckDB warehouse file."""
