@@ -145,7 +145,12 @@ def build_routes(state: OrgState) -> list[Route]:
 
 def _failure() -> Response:
     return json_response(
-        [{"message": "Server temporarily unavailable, try again later", "errorCode": "SERVER_UNAVAILABLE"}],
+        [
+            {
+                "message": "Server temporarily unavailable, try again later",
+                "errorCode": "SERVER_UNAVAILABLE",
+            }
+        ],
         503,
     )
 

@@ -100,7 +100,10 @@ class Sessions:
                 ``invalid_grant``.
         """
         grant_type = form.get("grant_type", "")
-        client_id, client_secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        client_id, client_secret = basic or (
+            form.get("client_id", ""),
+            form.get("client_secret", ""),
+        )
         if grant_type not in {"password", "refresh_token", "client_credentials"}:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
         if not _same(client_id, self.creds.client_id):

@@ -21,7 +21,14 @@ PROCESSING_S = 0.2
 #: Rows per results page when the client gives no ``maxRecords``.
 DEFAULT_MAX_RECORDS = 50_000
 QUERY_JOB_PREFIX = "750"
-_DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
+_DELIMITERS = {
+    "COMMA": ",",
+    "TAB": "\t",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "CARET": "^",
+    "BACKQUOTE": "`",
+}
 _LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 _INGEST_OPERATIONS = frozenset({"insert", "update", "upsert", "delete", "hardDelete"})
 #: Value that sets a field to null in a Bulk CSV (an empty cell leaves it unchanged).
@@ -75,7 +82,11 @@ class Job:
         }
         if self.kind == "query":
             done = body["state"] == "JobComplete"
-            body.update(numberRecordsProcessed=len(self.rows) if done else 0, retries=0, totalProcessingTime=0)
+            body.update(
+                numberRecordsProcessed=len(self.rows) if done else 0,
+                retries=0,
+                totalProcessingTime=0,
+            )
         else:
             body.update(
                 jobType="V2Ingest",
@@ -245,10 +256,14 @@ async def create_ingest_job(ctx: Ctx) -> Response:
     """``POST jobs/ingest``: answers job info with ``state: Open``."""
     body = await json_body(ctx.request)
     if not isinstance(body, dict) or body.get("operation") not in _INGEST_OPERATIONS:
-        raise ApiError(400, "INVALIDJOB", "operation must be insert, update, upsert, delete or hardDelete")
+        raise ApiError(
+            400, "INVALIDJOB", "operation must be insert, update, upsert, delete or hardDelete"
+        )
     obj = ctx.org.object_of(str(body.get("object") or ""))
     if obj is None:
-        raise ApiError(400, "INVALIDJOB", f"Entity '{body.get('object')}' is not supported by Bulk API")
+        raise ApiError(
+            400, "INVALIDJOB", f"Entity '{body.get('object')}' is not supported by Bulk API"
+        )
     ext = None
     if body["operation"] == "upsert":
         ext = external_field(obj, str(body.get("externalIdFieldName") or "")).name
@@ -323,9 +338,15 @@ async def ingest_results(ctx: Ctx) -> Response:
         raise ApiError(412, "JOB_NOT_COMPLETE", "The job is not complete; results are not ready")
     kind = ctx.request.path_params["kind"].lower()
     if kind == "successfulresults":
-        return Response(_csv_text(job, ["sf__Id", "sf__Created", *job.columns], job.successes), media_type="text/csv")
+        return Response(
+            _csv_text(job, ["sf__Id", "sf__Created", *job.columns], job.successes),
+            media_type="text/csv",
+        )
     if kind == "failedresults":
-        return Response(_csv_text(job, ["sf__Id", "sf__Error", *job.columns], job.failures), media_type="text/csv")
+        return Response(
+            _csv_text(job, ["sf__Id", "sf__Error", *job.columns], job.failures),
+            media_type="text/csv",
+        )
     if kind == "unprocessedrecords":
         return Response(_csv_text(job, job.columns, []), media_type="text/csv")
     raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")

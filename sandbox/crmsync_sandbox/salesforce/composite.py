@@ -122,7 +122,10 @@ def _delete(ctx: Ctx) -> Response:
     def delete(record_id: Any) -> dict[str, Any]:
         found = ctx.org.find(record_id)
         if found is None:
-            if ctx.org.by_prefix.get(str(record_id)[:3]) is None or len(str(record_id)) not in {15, 18}:
+            if ctx.org.by_prefix.get(str(record_id)[:3]) is None or len(str(record_id)) not in {
+                15,
+                18,
+            }:
                 raise RecordError("MALFORMED_ID", f"malformed id {record_id}")
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted")
         obj, record = found
@@ -173,9 +176,7 @@ async def _upsert(ctx: Ctx, obj: Any) -> Response:
             raise RecordError("INVALID_TYPE", f"all records must be of type {obj.name}")
         key = next((k for k in fields if k.lower() == fdef.name.lower()), None)
         if key is None or fields[key] in (None, ""):
-            raise RecordError(
-                "MISSING_ARGUMENT", f"{fdef.name} not specified", [fdef.name]
-            )
+            raise RecordError("MISSING_ARGUMENT", f"{fdef.name} not specified", [fdef.name])
         try:
             record_id, created = upsert_one(ctx, obj, fdef, str(fields[key]), fields)
         except ApiError as error:

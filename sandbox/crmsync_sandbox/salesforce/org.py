@@ -80,7 +80,9 @@ class Org:
                 records[str(record_id)] = record
                 self.clock.observe(record.get("SystemModstamp") or "")
                 prefix = record["Id"][:3]
-                self.counters[prefix] = max(self.counters.get(prefix, 0), ids.counter_of(record["Id"]))
+                self.counters[prefix] = max(
+                    self.counters.get(prefix, 0), ids.counter_of(record["Id"])
+                )
         for records in self.records.values():
             # SQLite returns text order; creation (counter) order is the org's default order.
             ordered = sorted(records.values(), key=lambda r: ids.counter_of(r["Id"]))
@@ -307,7 +309,9 @@ class Org:
                 raise _no_column(obj, key)
             if fdef.name == "Id":
                 raise RecordError(
-                    "INVALID_FIELD", "The Id field should not be specified in the sobject data.", ["Id"]
+                    "INVALID_FIELD",
+                    "The Id field should not be specified in the sobject data.",
+                    ["Id"],
                 )
             if not (fdef.createable if creating else fdef.updateable):
                 read_only.append(fdef.name)
@@ -332,7 +336,9 @@ class Org:
         ]
         if missing:
             raise RecordError(
-                "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
             )
         for fdef in obj.fields.values():
             value = record.get(fdef.name)
@@ -385,7 +391,9 @@ class Org:
     def derive(self, obj: ObjectDef, record: Record) -> None:
         """Compute the derived fields (names, closed/won flags, activity accounts)."""
         if obj.name in {"User", "Contact"}:
-            record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+            record["Name"] = " ".join(
+                p for p in (record.get("FirstName"), record.get("LastName")) if p
+            )
         elif obj.name == "Opportunity":
             stage = record.get("StageName")
             record["IsClosed"] = stage in CLOSED_STAGES
@@ -522,7 +530,13 @@ def _coerce_number(fdef: FieldDef, raw: Any) -> int | float:
 
 
 def _parse_error(fdef: FieldDef, type_name: str, raw: Any) -> RecordError:
-    kind = "VALUE_STRING" if isinstance(raw, str) else "VALUE_NUMBER" if isinstance(raw, int | float) else "START_OBJECT"
+    kind = (
+        "VALUE_STRING"
+        if isinstance(raw, str)
+        else "VALUE_NUMBER"
+        if isinstance(raw, int | float)
+        else "START_OBJECT"
+    )
     return RecordError(
         "JSON_PARSER_ERROR",
         f"Cannot deserialize instance of {type_name} from {kind} value {raw} or request may be "

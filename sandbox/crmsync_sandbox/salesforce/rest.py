@@ -75,7 +75,9 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Response]]
 
 
-def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    content: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """Return a JSON reply rendered with orjson."""
     return Response(orjson.dumps(content), status, headers, media_type="application/json")
 
@@ -127,9 +129,7 @@ def data_route(state: OrgState, handler: Handler) -> Callable[[Request], Awaitab
             return error_response(error)
         user_id = state.sessions.user_of(request.headers.get("authorization"))
         if user_id is None:
-            return error_response(
-                ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
-            )
+            return error_response(ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid"))
         usage = state.usage
         if usage.used >= usage.max:
             response = error_response(
@@ -149,7 +149,9 @@ def data_route(state: OrgState, handler: Handler) -> Callable[[Request], Awaitab
     return endpoint
 
 
-def render(obj_name: str, record: dict[str, Any], fields: list[str], version: str) -> dict[str, Any]:
+def render(
+    obj_name: str, record: dict[str, Any], fields: list[str], version: str
+) -> dict[str, Any]:
     """Return a record as the REST API shows it: ``attributes`` then the selected fields."""
     out: dict[str, Any] = {
         "attributes": {

@@ -274,7 +274,13 @@ def _audit(owner: bool = True, deletable: bool = True) -> list[FieldDef]:
             updateable=False,
             defaulted_on_create=True,
         ),
-        _ro("SystemModstamp", "System Modstamp", "datetime", nillable=False, defaulted_on_create=True),
+        _ro(
+            "SystemModstamp",
+            "System Modstamp",
+            "datetime",
+            nillable=False,
+            defaulted_on_create=True,
+        ),
     ]
     return fields
 
@@ -405,7 +411,9 @@ def _opportunity() -> ObjectDef:
         _ro("IsWon", "Won", "boolean", nillable=False, defaulted_on_create=True),
         _fm_id(),
         _text("Competitor__c", "Competitor", 100, custom=True),
-        FieldDef("Discount_Percent__c", "Discount Percent", "percent", precision=5, scale=2, custom=True),
+        FieldDef(
+            "Discount_Percent__c", "Discount Percent", "percent", precision=5, scale=2, custom=True
+        ),
     ]
     return _object("Opportunity", "Opportunities", "006", fields)
 

@@ -122,7 +122,9 @@ def external_field(obj: ObjectDef, name: str) -> Any:
     return fdef
 
 
-def upsert_one(ctx: Ctx, obj: ObjectDef, fdef: Any, value: str, body: dict[str, Any]) -> tuple[str, bool]:
+def upsert_one(
+    ctx: Ctx, obj: ObjectDef, fdef: Any, value: str, body: dict[str, Any]
+) -> tuple[str, bool]:
     """Create or update the record whose ``fdef`` is ``value``; return ``(id, created)``.
 
     Raises:
@@ -207,7 +209,7 @@ def _window(ctx: Ctx, days: int) -> tuple[str, str]:
         raise ApiError(
             400, "INVALID_REPLICATION_DATE", f"startDate cannot be more than {days} days ago"
         )
-    end = min(end, now.replace(second=0, microsecond=0))
+    end = min(end, now)
     return format_datetime(start), format_datetime(end)
 
 
@@ -232,7 +234,9 @@ async def deleted(ctx: Ctx) -> Response:
         for r in ctx.org.records[obj.name].values()
         if r.get("IsDeleted") and start <= r.get("_DeletedDate", "") < end
     ]
-    earliest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=DELETED_WINDOW_DAYS)
+    earliest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(
+        days=DELETED_WINDOW_DAYS
+    )
     return json_response(
         {
             "deletedRecords": items,

@@ -16,7 +16,7 @@ from typing import Any
 from crmsync_sandbox.salesforce import ids
 from crmsync_sandbox.salesforce.exceptions import SoqlError
 from crmsync_sandbox.salesforce.schema import ID_TYPES, NUMBER_TYPES, TEXT_TYPES, ObjectDef
-from crmsync_sandbox.salesforce.values import canonical_date, canonical_datetime
+from crmsync_sandbox.salesforce.values import canonical_datetime
 
 #: The largest OFFSET SOQL allows.
 MAX_OFFSET = 2000
@@ -47,8 +47,29 @@ _ESCAPES = {
     "%": "\\%",
 }
 _KEYWORDS = frozenset(
-    {"select", "from", "where", "and", "or", "not", "in", "like", "order", "by", "asc", "desc",
-     "nulls", "first", "last", "limit", "offset", "null", "true", "false", "count"}
+    {
+        "select",
+        "from",
+        "where",
+        "and",
+        "or",
+        "not",
+        "in",
+        "like",
+        "order",
+        "by",
+        "asc",
+        "desc",
+        "nulls",
+        "first",
+        "last",
+        "limit",
+        "offset",
+        "null",
+        "true",
+        "false",
+        "count",
+    }
 )
 _CLAUSE_ENDS = frozenset({"order", "limit", "offset"})
 
@@ -97,7 +118,11 @@ def _decode_string(raw: str, column: int, soql: str) -> str:
         if char == "\\":
             nxt = raw[i + 1]
             if nxt not in _ESCAPES:
-                raise _malformed(soql, column + i, f"Invalid string literal '{raw}'. Illegal character sequence '\\{nxt}' in string literal.")
+                raise _malformed(
+                    soql,
+                    column + i,
+                    f"Invalid string literal '{raw}'. Illegal character sequence '\\{nxt}' in string literal.",
+                )
             out.append(_ESCAPES[nxt])
             i += 2
             continue
@@ -307,7 +332,11 @@ class _Parser:
         if tok.kind == "datetime":
             canonical = canonical_datetime(tok.text)
             if canonical is None:
-                raise _malformed(self.soql, tok.column, f"line 1:{tok.column} no viable alternative at character '{tok.text}'")
+                raise _malformed(
+                    self.soql,
+                    tok.column,
+                    f"line 1:{tok.column} no viable alternative at character '{tok.text}'",
+                )
             return DateTimeLit(canonical), tok
         word = tok.text.lower() if tok.kind == "name" else ""
         if word in {"true", "false"}:
@@ -400,13 +429,20 @@ class _Compiler:
         ftype = fdef.type
         ok, want = self._typed(ftype, value)
         if not ok:
-            quoted = "should be enclosed in quotes" if want in {"string", "id"} else "should not be enclosed in quotes"
+            quoted = (
+                "should be enclosed in quotes"
+                if want in {"string", "id"}
+                else "should not be enclosed in quotes"
+            )
             message = f"value of filter criterion for field '{fdef.name}' must be of type {want} and {quoted}"
             raise SoqlError("INVALID_FIELD", _located(self.soql, tok.column, message))
         if ftype in ID_TYPES:
             normal = ids.normalize(value)
             if normal is None:
-                raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", _located(self.soql, tok.column, f"invalid ID field: {value}"))
+                raise SoqlError(
+                    "INVALID_QUERY_FILTER_OPERATOR",
+                    _located(self.soql, tok.column, f"invalid ID field: {value}"),
+                )
             return normal
         if isinstance(value, DateLit | DateTimeLit):
             return value.value
@@ -447,9 +483,11 @@ class _Compiler:
     def _getter(self, fdef: Any) -> Callable[[dict[str, Any]], Any]:
         name = fdef.name
         if fdef.type in TEXT_TYPES:
+
             def text(r: dict[str, Any]) -> Any:
                 v = r.get(name)
                 return None if v is None else v.lower()
+
             return text
         if fdef.type == "boolean":
             return lambda r: bool(r.get(name))
@@ -478,7 +516,9 @@ class _Compiler:
 
         return ordered
 
-    def in_list(self, tok: Token, lits: list[tuple[Any, Token]], negate: bool) -> Callable[[dict[str, Any]], bool]:
+    def in_list(
+        self, tok: Token, lits: list[tuple[Any, Token]], negate: bool
+    ) -> Callable[[dict[str, Any]], bool]:
         fdef = self.field(tok)
         values = {self.value(fdef, v, t, "in") for v, t in lits}
         get = self._getter(fdef)
@@ -490,7 +530,9 @@ class _Compiler:
         fdef = self.field(tok)
         if fdef.type not in TEXT_TYPES and fdef.type not in ID_TYPES:
             message = f"invalid operator on {fdef.type} field: LIKE"
-            raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", _located(self.soql, tok.column, message))
+            raise SoqlError(
+                "INVALID_QUERY_FILTER_OPERATOR", _located(self.soql, tok.column, message)
+            )
         if not isinstance(lit[0], str):
             raise _malformed(self.soql, lit[1].column, f"unexpected token: '{lit[1].text}'")
         pattern = _like_regex(lit[0])
@@ -536,7 +578,9 @@ def compile_query(soql: str, objects: dict[str, ObjectDef]) -> CompiledQuery:
             raise _malformed(soql, tok.column, f"duplicate field selected: {name}")
         fields.append(name)
     if query.offset > MAX_OFFSET:
-        raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
+        raise SoqlError(
+            "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
+        )
     order = []
     for name, descending, nulls_last in query.order_by:
         fdef = compiler.field(Token("name", name, 1))

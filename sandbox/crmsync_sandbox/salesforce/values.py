@@ -57,7 +57,7 @@ def canonical_date(text: str) -> str | None:
     if not _DATE_RE.match(candidate):
         return None
     try:
-        datetime.strptime(candidate, "%Y-%m-%d")  # noqa: DTZ007 - a calendar date, no zone
+        datetime.strptime(candidate, "%Y-%m-%d")
     except ValueError:
         return None
     return candidate
