@@ -79,14 +79,14 @@ def sanitize_property(prop: dict[str, Any]) -> dict[str, Any]:
     """
     types = [kind for kind in _types(prop) if kind != "null"]
     if not types:
-        return {}  # unknown type: accept any JSON value
+        return dict(NULLABLE_STRING)  # untyped in the API's schema: read as text
     result: dict[str, Any] = {"type": [*types, "null"]}
     if "object" in types:
         nested = prop.get("properties") or {}
         result["properties"] = {name: sanitize_property(sub) for name, sub in nested.items()}
     if "array" in types and isinstance(prop.get("items"), dict):
         items = sanitize_property(prop["items"])
-        result["items"] = items or {}
+        result["items"] = items or dict(NULLABLE_STRING)
     if prop.get("format") in ("date-time", "date") and "string" in types:
         result["format"] = prop["format"]
     return result
@@ -109,7 +109,7 @@ def properties_from_api_schema(document: dict[str, Any], resource: str) -> dict[
     if not isinstance(props, dict) or not props:
         raise SchemaDiscoveryError(f"GET /{resource}/schema returned no properties")
     return {
-        name: sanitize_property(prop) if isinstance(prop, dict) else {}
+        name: sanitize_property(prop if isinstance(prop, dict) else {})
         for name, prop in props.items()
     }
 
@@ -120,7 +120,7 @@ def extra_field_property(definition: dict[str, Any]) -> tuple[str, dict[str, Any
     if not field_name:
         return None
     kind = str(definition.get("type") or "text").lower()
-    return f"Z_{field_name}", dict(EXTRA_FIELD_TYPES.get(kind, {}))
+    return f"Z_{field_name}", dict(EXTRA_FIELD_TYPES.get(kind, NULLABLE_STRING))
 
 
 def resource_schema(
@@ -242,10 +242,11 @@ EXTRA_FIELDS_SCHEMA: dict[str, Any] = {
         "entity": NULLABLE_STRING,
         "fieldName": NULLABLE_STRING,
         "type": NULLABLE_STRING,
-        "values": {"type": ["array", "null"], "items": {}},
-        "description": NULLABLE_STRING,
-        "required": NULLABLE_BOOLEAN,
-        "defaultValue": {},
+        "values": {"type": ["array", "null"], "items": NULLABLE_STRING},
+        "label": NULLABLE_STRING,
+        "mandatory": NULLABLE_BOOLEAN,
+        "branches": {"type": ["array", "null"], "items": {"type": ["string", "integer", "null"]}},
+        "defaultValue": NULLABLE_STRING,
         **AUDIT_PROPERTIES,
     },
 }

@@ -232,9 +232,9 @@ class Applier:
                 continue
             if resource not in existing:
                 existing[resource] = {
-                    str(d.get("fieldName")) for d in self.client.extra_fields(resource)
+                    str(d.get("fieldName")).lower() for d in self.client.extra_fields(resource)
                 }
-            if name in existing[resource]:
+            if str(name).lower() in existing[resource]:
                 continue
             body = {
                 "entity": resource,
@@ -245,7 +245,7 @@ class Applier:
                 body["values"] = definition["values"]
             try:
                 self.client.create_extra_field(resource, body)
-                existing[resource].add(str(name))
+                existing[resource].add(str(name).lower())
                 logger.info("Created extra field %s on %s", name, resource)
             except ForceManagerRecordError as error:
                 logger.error("Extra field %s on %s was rejected: %s", name, resource, error)
