@@ -1,0 +1,1 @@
+"""Singer tap that reads the tables of a DuckDB warehouse schema."""

@@ -1,0 +1,5 @@
+"""Run the tap as ``python -m tap_warehouse``."""
+
+from tap_warehouse.tap import TapWarehouse
+
+TapWarehouse.cli()
