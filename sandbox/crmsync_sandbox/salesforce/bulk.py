@@ -155,9 +155,10 @@ async def create_query_job(ctx: Ctx) -> Response:
     job.fields = compiled.fields
     records = ctx.org.records[compiled.sobject.name].values()
     job.rows = compiled.run(records, include_deleted=body["operation"] == "queryAll")
+    info = job.info()  # answered as UploadComplete; processing starts now
     job.ready_at = time.monotonic() + PROCESSING_S
     ctx.state.usage.bulk_query_jobs += 1
-    return json_response(job.info())
+    return json_response(info)
 
 
 async def list_jobs(ctx: Ctx) -> Response:
