@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import RecordSink
 from typing_extensions import override
 
-from target_forcemanager.spool import normalize_row
+from target_forcemanager.spool import RowSpool, normalize_row
+
+if TYPE_CHECKING:
+    from singer_sdk import Target
 
 
 class PublishRowSink(RecordSink):
     """Spools the rows of one stream (object) for the ordered apply at end of input."""
+
+    def __init__(self, target: Target, stream_name: str, *args: Any, **kwargs: Any) -> None:
+        """Bind the sink to the target's spool."""
+        super().__init__(target, stream_name, *args, **kwargs)
+        self._spool: RowSpool = target.spool  # type: ignore[attr-defined]
 
     @override
     @property
@@ -20,4 +28,4 @@ class PublishRowSink(RecordSink):
 
     @override
     def process_record(self, record: dict[str, Any], context: dict) -> None:
-        self._target.spool.add(self.stream_name, normalize_row(record))  # type: ignore[attr-defined]
+        self._spool.add(self.stream_name, normalize_row(record))
