@@ -1,0 +1,160 @@
+"""tap-salesforce against the HTTPS sandbox: incremental reads, deletes, Bulk 2.0, budget."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import requests
+from crmsync_sandbox.testing import SandboxProcess
+from salesforce_client import SalesforceClient
+
+from tests.tap_salesforce.tap_helpers import run_tap, sandbox_config
+
+
+def _create_accounts(client: SalesforceClient, names: list[str]) -> list[str]:
+    records = [{"attributes": {"type": "Account"}, "Name": name} for name in names]
+    results = client.request(
+        "POST", "composite/sobjects", json={"allOrNone": False, "records": records}
+    ).json()
+    return [result["id"] for result in results]
+
+
+def test_incremental_run_brings_updates_and_deletes(
+    https: SandboxProcess, client: SalesforceClient
+) -> None:
+    """After a first run, the next one reads the changed record and the deleted one."""
+    tag = uuid.uuid4().hex[:8]
+    updated_id, deleted_id = _create_accounts(client, [f"upd-{tag}", f"del-{tag}"])
+    config = sandbox_config(https, objects=["Account"], lookback_seconds=0)
+    first = run_tap(config)
+    assert {updated_id, deleted_id} <= {r["Id"] for r in first.records["Account"]}
+
+    client.request("PATCH", f"sobjects/Account/{updated_id}", json={"Name": f"renamed-{tag}"})
+    client.request("DELETE", f"sobjects/Account/{deleted_id}")
+    second = run_tap(config, state=first.state)
+
+    by_id = {r["Id"]: r for r in second.records["Account"]}
+    assert by_id[updated_id]["Name"] == f"renamed-{tag}"
+    assert by_id[updated_id]["IsDeleted"] is False
+    assert by_id[deleted_id]["IsDeleted"] is True
+    assert len(second.records["Account"]) < len(first.records["Account"])
+
+
+def test_records_sharing_the_bookmark_timestamp_are_not_lost(
+    https: SandboxProcess, client: SalesforceClient
+) -> None:
+    """Every record stamped exactly at the bookmark is read again, not skipped."""
+    tag = uuid.uuid4().hex[:8]
+    ids = set(_create_accounts(client, [f"same-{tag}-{i}" for i in range(150)]))
+    stamps = {
+        r["Id"]: r["SystemModstamp"]
+        for r in client.query(
+            f"SELECT Id, SystemModstamp FROM Account WHERE Name LIKE 'same-{tag}-%'"
+        )
+    }
+    shared, count = Counter(stamps.values()).most_common(1)[0]
+    assert count > 1, "the sandbox stamps a 150-record call within few milliseconds"
+    state = {
+        "bookmarks": {
+            "Account": {"replication_key": "SystemModstamp", "replication_key_value": shared}
+        }
+    }
+    run = run_tap(sandbox_config(https, objects=["Account"], lookback_seconds=0), state=state)
+    read = {r["Id"] for r in run.records["Account"]}
+    sharing = {i for i, stamp in stamps.items() if stamp == shared}
+    assert sharing <= read
+    assert sharing <= ids
+
+
+def test_bulk_path_equals_rest_path(own_sandbox: SandboxProcess) -> None:
+    """Bulk API 2.0 yields exactly the records REST paging yields, typed the same."""
+    objects = ["Account", "Contact", "Opportunity", "Task", "Event", "User"]
+    rest = run_tap(sandbox_config(own_sandbox, objects=objects, query_api="rest"))
+    bulk = run_tap(sandbox_config(own_sandbox, objects=objects, query_api="bulk"))
+    for name in objects:
+        assert rest.records[name], name
+        assert sorted(rest.records[name], key=lambda r: r["Id"]) == sorted(
+            bulk.records[name], key=lambda r: r["Id"]
+        ), name
+
+
+def test_auto_mode_switches_to_bulk_above_threshold(own_sandbox: SandboxProcess) -> None:
+    """Above bulk_threshold, query_api=auto reads through a Bulk 2.0 query job."""
+    config = sandbox_config(own_sandbox, objects=["Account"], bulk_threshold=5)
+    run = run_tap(config)
+    routes = own_sandbox.calls("salesforce")["by_route"]
+    assert run.records["Account"]
+    assert routes.get("POST /services/data/{version}/jobs/query") == 1
+
+
+def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> None:
+    """With nothing changed, a run costs one describe and one query per object."""
+    objects = ["Account", "Contact"]
+    config = sandbox_config(own_sandbox, objects=objects)
+    first = run_tap(config)
+    requests.post(own_sandbox.root_url("salesforce") + "/__sandbox/calls/reset", timeout=10)
+    run_tap(config, state=first.state)
+    routes = own_sandbox.calls("salesforce")["by_route"]
+    data_calls = {route: n for route, n in routes.items() if "oauth2" not in route}
+    assert data_calls == {
+        "GET /services/data/{version}/sobjects/{sobject}/describe": 2,
+        "GET /services/data/{version}/queryAll": 2,
+    }
+
+
+def test_budget_guard_stops_with_resumable_state(own_sandbox: SandboxProcess) -> None:
+    """Past the run's API share the tap exits 2 with a clear message; its state resumes."""
+    requests.post(
+        own_sandbox.root_url("salesforce") + "/__sandbox/salesforce/limits",
+        json={"max": 100, "used": 0},
+        timeout=10,
+    )
+    objects = ["Account", "Contact"]
+    # Two describes and the Account query fit in 2.5 calls' worth; the Contact query does not.
+    stopped = run_tap(sandbox_config(own_sandbox, objects=objects, max_api_share_per_run=0.025))
+    assert stopped.exit_code == 2
+    assert stopped.records.get("Account")
+    assert not stopped.records.get("Contact")
+    assert stopped.state["bookmarks"]["Account"]["replication_key_value"]
+    assert "Contact" not in stopped.state["bookmarks"] or not stopped.state["bookmarks"][
+        "Contact"
+    ].get("replication_key_value")
+
+    resumed = run_tap(sandbox_config(own_sandbox, objects=objects), state=stopped.state)
+    assert resumed.exit_code == 0
+    assert resumed.records.get("Contact")
+    assert len(resumed.records.get("Account", [])) < len(stopped.records["Account"])
+
+
+def test_new_field_is_read_for_every_record_even_with_a_cached_catalog(
+    own_sandbox: SandboxProcess,
+) -> None:
+    """A field added after the catalog and the bookmark arrives for all records."""
+    config = sandbox_config(own_sandbox, objects=["Account"])
+    catalog = TapSalesforceCatalog.discover(config)
+    first = run_tap(config, catalog=catalog)
+    client = SalesforceClient.from_config(config)
+    client.request(
+        "POST",
+        "tooling/sobjects/CustomField",
+        json={
+            "FullName": "Account.Region__c",
+            "Metadata": {"label": "Region", "type": "Text", "length": 80},
+        },
+    )
+    second = run_tap(config, state=first.state, catalog=catalog)
+    assert "Region__c" in second.schemas["Account"]["properties"]
+    assert len(second.records["Account"]) == len(first.records["Account"])
+    assert all("Region__c" in record for record in second.records["Account"])
+
+
+class TapSalesforceCatalog:
+    """Discovery in process, as Meltano caches it."""
+
+    @staticmethod
+    def discover(config: dict) -> dict:
+        """Return the catalog a discovery run writes."""
+        from tap_salesforce.tap import TapSalesforce  # noqa: PLC0415
+
+        return TapSalesforce(config=config, parse_env_config=False).catalog_dict
