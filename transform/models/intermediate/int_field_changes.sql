@@ -1,0 +1,219 @@
+{#-
+  The three-way comparison: one row per record pair (either side live) and field, with each
+  side's current value, each side's base (the last synced state, kept per side because some
+  mappings are lossy), each value as the other side would read it back, and what changed.
+  Decides per field what flows where: a field changed on one side only flows to the other
+  (ForceManager's only on two-way objects); changed on both to different values, Salesforce's
+  value wins and the field is a conflict. A field with no base (a new field, or links
+  recovered after a rebuild) takes Salesforce's value where the two differ.
+-#}
+{%- set stored = state_relation('sync_base') %}
+
+with
+
+pairs as (
+  select * from {{ ref('int_record_pairs') }}
+  where salesforce_state = 'live' or forcemanager_state = 'live'
+),
+
+fields as (
+  select * from {{ ref('int_object_fields') }}
+),
+
+salesforce_values as (
+  select * from {{ ref('int_salesforce__values') }}
+),
+
+forcemanager_values as (
+  select * from {{ ref('int_forcemanager__values') }}
+),
+
+users as (
+  select * from {{ ref('int_users_mapped') }}
+),
+
+options as (
+  select * from {{ ref('stg_crmsync__options') }}
+),
+
+-- every record's sync key, to compare references by (stable when a record gets its id on
+-- the other side)
+reference_keys as (
+  select * from {{ ref('int_record_pairs') }}
+),
+
+base as (
+  {%- if stored is not none %}
+  select object, sync_key, field, base_salesforce, base_forcemanager
+  from {{ stored }}
+  {%- else %}
+  select
+    cast(null as {{ dbt.type_string() }}) as object,
+    cast(null as {{ dbt.type_string() }}) as sync_key,
+    cast(null as {{ dbt.type_string() }}) as field,
+    cast(null as {{ dbt.type_string() }}) as base_salesforce,
+    cast(null as {{ dbt.type_string() }}) as base_forcemanager
+  from (select 1 as one) as empty_state
+  where 1 = 0
+  {%- endif %}
+),
+
+current_values as (
+  select
+    pairs.object,
+    pairs.sync_key,
+    pairs.is_two_way,
+    pairs.salesforce_state,
+    pairs.forcemanager_state,
+    fields.field,
+    fields.kind,
+    fields.ref_object,
+    fields.field_order,
+    case
+      when fields.kind = 'ref' and salesforce_values.value is not null
+        then coalesce(salesforce_refs.sync_key, 'sf:' || salesforce_values.value)
+      else salesforce_values.value
+    end as salesforce_value,
+    case
+      when fields.kind = 'ref' and forcemanager_values.value is not null
+        then coalesce(forcemanager_refs.sync_key, 'fm:' || forcemanager_values.value)
+      else forcemanager_values.value
+    end as forcemanager_value
+  from pairs
+  inner join fields on fields.object = pairs.object
+  left join salesforce_values
+    on salesforce_values.object = pairs.object
+    and salesforce_values.record_id = pairs.salesforce_id
+    and salesforce_values.field = fields.field
+  left join forcemanager_values
+    on forcemanager_values.object = pairs.object
+    and forcemanager_values.record_id = pairs.forcemanager_id
+    and forcemanager_values.field = fields.field
+  left join reference_keys as salesforce_refs
+    on salesforce_refs.object = fields.ref_object
+    and salesforce_refs.salesforce_id = salesforce_values.value
+  left join reference_keys as forcemanager_refs
+    on forcemanager_refs.object = fields.ref_object
+    and cast(forcemanager_refs.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
+),
+
+-- each value as the other side reads it back once crmsync writes it
+translated as (
+  select
+    current_values.*,
+    case
+      when current_values.salesforce_value is null then null
+      when current_values.kind = 'probability'
+        then {{ crmsync_number_text('round(cast(current_values.salesforce_value as double) / 10) * 10') }}
+      -- ForceManager keeps hours and minutes only
+      when current_values.kind = 'datetime_split'
+        then {{ dbt.concat(["substr(current_values.salesforce_value, 1, 16)", "':00Z'"]) }}
+      -- no counterpart and no default owner: the owner is left out of the write
+      when current_values.kind = 'owner'
+        then coalesce(
+          to_forcemanager.to_user_id,
+          cast(options.default_forcemanager_owner as {{ dbt.type_string() }}),
+          {{ unknown_value() }}
+        )
+      else current_values.salesforce_value
+    end as salesforce_as_forcemanager,
+    case
+      when current_values.forcemanager_value is null then null
+      when current_values.kind = 'owner'
+        then coalesce(
+          to_salesforce.to_user_id, options.default_salesforce_owner, {{ unknown_value() }}
+        )
+      else current_values.forcemanager_value
+    end as forcemanager_as_salesforce
+  from current_values
+  cross join options
+  left join users as to_forcemanager
+    on current_values.kind = 'owner'
+    and to_forcemanager.direction = 'sf_to_fm'
+    and to_forcemanager.from_user_id = current_values.salesforce_value
+  left join users as to_salesforce
+    on current_values.kind = 'owner'
+    and to_salesforce.direction = 'fm_to_sf'
+    and to_salesforce.from_user_id = current_values.forcemanager_value
+),
+
+compared as (
+  select
+    translated.*,
+    base.sync_key is not null as has_base,
+    base.base_salesforce,
+    base.base_forcemanager,
+    -- an unknown base (a write that left the owner out) takes whatever the side reads back
+    case
+      when base.sync_key is null then null
+      when base.base_salesforce = {{ unknown_value() }} then false
+      else translated.salesforce_value is distinct from base.base_salesforce
+    end as salesforce_changed,
+    case
+      when base.sync_key is null then null
+      when base.base_forcemanager = {{ unknown_value() }} then false
+      else translated.forcemanager_value is distinct from base.base_forcemanager
+    end as forcemanager_changed,
+    translated.salesforce_as_forcemanager is distinct from translated.forcemanager_value
+      as differs,
+    -- Salesforce keeps an activity's account and opportunity in one field (WhatId): with an
+    -- opportunity set, the account is derived from it and is not written
+    translated.field = 'account'
+      and translated.object in ('activities', 'events', 'tasks')
+      and max(case when translated.field = 'opportunity' then translated.forcemanager_value end)
+        over (partition by translated.object, translated.sync_key) is not null
+      as is_derived_in_salesforce
+  from translated
+  left join base
+    on base.object = translated.object
+    and base.sync_key = translated.sync_key
+    and base.field = translated.field
+),
+
+decided as (
+  select
+    compared.*,
+    coalesce(salesforce_as_forcemanager, '') <> {{ unknown_value() }}
+      and differs
+      and (salesforce_changed or not has_base)
+      as write_forcemanager,
+    coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
+      and not is_derived_in_salesforce
+      and is_two_way
+      and has_base
+      and forcemanager_changed
+      and not salesforce_changed
+      and forcemanager_as_salesforce is distinct from salesforce_value
+      as write_salesforce,
+    coalesce(is_two_way and salesforce_changed and forcemanager_changed and differs, false)
+      as is_conflict
+  from compared
+)
+
+select
+  object,
+  sync_key,
+  field,
+  kind,
+  ref_object,
+  field_order,
+  salesforce_state,
+  forcemanager_state,
+  salesforce_value,
+  forcemanager_value,
+  salesforce_as_forcemanager,
+  forcemanager_as_salesforce,
+  has_base,
+  base_salesforce,
+  base_forcemanager,
+  coalesce(salesforce_changed, false) as salesforce_changed,
+  coalesce(forcemanager_changed, false) as forcemanager_changed,
+  coalesce(write_forcemanager, false) as write_forcemanager,
+  coalesce(write_salesforce, false) as write_salesforce,
+  is_conflict,
+  -- the base once this cycle's writes landed (a write that fails leaves the old base)
+  case when coalesce(write_salesforce, false) then forcemanager_as_salesforce else salesforce_value end
+    as next_base_salesforce,
+  case when coalesce(write_forcemanager, false) then salesforce_as_forcemanager else forcemanager_value end
+    as next_base_forcemanager
+from decided

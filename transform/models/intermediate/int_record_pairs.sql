@@ -1,0 +1,90 @@
+{#-
+  One row per record pair of a synced object: linked pairs, and live records not linked yet
+  (a pair with one side). Each side's state is live, deleted, none (no record on that side)
+  or unknown (linked, but the extract does not hold it: nothing is done on a guess).
+-#}
+with
+
+objects as (
+  select * from {{ ref('int_sync_objects') }}
+),
+
+links as (
+  select * from {{ ref('int_links') }}
+),
+
+salesforce_records as (
+  select * from {{ ref('int_salesforce__records') }}
+),
+
+forcemanager_records as (
+  select * from {{ ref('int_forcemanager__records') }}
+),
+
+unlinked_salesforce as (
+  select
+    records.object,
+    'sf:' || records.salesforce_id as sync_key,
+    records.salesforce_id,
+    cast(null as bigint) as forcemanager_id,
+    'salesforce' as origin
+  from salesforce_records as records
+  left join links
+    on links.object = records.object
+    and links.salesforce_id = records.salesforce_id
+  where links.sync_key is null
+    and not records.is_deleted
+),
+
+unlinked_forcemanager as (
+  select
+    records.object,
+    'fm:' || cast(records.forcemanager_id as {{ dbt.type_string() }}) as sync_key,
+    cast(null as {{ dbt.type_string() }}) as salesforce_id,
+    records.forcemanager_id,
+    'forcemanager' as origin
+  from forcemanager_records as records
+  left join links
+    on links.object = records.object
+    and links.forcemanager_id = records.forcemanager_id
+  where links.sync_key is null
+    and not records.is_deleted
+),
+
+pairs as (
+  select object, sync_key, salesforce_id, forcemanager_id, origin from links
+  union all
+  select * from unlinked_salesforce
+  union all
+  select * from unlinked_forcemanager
+)
+
+select
+  pairs.object,
+  pairs.sync_key,
+  pairs.salesforce_id,
+  pairs.forcemanager_id,
+  pairs.origin,
+  objects.mode,
+  objects.is_two_way,
+  objects.sync_mode,
+  case
+    when pairs.salesforce_id is null then 'none'
+    when salesforce_records.salesforce_id is null then 'unknown'
+    when salesforce_records.is_deleted then 'deleted'
+    else 'live'
+  end as salesforce_state,
+  case
+    when pairs.forcemanager_id is null then 'none'
+    when forcemanager_records.forcemanager_id is null then 'unknown'
+    when forcemanager_records.is_deleted then 'deleted'
+    else 'live'
+  end as forcemanager_state
+from pairs
+inner join objects on objects.object = pairs.object
+left join salesforce_records
+  on salesforce_records.object = pairs.object
+  and salesforce_records.salesforce_id = pairs.salesforce_id
+left join forcemanager_records
+  on forcemanager_records.object = pairs.object
+  and forcemanager_records.forcemanager_id = pairs.forcemanager_id
