@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import RecordSink
 from typing_extensions import override
 
+from target_forcemanager.apply import EXTRA_FIELDS_STREAM
 from target_forcemanager.spool import RowSpool, normalize_row
+
+#: The actions a publish row may carry.
+ACTIONS = frozenset({"create", "update", "delete"})
 
 if TYPE_CHECKING:
     from singer_sdk import Target
@@ -20,6 +24,7 @@ class PublishRowSink(RecordSink):
         """Bind the sink to the target's spool."""
         super().__init__(target, stream_name, *args, **kwargs)
         self._spool: RowSpool = target.spool  # type: ignore[attr-defined]
+        self._skipped = 0
 
     @override
     @property
@@ -28,4 +33,12 @@ class PublishRowSink(RecordSink):
 
     @override
     def process_record(self, record: dict[str, Any], context: dict) -> None:
-        self._spool.add(self.stream_name, normalize_row(record))
+        row = normalize_row(record)
+        if self.stream_name != EXTRA_FIELDS_STREAM and row["action"] not in ACTIONS:
+            self._skipped += 1
+            if self._skipped == 1:
+                self.logger.warning(
+                    "Ignoring %s rows without a create, update or delete action", self.stream_name
+                )
+            return
+        self._spool.add(self.stream_name, row)
