@@ -31,5 +31,7 @@ select
   mode,
   mode <> 'off' as is_synced,
   mode = 'two-way' as is_two_way,
-  '{{ var("sync_mode") }}' as sync_mode
+  '{{ var("sync_mode") }}' as sync_mode,
+  '{{ invocation_id }}' as run_id,
+  cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as run_started_at
 from moded

@@ -1,0 +1,102 @@
+{#-
+  The base: the canonical value of every synced field as each side held it after the last
+  successful sync (one row per object, sync key and field). Only writes the sync log confirms
+  move it; a failed write leaves the old base, so the record is planned again next cycle.
+  Rewritten per synced object on every report.
+-#}
+{{ config(unique_key='object', incremental_strategy='delete+insert') }}
+
+with
+
+objects as (
+  select * from {{ ref('int_sync_objects') }}
+  where is_synced
+),
+
+outcomes as (
+  {{ write_outcomes_sql() }}
+),
+
+field_changes as (
+  select * from {{ ref('int_field_changes') }}
+),
+
+previous as (
+  {%- if is_incremental() %}
+  select object, sync_key, field, base_salesforce, base_forcemanager from {{ this }}
+  {%- else %}
+  select
+    cast(null as {{ dbt.type_string() }}) as object,
+    cast(null as {{ dbt.type_string() }}) as sync_key,
+    cast(null as {{ dbt.type_string() }}) as field,
+    cast(null as {{ dbt.type_string() }}) as base_salesforce,
+    cast(null as {{ dbt.type_string() }}) as base_forcemanager
+  from (select 1 as one) as empty_state
+  where 1 = 0
+  {%- endif %}
+),
+
+-- per field: the next base where its writes landed, else the previous one
+resolved as (
+  select
+    field_changes.object,
+    field_changes.sync_key,
+    field_changes.field,
+    case
+      when outcomes.forcemanager_action = 'create' and outcomes.forcemanager_ok then 'next_create'
+      when outcomes.salesforce_action = 'create' and outcomes.salesforce_ok then 'next_create'
+      when outcomes.forcemanager_action = 'create' or outcomes.salesforce_action = 'create' then 'drop'
+      when outcomes.forcemanager_action = 'delete' or outcomes.salesforce_action = 'delete' then
+        case when outcomes.forcemanager_ok and outcomes.salesforce_ok then 'drop' else 'previous' end
+      when field_changes.salesforce_state = 'live' and field_changes.forcemanager_state = 'live' then
+        case
+          when (not field_changes.write_forcemanager or outcomes.forcemanager_ok)
+            and (not field_changes.write_salesforce or outcomes.salesforce_ok) then 'next'
+          else 'previous'
+        end
+      else 'previous'
+    end as outcome,
+    case
+      when outcomes.salesforce_action = 'create' then field_changes.forcemanager_as_salesforce
+      when outcomes.forcemanager_action = 'create' then field_changes.salesforce_value
+      else field_changes.next_base_salesforce
+    end as next_base_salesforce,
+    case
+      when outcomes.salesforce_action = 'create' then field_changes.forcemanager_value
+      when outcomes.forcemanager_action = 'create' then field_changes.salesforce_as_forcemanager
+      else field_changes.next_base_forcemanager
+    end as next_base_forcemanager
+  from field_changes
+  inner join outcomes
+    on outcomes.object = field_changes.object
+    and outcomes.sync_key = field_changes.sync_key
+),
+
+next_state as (
+  select
+    resolved.object,
+    resolved.sync_key,
+    resolved.field,
+    case when resolved.outcome = 'previous' then previous.base_salesforce
+      else resolved.next_base_salesforce end as base_salesforce,
+    case when resolved.outcome = 'previous' then previous.base_forcemanager
+      else resolved.next_base_forcemanager end as base_forcemanager,
+    resolved.outcome = 'previous' and previous.sync_key is null as is_missing
+  from resolved
+  left join previous
+    on previous.object = resolved.object
+    and previous.sync_key = resolved.sync_key
+    and previous.field = resolved.field
+  where resolved.outcome <> 'drop'
+)
+
+select
+  next_state.object,
+  next_state.sync_key,
+  next_state.field,
+  next_state.base_salesforce,
+  next_state.base_forcemanager,
+  '{{ invocation_id }}' as updated_by_run
+from next_state
+inner join objects on objects.object = next_state.object
+where not next_state.is_missing
