@@ -1,0 +1,134 @@
+"""Incremental extraction against a dedicated ForceManager sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from forcemanager_client import ForceManagerClient
+from tap_forcemanager.tap import TapForceManager
+
+
+@pytest.fixture
+def box(sandbox_factory):
+    """An empty ForceManager sandbox: only this test's records exist."""
+    return sandbox_factory(only="forcemanager", empty=True)
+
+
+@pytest.fixture
+def fm(box):
+    env = box.env
+    with ForceManagerClient(
+        env["FORCEMANAGER_BASE_URL"],
+        env["FORCEMANAGER_PUBLIC_KEY"],
+        env["FORCEMANAGER_PRIVATE_KEY"],
+        requests_per_second=0,
+    ) as client:
+        yield client
+
+
+def tap_config(box, **overrides: Any) -> dict[str, Any]:
+    return {
+        "base_url": box.env["FORCEMANAGER_BASE_URL"],
+        "public_key": box.env["FORCEMANAGER_PUBLIC_KEY"],
+        "private_key": box.env["FORCEMANAGER_PRIVATE_KEY"],
+        "start_date": "2000-01-01T00:00:00Z",
+        "requests_per_second": 0,
+        **overrides,
+    }
+
+
+def run_tap(config, capsys, streams, state=None):
+    """Sync the selected streams in-process; return their records and the final state."""
+    catalog = TapForceManager(config=config).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    capsys.readouterr()
+    TapForceManager(config=config, catalog=catalog, state=state or {}).sync_all()
+    messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = [m["record"] for m in messages if m["type"] == "RECORD"]
+    states = [m["value"] for m in messages if m["type"] == "STATE"]
+    return records, states[-1]
+
+
+def account(name: str) -> dict[str, Any]:
+    return {"name": name, "branchId": 1, "salesRepId1": 1}
+
+
+def test_incremental_run_sees_creates_updates_and_deletes_and_nothing_else(box, fm, capsys):
+    """After a bookmark, only records changed since (minus the lookback) come back."""
+    config = tap_config(box, lookback_seconds=1)
+    untouched = fm.create("accounts", account("untouched"))
+    time.sleep(2.2)  # older than the next bookmark minus lookback and the second's truncation
+    to_update = fm.create("accounts", account("to update"))
+    to_delete = fm.create("accounts", account("to delete"))
+    first, state = run_tap(config, capsys, {"accounts"})
+    assert {r["id"] for r in first} == {untouched, to_update, to_delete}
+
+    time.sleep(2.2)
+    fm.update("accounts", to_update, {"phone": "555-0199"})
+    fm.delete("accounts", to_delete)
+    created = fm.create("accounts", account("created"))
+    second, _ = run_tap(config, capsys, {"accounts"}, state)
+
+    by_id = {r["id"]: r for r in second}
+    assert set(by_id) == {to_update, to_delete, created}
+    assert by_id[to_update]["phone"] == "555-0199"
+    assert by_id[to_delete]["deleted"] is True
+    assert by_id[created]["dateUpdated"] is None
+    assert by_id[created]["dateModified"][:19] == by_id[created]["dateCreated"][:19]
+    assert all(r["dateModified"] for r in second)
+
+
+def test_records_sharing_the_bookmark_timestamp_are_not_lost(box, fm, capsys):
+    """A record stamped at (or just before) the bookmark is read again, not skipped."""
+    record_id = fm.create("accounts", account("same timestamp"))
+    stamped = fm.get_json(f"/accounts/{record_id}")["dateCreated"]
+    config = tap_config(box)  # the default lookback window
+    moment = datetime.fromisoformat(stamped.replace("Z", "+00:00"))
+    late = (moment + timedelta(seconds=0.5)).isoformat()  # committed after the bookmark moved
+    for bookmark in (stamped, late):
+        state = {
+            "bookmarks": {
+                "accounts": {"replication_key": "dateModified", "replication_key_value": bookmark}
+            }
+        }
+        records, _ = run_tap(config, capsys, {"accounts"}, state)
+        assert record_id in {r["id"] for r in records}
+
+
+def test_events_and_tasks_split_the_calendar(box, fm, capsys):
+    """Calendar entries go to `events` or `tasks` by their task flag."""
+    event = fm.create("calendar", {"subject": "meeting", "task": False, "salesRepId": 1})
+    task = fm.create("calendar", {"subject": "call back", "task": True, "salesRepId": 1})
+    records, _ = run_tap(tap_config(box), capsys, {"events"})
+    assert [r["id"] for r in records] == [event]
+    records, _ = run_tap(tap_config(box), capsys, {"tasks"})
+    assert [r["id"] for r in records] == [task]
+
+
+def test_full_refresh_reads_every_record(box, fm, capsys):
+    """Without a replication key, a run reads every record, deleted ones included."""
+    ids = {fm.create("accounts", account(f"full {n}")) for n in range(3)}
+    fm.delete("accounts", min(ids))
+    config = tap_config(box, page_size=2)  # also pages past a full page
+    catalog = TapForceManager(config=config).catalog_dict
+    for entry in catalog["streams"]:
+        entry["replication_method"] = "FULL_TABLE"
+        entry.pop("replication_key", None)
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] == "accounts"
+                metadata["metadata"]["forced-replication-method"] = "FULL_TABLE"
+                metadata["metadata"].pop("replication-key", None)
+    capsys.readouterr()
+    state = {"bookmarks": {"accounts": {"replication_key_value": "2999-01-01T00:00:00Z"}}}
+    TapForceManager(config=config, catalog=catalog, state=state).sync_all()
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line)["record"] for line in lines if '"RECORD"' in line]
+    assert {r["id"] for r in records} == ids
