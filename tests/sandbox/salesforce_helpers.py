@@ -50,8 +50,10 @@ class SfApi:
         self.version = version
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send a data API call; ``path`` is relative to the version root unless it starts with /."""
-        url = self.root + (path if path.startswith("/") else f"/services/data/{self.version}/{path}")
+        """Send a data API call; a ``path`` without a leading / is relative to the version."""
+        url = self.root + (
+            path if path.startswith("/") else f"/services/data/{self.version}/{path}"
+        )
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         return self.session.request(method, url, headers=headers, timeout=TIMEOUT_S, **kwargs)
 
@@ -68,7 +70,9 @@ class SfApi:
     def admin_limits(self, max_: int, used: int) -> None:
         """Set the API allocation and used count through the admin route."""
         reply = self.session.post(
-            self.root + "/__sandbox/salesforce/limits", json={"max": max_, "used": used}, timeout=TIMEOUT_S
+            self.root + "/__sandbox/salesforce/limits",
+            json={"max": max_, "used": used},
+            timeout=TIMEOUT_S,
         )
         reply.raise_for_status()
 

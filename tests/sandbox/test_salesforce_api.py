@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,28 +36,64 @@ def test_token_endpoint_grants_and_errors(sf_process: SandboxProcess) -> None:
     body = password_token(sf_process, session)
     assert body["access_token"].startswith("00D000000000001!")
     assert body["instance_url"] == env["SALESFORCE_LOGIN_URL"]
-    assert body["token_type"] == "Bearer" and body["issued_at"].isdigit()
-    client = {"client_id": env["SALESFORCE_CLIENT_ID"], "client_secret": env["SALESFORCE_CLIENT_SECRET"]}
-    refreshed = session.post(url, data={"grant_type": "refresh_token", "refresh_token": env["SALESFORCE_REFRESH_TOKEN"], **client})
-    assert refreshed.status_code == 200 and refreshed.json()["access_token"] != body["access_token"]
-    basic = session.post(url, data={"grant_type": "client_credentials"}, auth=(client["client_id"], client["client_secret"]))
+    assert body["token_type"] == "Bearer"
+    assert body["issued_at"].isdigit()
+    client = {
+        "client_id": env["SALESFORCE_CLIENT_ID"],
+        "client_secret": env["SALESFORCE_CLIENT_SECRET"],
+    }
+    refreshed = session.post(
+        url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": env["SALESFORCE_REFRESH_TOKEN"],
+            **client,
+        },
+    )
+    assert refreshed.status_code == 200
+    assert refreshed.json()["access_token"] != body["access_token"]
+    basic = session.post(
+        url,
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+    )
     assert basic.status_code == 200
     cases = [
-        ({"grant_type": "password", **client, "username": env["SALESFORCE_USERNAME"], "password": "wrong"}, "invalid_grant"),
+        (
+            {
+                "grant_type": "password",
+                **client,
+                "username": env["SALESFORCE_USERNAME"],
+                "password": "wrong",
+            },
+            "invalid_grant",
+        ),
         ({"grant_type": "refresh_token", **client, "refresh_token": "nope"}, "invalid_grant"),
         ({"grant_type": "password", "client_id": "x", "client_secret": "y"}, "invalid_client_id"),
-        ({"grant_type": "client_credentials", "client_id": client["client_id"], "client_secret": "bad"}, "invalid_client"),
+        (
+            {
+                "grant_type": "client_credentials",
+                "client_id": client["client_id"],
+                "client_secret": "bad",
+            },
+            "invalid_client",
+        ),
         ({"grant_type": "magic", **client}, "unsupported_grant_type"),
     ]
     for form, expected in cases:
         reply = session.post(url, data=form)
-        assert reply.status_code == 400 and reply.json()["error"] == expected, form
+        assert reply.status_code == 400, form
+        assert reply.json()["error"] == expected, form
     assert "authentication failure" in session.post(url, data=cases[0][0]).text
     for token in (None, "Bearer nope"):
         headers = {"Authorization": token} if token else {}
-        reply = session.get(env["SALESFORCE_LOGIN_URL"] + "/services/data/v59.0/limits", headers=headers)
+        reply = session.get(
+            env["SALESFORCE_LOGIN_URL"] + "/services/data/v59.0/limits", headers=headers
+        )
         assert reply.status_code == 401
-        assert reply.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+        assert reply.json() == [
+            {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+        ]
 
 
 def test_versions_resources_and_unknown_version(api: SfApi) -> None:
@@ -65,43 +102,80 @@ def test_versions_resources_and_unknown_version(api: SfApi) -> None:
     assert {"50.0", "62.0"} <= {v["version"] for v in versions}
     assert "Sforce-Limit-Info" in api.call("GET", "/services/data/v62.0/").headers
     reply = api.call("GET", "/services/data/v49.0/sobjects/")
-    assert reply.status_code == 404 and error_code(reply) == "NOT_FOUND"
+    assert reply.status_code == 404
+    assert error_code(reply) == "NOT_FOUND"
 
 
 def test_describe_reports_real_field_attributes(api: SfApi) -> None:
     """Global describe lists the six objects; an object describe has full field attributes."""
     names = {o["name"]: o["keyPrefix"] for o in api.call("GET", "sobjects/").json()["sobjects"]}
-    assert names == {"User": "005", "Account": "001", "Contact": "003", "Opportunity": "006", "Task": "00T", "Event": "00U"}
+    assert names == {
+        "User": "005",
+        "Account": "001",
+        "Contact": "003",
+        "Opportunity": "006",
+        "Task": "00T",
+        "Event": "00U",
+    }
     fields = {f["name"]: f for f in api.call("GET", "sobjects/Account/describe").json()["fields"]}
     fm = fields["ForceManager_Id__c"]
-    assert (fm["externalId"], fm["unique"], fm["custom"], fm["length"], fm["type"]) == (True, True, True, 20, "string")
+    assert (fm["externalId"], fm["unique"], fm["custom"], fm["length"], fm["type"]) == (
+        True,
+        True,
+        True,
+        20,
+        "string",
+    )
     tier = fields["Customer_Tier__c"]
-    assert tier["restrictedPicklist"] and [p["value"] for p in tier["picklistValues"]] == ["Gold", "Silver", "Bronze"]
-    assert fields["Name"]["nillable"] is False and fields["SystemModstamp"]["updateable"] is False
-    assert fields["OwnerId"]["referenceTo"] == ["User"] and fields["OwnerId"]["relationshipName"] == "Owner"
+    assert tier["restrictedPicklist"]
+    assert [p["value"] for p in tier["picklistValues"]] == [
+        "Gold",
+        "Silver",
+        "Bronze",
+    ]
+    assert fields["Name"]["nillable"] is False
+    assert fields["SystemModstamp"]["updateable"] is False
+    assert fields["OwnerId"]["referenceTo"] == ["User"]
+    assert fields["OwnerId"]["relationshipName"] == "Owner"
     opp = {f["name"]: f for f in api.call("GET", "sobjects/Opportunity/describe").json()["fields"]}
-    assert opp["IsWon"]["createable"] is False and opp["Probability"]["type"] == "percent"
+    assert opp["IsWon"]["createable"] is False
+    assert opp["Probability"]["type"] == "percent"
     assert api.call("GET", "sobjects/Nope/describe").status_code == 404
 
 
 def test_query_pages_with_relative_next_url_and_batch_size(api: SfApi) -> None:
     """Pages follow a relative nextRecordsUrl; batchSize is honoured; a re-sent q is ignored."""
-    reply = api.query("SELECT Id, Name FROM Account ORDER BY Id", headers={"Sforce-Query-Options": "batchSize=200"})
+    reply = api.query(
+        "SELECT Id, Name FROM Account ORDER BY Id",
+        headers={"Sforce-Query-Options": "batchSize=200"},
+    )
     body = reply.json()
-    assert body["totalSize"] == 30 and body["done"] is True and len(body["records"]) == 30
+    assert body["totalSize"] == 30
+    assert body["done"] is True
+    assert len(body["records"]) == 30
     rec = body["records"][0]
-    assert rec["attributes"] == {"type": "Account", "url": f"/services/data/v59.0/sobjects/Account/{rec['Id']}"}
+    assert rec["attributes"] == {
+        "type": "Account",
+        "url": f"/services/data/v59.0/sobjects/Account/{rec['Id']}",
+    }
     for i in range(205):
         api.create("Contact", {"LastName": f"Pager {i}"})
-    first = api.query("SELECT Id FROM Contact WHERE LastName LIKE 'Pager%'", headers={"Sforce-Query-Options": "batchSize=200"}).json()
-    assert first["totalSize"] == 205 and not first["done"] and len(first["records"]) == 200
+    first = api.query(
+        "SELECT Id FROM Contact WHERE LastName LIKE 'Pager%'",
+        headers={"Sforce-Query-Options": "batchSize=200"},
+    ).json()
+    assert first["totalSize"] == 205
+    assert not first["done"]
+    assert len(first["records"]) == 200
     assert first["nextRecordsUrl"].startswith("/services/data/v59.0/query/01g")
     second = api.call("GET", first["nextRecordsUrl"], params={"q": "SELECT Id FROM Account"}).json()
-    assert second["done"] and len(second["records"]) == 5
+    assert second["done"]
+    assert len(second["records"]) == 5
     count = api.query("SELECT COUNT() FROM Contact WHERE LastName LIKE 'Pager%'").json()
     assert count == {"totalSize": 205, "done": True, "records": []}
     no_slash = api.call("GET", "query", params={"q": "SELECT Id FROM User"})
-    assert no_slash.status_code == 200 and no_slash.json()["totalSize"] == 7
+    assert no_slash.status_code == 200
+    assert no_slash.json()["totalSize"] == 7
 
 
 def test_query_errors_answer_400_arrays(api: SfApi) -> None:
@@ -112,40 +186,66 @@ def test_query_errors_answer_400_arrays(api: SfApi) -> None:
         ("SELECT Id FROM Nope", "INVALID_TYPE"),
     ]:
         reply = api.query(soql)
-        assert reply.status_code == 400 and error_code(reply) == code
-    assert "No such column 'Nope' on entity 'Account'" in api.query("SELECT Nope FROM Account").json()[0]["message"]
+        assert reply.status_code == 400
+        assert error_code(reply) == code
+    assert (
+        "No such column 'Nope' on entity 'Account'"
+        in api.query("SELECT Nope FROM Account").json()[0]["message"]
+    )
     assert api.call("GET", "query/01gdeadbeefdeadbee-2000").status_code == 400
 
 
 def test_crud_derived_fields_and_recycle_bin(api: SfApi) -> None:
-    """Create/read/update/delete; derived fields; deleted rows only in queryAll; second delete fails."""
+    """CRUD with derived fields; deleted rows only in queryAll; a second delete fails."""
     account = api.create("Account", {"Name": "Crud Co", "Customer_Tier__c": "Gold"})
     contact = api.create("Contact", {"LastName": "Doe", "FirstName": "Jane", "AccountId": account})
     got = api.call("GET", f"sobjects/Contact/{contact}").json()
-    assert got["Name"] == "Jane Doe" and got["OwnerId"] == "005000000000001AAA"
-    assert got["CreatedDate"].endswith("+0000") and len(got["Id"]) == 18
-    opp = api.create("Opportunity", {"Name": "Deal", "StageName": "Closed Won", "CloseDate": "2025-03-01", "AccountId": account})
-    assert api.call("GET", f"sobjects/Opportunity/{opp}", params={"fields": "IsClosed,IsWon"}).json() == {
-        "attributes": {"type": "Opportunity", "url": f"/services/data/v59.0/sobjects/Opportunity/{opp}"},
+    assert got["Name"] == "Jane Doe"
+    assert got["OwnerId"] == "005000000000001AAA"
+    assert got["CreatedDate"].endswith("+0000")
+    assert len(got["Id"]) == 18
+    opp = api.create(
+        "Opportunity",
+        {
+            "Name": "Deal",
+            "StageName": "Closed Won",
+            "CloseDate": "2025-03-01",
+            "AccountId": account,
+        },
+    )
+    assert api.call(
+        "GET", f"sobjects/Opportunity/{opp}", params={"fields": "IsClosed,IsWon"}
+    ).json() == {
+        "attributes": {
+            "type": "Opportunity",
+            "url": f"/services/data/v59.0/sobjects/Opportunity/{opp}",
+        },
         "IsClosed": True,
         "IsWon": True,
     }
     task = api.create("Task", {"Status": "Completed", "WhatId": opp, "TaskSubtype": "Call"})
     task_row = api.call("GET", f"sobjects/Task/{task}").json()
-    assert task_row["AccountId"] == account and task_row["IsClosed"] and task_row["Priority"] == "Normal"
+    assert task_row["AccountId"] == account
+    assert task_row["IsClosed"]
+    assert task_row["Priority"] == "Normal"
     before = got["SystemModstamp"]
     time.sleep(0.01)
-    assert api.call("PATCH", f"sobjects/Contact/{contact}", json={"Title": "CTO"}).status_code == 204
+    assert (
+        api.call("PATCH", f"sobjects/Contact/{contact}", json={"Title": "CTO"}).status_code == 204
+    )
     after = api.call("GET", f"sobjects/Contact/{contact}").json()
-    assert after["Title"] == "CTO" and after["SystemModstamp"] > before
+    assert after["Title"] == "CTO"
+    assert after["SystemModstamp"] > before
     assert api.call("DELETE", f"sobjects/Contact/{contact}").status_code == 204
     again = api.call("DELETE", f"sobjects/Contact/{contact}")
-    assert again.status_code == 404 and error_code(again) == "ENTITY_IS_DELETED"
+    assert again.status_code == 404
+    assert error_code(again) == "ENTITY_IS_DELETED"
     soql = f"SELECT Id, IsDeleted FROM Contact WHERE Id = '{contact}'"
     assert api.query(soql).json()["totalSize"] == 0
     assert api.query(soql, all_rows=True).json()["records"][0]["IsDeleted"] is True
     missing = api.call("GET", "sobjects/Contact/003000000000zzzAAA")
-    assert missing.status_code == 404 and error_code(missing) == "NOT_FOUND"
+    assert missing.status_code == 404
+    assert error_code(missing) == "NOT_FOUND"
 
 
 @pytest.mark.parametrize(
@@ -153,97 +253,174 @@ def test_crud_derived_fields_and_recycle_bin(api: SfApi) -> None:
     [
         ("Account", {}, "REQUIRED_FIELD_MISSING"),
         ("Account", {"Name": "x" * 256}, "STRING_TOO_LONG"),
-        ("Account", {"Name": "a", "Customer_Tier__c": "Platinum"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        (
+            "Account",
+            {"Name": "a", "Customer_Tier__c": "Platinum"},
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        ),
         ("Contact", {"LastName": "a", "Email": "not-an-email"}, "INVALID_EMAIL_ADDRESS"),
         ("Account", {"Name": "a", "Bogus__c": 1}, "INVALID_FIELD"),
         ("Account", {"Name": "a", "Id": "001000000000001AAA"}, "INVALID_FIELD"),
-        ("Account", {"Name": "a", "SystemModstamp": "2024-01-01T00:00:00Z"}, "INVALID_FIELD_FOR_INSERT_UPDATE"),
-        ("Opportunity", {"Name": "a", "StageName": "Prospecting", "CloseDate": "2025-01-01", "IsWon": True}, "INVALID_FIELD_FOR_INSERT_UPDATE"),
+        (
+            "Account",
+            {"Name": "a", "SystemModstamp": "2024-01-01T00:00:00Z"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+        ),
+        (
+            "Opportunity",
+            {"Name": "a", "StageName": "Prospecting", "CloseDate": "2025-01-01", "IsWon": True},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+        ),
         ("Contact", {"LastName": "a", "AccountId": "nope"}, "MALFORMED_ID"),
-        ("Contact", {"LastName": "a", "AccountId": "001000000000zzzAAA"}, "INVALID_CROSS_REFERENCE_KEY"),
+        (
+            "Contact",
+            {"LastName": "a", "AccountId": "001000000000zzzAAA"},
+            "INVALID_CROSS_REFERENCE_KEY",
+        ),
         ("Task", {"Subject": "a"}, "REQUIRED_FIELD_MISSING"),
     ],
 )
-def test_invalid_writes_answer_documented_codes(api: SfApi, sobject: str, body: dict, code: str) -> None:
+def test_invalid_writes_answer_documented_codes(
+    api: SfApi, sobject: str, body: dict, code: str
+) -> None:
     """Validation failures answer 400 with the real org's error code and nothing is written."""
     reply = api.call("POST", f"sobjects/{sobject}/", json=body)
-    assert reply.status_code == 400 and error_code(reply) == code, reply.text
+    assert reply.status_code == 400, reply.text
+    assert error_code(reply) == code, reply.text
 
 
 def test_upsert_by_external_id_and_duplicates(api: SfApi) -> None:
     """Upsert creates (201) then updates (200); non-external-id field 400; duplicate value 400."""
     created = api.call("PATCH", "sobjects/Account/ForceManager_Id__c/FM-1", json={"Name": "Ext"})
-    assert created.status_code == 201 and created.json()["created"] is True
+    assert created.status_code == 201
+    assert created.json()["created"] is True
     updated = api.call("PATCH", "sobjects/Account/ForceManager_Id__c/FM-1", json={"Name": "Ext 2"})
-    assert updated.status_code == 200 and updated.json() == {"id": created.json()["id"], "success": True, "errors": [], "created": False}
+    assert updated.status_code == 200
+    assert updated.json() == {
+        "id": created.json()["id"],
+        "success": True,
+        "errors": [],
+        "created": False,
+    }
     assert api.call("PATCH", "sobjects/Account/Name/x", json={}).status_code == 400
     assert api.call("PATCH", "sobjects/Account/Nope__c/x", json={}).status_code == 404
     dup = api.call("POST", "sobjects/Account/", json={"Name": "Dup", "ForceManager_Id__c": "fm-1"})
-    assert dup.status_code == 400 and error_code(dup) == "DUPLICATE_VALUE"
+    assert dup.status_code == 400
+    assert error_code(dup) == "DUPLICATE_VALUE"
 
 
 def test_collections_create_update_upsert_delete_retrieve(api: SfApi) -> None:
     """sObject Collections keep request order, roll back allOrNone, and cap at 200 records."""
     records = [{"attributes": {"type": "Account"}, "Name": f"Coll {i}"} for i in range(3)]
-    created = api.call("POST", "composite/sobjects", json={"allOrNone": False, "records": [*records, {"attributes": {"type": "Account"}}]}).json()
+    created = api.call(
+        "POST",
+        "composite/sobjects",
+        json={"allOrNone": False, "records": [*records, {"attributes": {"type": "Account"}}]},
+    ).json()
     assert [r["success"] for r in created] == [True, True, True, False]
     assert created[3]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
     ids_ = [r["id"] for r in created[:3]]
-    rolled = api.call("POST", "composite/sobjects", json={"allOrNone": True, "records": [*records[:1], {"attributes": {"type": "Account"}}]}).json()
+    rolled = api.call(
+        "POST",
+        "composite/sobjects",
+        json={"allOrNone": True, "records": [*records[:1], {"attributes": {"type": "Account"}}]},
+    ).json()
     assert rolled[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert api.query("SELECT COUNT() FROM Account WHERE Name = 'Coll 0'").json()["totalSize"] == 1
     update = [{"attributes": {"type": "Account"}, "id": i, "Phone": "555"} for i in ids_]
-    assert all(r["success"] for r in api.call("PATCH", "composite/sobjects", json={"records": update}).json())
-    got = api.call("GET", "composite/sobjects/Account", params={"ids": ",".join(ids_), "fields": "Id,Phone"}).json()
+    assert all(
+        r["success"]
+        for r in api.call("PATCH", "composite/sobjects", json={"records": update}).json()
+    )
+    got = api.call(
+        "GET", "composite/sobjects/Account", params={"ids": ",".join(ids_), "fields": "Id,Phone"}
+    ).json()
     assert [g["Phone"] for g in got] == ["555"] * 3
-    ups = [{"attributes": {"type": "Account"}, "ForceManager_Id__c": f"C-{i}", "Name": "U"} for i in range(2)]
-    res = api.call("PATCH", "composite/sobjects/Account/ForceManager_Id__c", json={"records": ups}).json()
+    ups = [
+        {"attributes": {"type": "Account"}, "ForceManager_Id__c": f"C-{i}", "Name": "U"}
+        for i in range(2)
+    ]
+    res = api.call(
+        "PATCH", "composite/sobjects/Account/ForceManager_Id__c", json={"records": ups}
+    ).json()
     assert [r["created"] for r in res] == [True, True]
-    res = api.call("PATCH", "composite/sobjects/Account/ForceManager_Id__c", json={"records": ups}).json()
+    res = api.call(
+        "PATCH", "composite/sobjects/Account/ForceManager_Id__c", json={"records": ups}
+    ).json()
     assert [r["created"] for r in res] == [False, False]
-    deleted = api.call("DELETE", "composite/sobjects", params={"ids": ",".join(ids_), "allOrNone": "false"}).json()
-    assert [d["id"] for d in deleted] == ids_ and all(d["success"] for d in deleted)
+    deleted = api.call(
+        "DELETE", "composite/sobjects", params={"ids": ",".join(ids_), "allOrNone": "false"}
+    ).json()
+    assert [d["id"] for d in deleted] == ids_
+    assert all(d["success"] for d in deleted)
     too_many = api.call("POST", "composite/sobjects", json={"records": [records[0]] * 201})
-    assert too_many.status_code == 400 and error_code(too_many) == "EXCEEDED_ID_LIMIT"
+    assert too_many.status_code == 400
+    assert error_code(too_many) == "EXCEEDED_ID_LIMIT"
 
 
 def test_updated_and_deleted_replication(api: SfApi) -> None:
     """updated/ lists changed ids, deleted/ lists recycle-bin entries, seconds are ignored."""
-    from datetime import UTC, datetime, timedelta
-
     start = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     new = api.create("Account", {"Name": "Repl"})
     gone = api.create("Account", {"Name": "Gone"})
     api.call("DELETE", f"sobjects/Account/{gone}")
     time.sleep(0.01)
     end = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    updated = api.call("GET", "sobjects/Account/updated/", params={"start": start, "end": end}).json()
-    assert new in updated["ids"] and gone not in updated["ids"]
+    updated = api.call(
+        "GET", "sobjects/Account/updated/", params={"start": start, "end": end}
+    ).json()
+    assert new in updated["ids"]
+    assert gone not in updated["ids"]
     assert updated["latestDateCovered"].endswith("+0000")
-    deleted = api.call("GET", "sobjects/Account/deleted/", params={"start": start, "end": end}).json()
-    assert [d["id"] for d in deleted["deletedRecords"]] == [gone]
+    deleted = api.call(
+        "GET", "sobjects/Account/deleted/", params={"start": start, "end": end}
+    ).json()
+    deleted_ids = [d["id"] for d in deleted["deletedRecords"]]
+    assert gone in deleted_ids
+    assert new not in deleted_ids
     assert "earliestDateAvailable" in deleted
-    old = api.call("GET", "sobjects/Account/updated/", params={"start": "2000-01-01T00:00:00Z", "end": end})
-    assert old.status_code == 400 and error_code(old) == "INVALID_REPLICATION_DATE"
+    old = api.call(
+        "GET", "sobjects/Account/updated/", params={"start": "2000-01-01T00:00:00Z", "end": end}
+    )
+    assert old.status_code == 400
+    assert error_code(old) == "INVALID_REPLICATION_DATE"
 
 
 def test_tooling_custom_field_shows_in_describe_soql_and_writes(api: SfApi) -> None:
     """A Tooling CustomField is described, queryable, writable and validated."""
     body = {"FullName": "Account.Region__c", "Metadata": {"label": "Region", "type": "Picklist",
-            "valueSet": {"valueSetDefinition": {"value": [{"fullName": "North", "label": "North"}]}, "restricted": True}}}  # fmt: skip
+            "valueSet": {"valueSetDefinition": {"value": [{"fullName": "North", "label": "North"}]},
+                         "restricted": True}}}  # fmt: skip
     reply = api.call("POST", "tooling/sobjects/CustomField", json=body)
-    assert reply.status_code == 201 and reply.json()["success"] and reply.json()["id"].startswith("00N")
+    assert reply.status_code == 201
+    assert reply.json()["success"]
+    assert reply.json()["id"].startswith("00N")
     dup = api.call("POST", "tooling/sobjects/CustomField", json=body)
-    assert dup.status_code == 400 and error_code(dup) == "DUPLICATE_DEVELOPER_NAME"
+    assert dup.status_code == 400
+    assert error_code(dup) == "DUPLICATE_DEVELOPER_NAME"
     fields = {f["name"]: f for f in api.call("GET", "sobjects/Account/describe").json()["fields"]}
-    assert fields["Region__c"]["custom"] and fields["Region__c"]["restrictedPicklist"]
+    assert fields["Region__c"]["custom"]
+    assert fields["Region__c"]["restrictedPicklist"]
     rec = api.create("Account", {"Name": "Reg", "Region__c": "North"})
-    assert api.query(f"SELECT Region__c FROM Account WHERE Id = '{rec}'").json()["records"][0]["Region__c"] == "North"
+    assert (
+        api.query(f"SELECT Region__c FROM Account WHERE Id = '{rec}'").json()["records"][0][
+            "Region__c"
+        ]
+        == "North"
+    )
     bad = api.call("POST", "sobjects/Account/", json={"Name": "Reg", "Region__c": "South"})
     assert error_code(bad) == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
-    num = {"FullName": "Account.Score__c", "Metadata": {"label": "Score", "type": "Number", "precision": 5, "scale": 1}}
+    num = {
+        "FullName": "Account.Score__c",
+        "Metadata": {"label": "Score", "type": "Number", "precision": 5, "scale": 1},
+    }
     assert api.call("POST", "tooling/sobjects/CustomField", json=num).status_code == 201
-    assert api.call("POST", "tooling/sobjects/CustomField", json={"FullName": "Account.Bad", "Metadata": {}}).status_code == 400
+    assert (
+        api.call(
+            "POST", "tooling/sobjects/CustomField", json={"FullName": "Account.Bad", "Metadata": {}}
+        ).status_code
+        == 400
+    )
 
 
 def test_limits_header_endpoint_and_exhaustion(api: SfApi) -> None:
@@ -256,6 +433,7 @@ def test_limits_header_endpoint_and_exhaustion(api: SfApi) -> None:
     api.admin_limits(105, 104)
     assert api.call("GET", "limits/").status_code == 200
     refused = api.call("GET", "limits/")
-    assert refused.status_code == 403 and error_code(refused) == "REQUEST_LIMIT_EXCEEDED"
+    assert refused.status_code == 403
+    assert error_code(refused) == "REQUEST_LIMIT_EXCEEDED"
     assert refused.headers["Sforce-Limit-Info"] == "api-usage=105/105"
     api.admin_limits(15_000, 0)

@@ -17,7 +17,10 @@ def test_restart_keeps_records_custom_fields_and_counters(sandbox_factory: Facto
     """Records, deletions, custom fields, credentials and id counters survive a restart."""
     process = sandbox_factory(only="salesforce", seed=11, size=5)
     api = SfApi(process)
-    field = {"FullName": "Contact.Hobby__c", "Metadata": {"label": "Hobby", "type": "Text", "length": 40}}
+    field = {
+        "FullName": "Contact.Hobby__c",
+        "Metadata": {"label": "Hobby", "type": "Text", "length": 40},
+    }
     assert api.call("POST", "tooling/sobjects/CustomField", json=field).status_code == 201
     kept = api.create("Contact", {"LastName": "Kept", "Hobby__c": "chess"})
     gone = api.create("Contact", {"LastName": "Gone"})
@@ -28,9 +31,12 @@ def test_restart_keeps_records_custom_fields_and_counters(sandbox_factory: Facto
     api = SfApi(process)
     row = api.query(f"SELECT Hobby__c FROM Contact WHERE Id = '{kept}'").json()["records"]
     assert row[0]["Hobby__c"] == "chess"
-    assert api.query(f"SELECT IsDeleted FROM Contact WHERE Id = '{gone}'", all_rows=True).json()["records"][0]["IsDeleted"]
+    assert api.query(f"SELECT IsDeleted FROM Contact WHERE Id = '{gone}'", all_rows=True).json()[
+        "records"
+    ][0]["IsDeleted"]
     newer = api.create("Contact", {"LastName": "After"})
-    assert newer not in {kept, gone} and newer > gone
+    assert newer not in {kept, gone}
+    assert newer > gone
     assert api.query("SELECT COUNT() FROM Account").json()["totalSize"] == 5
 
 
@@ -41,15 +47,19 @@ def test_short_token_ttl_expires_then_new_token_works(sandbox_factory: Factory) 
     assert api.call("GET", "limits/").status_code == 200
     time.sleep(1.2)
     expired = api.call("GET", "limits/")
-    assert expired.status_code == 401 and error_code(expired) == "INVALID_SESSION_ID"
+    assert expired.status_code == 401
+    assert error_code(expired) == "INVALID_SESSION_ID"
     assert SfApi(process).call("GET", "limits/").status_code == 200
 
 
 def test_fault_injection_answers_salesforce_shaped_503(sandbox_factory: Factory) -> None:
     """With --fail-rate 1 every API call answers 503 SERVER_UNAVAILABLE as a JSON array."""
     process = sandbox_factory(only="salesforce", seed=1, size=1, fail_rate=1.0)
-    reply = https_session(process).get(process.env["SALESFORCE_LOGIN_URL"] + "/services/data/v59.0/limits")
-    assert reply.status_code == 503 and error_code(reply) == "SERVER_UNAVAILABLE"
+    reply = https_session(process).get(
+        process.env["SALESFORCE_LOGIN_URL"] + "/services/data/v59.0/limits"
+    )
+    assert reply.status_code == 503
+    assert error_code(reply) == "SERVER_UNAVAILABLE"
 
 
 def test_calls_counter_names_routes_by_template(sandbox_factory: Factory) -> None:

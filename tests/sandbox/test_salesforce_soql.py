@@ -9,13 +9,34 @@ from crmsync_sandbox.salesforce.schema import build_objects
 
 OBJECTS = build_objects()
 ROWS = [
-    {"Id": ids.make_id("001", 1), "Name": "Acme", "Type": "Partner", "IsDeleted": False,
-     "NumberOfEmployees": 10, "SystemModstamp": "2024-01-01T10:00:00.000+0000", "Contract_Start__c": "2024-02-01"},
-    {"Id": ids.make_id("001", 2), "Name": "beta", "Type": None, "IsDeleted": False,
-     "NumberOfEmployees": None, "SystemModstamp": "2024-01-02T10:00:00.000+0000", "Contract_Start__c": None},
-    {"Id": ids.make_id("001", 3), "Name": "O'Brien", "Type": "Other", "IsDeleted": True,
-     "NumberOfEmployees": 5, "SystemModstamp": "2024-01-03T10:00:00.000+0000", "Contract_Start__c": "2023-01-01"},
-]  # fmt: skip
+    {
+        "Id": ids.make_id("001", 1),
+        "Name": "Acme",
+        "Type": "Partner",
+        "IsDeleted": False,
+        "NumberOfEmployees": 10,
+        "SystemModstamp": "2024-01-01T10:00:00.000+0000",
+        "Contract_Start__c": "2024-02-01",
+    },
+    {
+        "Id": ids.make_id("001", 2),
+        "Name": "beta",
+        "Type": None,
+        "IsDeleted": False,
+        "NumberOfEmployees": None,
+        "SystemModstamp": "2024-01-02T10:00:00.000+0000",
+        "Contract_Start__c": None,
+    },
+    {
+        "Id": ids.make_id("001", 3),
+        "Name": "O'Brien",
+        "Type": "Other",
+        "IsDeleted": True,
+        "NumberOfEmployees": 5,
+        "SystemModstamp": "2024-01-03T10:00:00.000+0000",
+        "Contract_Start__c": "2023-01-01",
+    },
+]
 
 
 def names(text: str, include_deleted: bool = False) -> list[str]:

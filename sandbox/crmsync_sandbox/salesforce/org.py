@@ -450,7 +450,7 @@ def _field_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
-def coerce(fdef: FieldDef, raw: Any) -> Any:
+def coerce(fdef: FieldDef, raw: Any) -> Any:  # noqa: PLR0911 - one branch per field type
     """Convert a JSON value written to ``fdef`` into its stored form, or raise like the org.
 
     Raises:

@@ -302,7 +302,8 @@ def _object(name: str, plural: str, prefix: str, fields: list[FieldDef], **kw: A
 
 
 def _user() -> ObjectDef:
-    fields = _audit(owner=False, deletable=False) + [
+    fields = [
+        *_audit(owner=False, deletable=False),
         _text("Username", "Username", 80, nillable=False, unique=True),
         _text("FirstName", "First Name", 40),
         _text("LastName", "Last Name", 80, nillable=False),
@@ -328,7 +329,8 @@ def _account() -> ObjectDef:
         "Technology",
         "Other",
     )
-    fields = _audit() + [
+    fields = [
+        *_audit(),
         _text("Name", "Account Name", 255, nillable=False),
         _pick("Type", "Account Type", types),
         _pick("Industry", "Industry", industries),
@@ -367,7 +369,8 @@ def _account() -> ObjectDef:
 
 
 def _contact() -> ObjectDef:
-    fields = _audit() + [
+    fields = [
+        *_audit(),
         _ref("AccountId", "Account ID", ("Account",), "Account"),
         _text("FirstName", "First Name", 40),
         _text("LastName", "Last Name", 80, nillable=False),
@@ -399,7 +402,8 @@ def _contact() -> ObjectDef:
 
 
 def _opportunity() -> ObjectDef:
-    fields = _audit() + [
+    fields = [
+        *_audit(),
         _ref("AccountId", "Account ID", ("Account",), "Account"),
         _text("Name", "Name", 120, nillable=False),
         _pick("StageName", "Stage", OPPORTUNITY_STAGES, nillable=False, restricted_picklist=True),
@@ -431,7 +435,8 @@ def _activity_links() -> list[FieldDef]:
 
 
 def _task() -> ObjectDef:
-    fields = _audit() + [
+    fields = [
+        *_audit(),
         _text("Subject", "Subject", 255),
         _pick("Status", "Status", TASK_STATUSES, nillable=False),
         _pick(
@@ -465,7 +470,8 @@ def _task() -> ObjectDef:
 
 
 def _event() -> ObjectDef:
-    fields = _audit() + [
+    fields = [
+        *_audit(),
         _text("Subject", "Subject", 255),
         FieldDef("StartDateTime", "Start Date Time", "datetime", nillable=False),
         FieldDef("EndDateTime", "End Date Time", "datetime", nillable=False),

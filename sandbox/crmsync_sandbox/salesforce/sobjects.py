@@ -134,7 +134,7 @@ def upsert_one(
     matches = ctx.org.matches(obj, fdef, value)
     if len(matches) > 1:
         urls = [f"/services/data/{ctx.version}/sobjects/{obj.name}/{m}" for m in matches]
-        raise _MultipleMatches(urls)
+        raise _MultipleMatchesError(urls)
     body = {k: v for k, v in body.items() if k != "attributes"}
     given = next((k for k in body if k.lower() == fdef.name.lower()), None)
     if given is not None and str(body.pop(given)) != value:
@@ -151,7 +151,7 @@ def upsert_one(
     return ctx.org.create(obj, {**body, fdef.name: value}, ctx.user_id), True
 
 
-class _MultipleMatches(ApiError):
+class _MultipleMatchesError(ApiError):
     def __init__(self, urls: list[str]) -> None:
         super().__init__(300, "MULTIPLE_CHOICES", "more than one record matches")
         self.urls = urls
@@ -170,7 +170,7 @@ async def by_external_id(ctx: Ctx) -> Response:
         if not matches:
             raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
         if len(matches) > 1:
-            raise _MultipleMatches(
+            raise _MultipleMatchesError(
                 [f"/services/data/{ctx.version}/sobjects/{obj.name}/{m}" for m in matches]
             )
         found = ctx.org.records[obj.name][matches[0]]

@@ -121,7 +121,8 @@ def _decode_string(raw: str, column: int, soql: str) -> str:
                 raise _malformed(
                     soql,
                     column + i,
-                    f"Invalid string literal '{raw}'. Illegal character sequence '\\{nxt}' in string literal.",
+                    f"Invalid string literal '{raw}'. Illegal character sequence "
+                    f"'\\{nxt}' in string literal.",
                 )
             out.append(_ESCAPES[nxt])
             i += 2
@@ -434,7 +435,10 @@ class _Compiler:
                 if want in {"string", "id"}
                 else "should not be enclosed in quotes"
             )
-            message = f"value of filter criterion for field '{fdef.name}' must be of type {want} and {quoted}"
+            message = (
+                f"value of filter criterion for field '{fdef.name}' must be of type {want} "
+                f"and {quoted}"
+            )
             raise SoqlError("INVALID_FIELD", _located(self.soql, tok.column, message))
         if ftype in ID_TYPES:
             normal = ids.normalize(value)
