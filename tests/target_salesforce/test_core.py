@@ -19,7 +19,17 @@ _TMP = Path(tempfile.mkdtemp(prefix="target-sf-core-"))
 _SANDBOX = SandboxProcess(_TMP / "data", seed=7)
 _SANDBOX.start()
 atexit.register(_SANDBOX.stop)
-os.environ["REQUESTS_CA_BUNDLE"] = _SANDBOX.env["REQUESTS_CA_BUNDLE"]
+# requests reads the CA bundle from the environment; other modules' sandboxes have their own
+# test CAs, so this one is added to the bundle already set rather than replacing it.
+_BUNDLE = Path(tempfile.mkdtemp(prefix="ca-")) / "bundle.pem"
+_BUNDLE.write_text(
+    "".join(
+        Path(path).read_text()
+        for path in (os.environ.get("REQUESTS_CA_BUNDLE"), _SANDBOX.env["REQUESTS_CA_BUNDLE"])
+        if path and Path(path).is_file()
+    )
+)
+os.environ["REQUESTS_CA_BUNDLE"] = str(_BUNDLE)
 
 CONFIG = {
     "login_url": _SANDBOX.env["SALESFORCE_LOGIN_URL"],
