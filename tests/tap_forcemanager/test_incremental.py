@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,3 +134,21 @@ def test_full_refresh_reads_every_record(box, fm, capsys):
     lines = capsys.readouterr().out.splitlines()
     records = [json.loads(line)["record"] for line in lines if '"RECORD"' in line]
     assert {r["id"] for r in records} == ids
+
+
+def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
+    """A run with a wrong private key fails clearly and never prints either key."""
+    config = tap_config(box, private_key="wrong-key-24680")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tap_forcemanager", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "401" in done.stderr
+    assert "wrong-key-24680" not in done.stderr + done.stdout
+    assert box.env["FORCEMANAGER_PUBLIC_KEY"] not in done.stderr + done.stdout
