@@ -2,6 +2,7 @@
 
 from crmsync_sandbox.common.counter import CallCounter
 from crmsync_sandbox.common.demo import DemoData
+from crmsync_sandbox.common.memory import gc_paused
 from crmsync_sandbox.common.middleware import FailureFactory, SandboxMiddleware
 from crmsync_sandbox.common.responses import OrjsonResponse
 from crmsync_sandbox.common.store import RecordStore
@@ -16,4 +17,5 @@ __all__ = [
     "SandboxMiddleware",
     "TlsFiles",
     "ensure_tls",
+    "gc_paused",
 ]

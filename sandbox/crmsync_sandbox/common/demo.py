@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 FIRST_NAMES = (
     "Ana", "Bruno", "Carla", "David", "Eva", "Felix", "Gloria", "Hugo", "Irene", "Jorge",
@@ -52,6 +54,8 @@ PHRASES = (
 
 #: Demo dates fall in the two years before this instant, fixed so that a seed always yields the
 #: same data whatever day it runs.
+T = TypeVar("T")
+
 DEMO_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 _DEMO_SPAN_SECONDS = 2 * 365 * 24 * 3600
 
@@ -67,31 +71,53 @@ class DemoData:
         """
         self.rng = random.Random(seed)
 
+    def pick(self, options: Sequence[T]) -> T:
+        """One element, drawn faster than `random.choice` (which matters for 600,000 records).
+
+        Args:
+            options: A non-empty sequence.
+
+        Returns:
+            The element.
+        """
+        return options[int(self.rng.random() * len(options))]
+
+    def between(self, low: int, high: int) -> int:
+        """An integer in `low..high` inclusive, faster than `random.randint`.
+
+        Args:
+            low: Smallest value.
+            high: Largest value.
+
+        Returns:
+            The draw.
+        """
+        return low + int(self.rng.random() * (high - low + 1))
+
     def first_name(self) -> str:
         """A first name."""
-        return self.rng.choice(FIRST_NAMES)
+        return self.pick(FIRST_NAMES)
 
     def last_name(self) -> str:
         """A last name."""
-        return self.rng.choice(LAST_NAMES)
+        return self.pick(LAST_NAMES)
 
     def company(self) -> str:
         """A company name such as `Atlas Foods S.L.`."""
-        words = (self.rng.choice(part) for part in (COMPANY_WORDS, COMPANY_KINDS, COMPANY_SUFFIXES))
+        words = (self.pick(part) for part in (COMPANY_WORDS, COMPANY_KINDS, COMPANY_SUFFIXES))
         return " ".join(words)
 
     def city(self) -> tuple[str, str, str, str]:
         """A `(city, region, postcode, country)` tuple."""
-        return self.rng.choice(CITIES)
+        return self.pick(CITIES)
 
     def street(self) -> str:
         """A street address."""
-        return f"{self.rng.choice(STREETS)} {self.rng.randint(1, 250)}"
+        return f"{self.pick(STREETS)} {self.between(1, 250)}"
 
     def phone(self) -> str:
         """A phone number in international format."""
-        rng = self.rng
-        return f"+34 9{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+        return f"+34 9{self.between(10, 99)} {self.between(100, 999)} {self.between(100, 999)}"
 
     def email(self, first: str, last: str, domain: str = "example.com") -> str:
         """An e-mail address built from a name, accents removed.
@@ -115,15 +141,15 @@ class DemoData:
 
     def subject(self) -> str:
         """A short activity or task subject."""
-        return self.rng.choice(SUBJECTS)
+        return self.pick(SUBJECTS)
 
     def phrase(self) -> str:
         """A one-sentence comment."""
-        return self.rng.choice(PHRASES)
+        return self.pick(PHRASES)
 
     def moment(self) -> datetime:
         """A UTC instant within the two years before `DEMO_EPOCH`, whole seconds."""
-        return DEMO_EPOCH - timedelta(seconds=self.rng.randrange(_DEMO_SPAN_SECONDS))
+        return DEMO_EPOCH - timedelta(seconds=self.between(0, _DEMO_SPAN_SECONDS - 1))
 
     def maybe(self, share: float) -> bool:
         """True with the given probability.

@@ -22,8 +22,7 @@ _SCHEMA = (
     # `id` has no declared type on purpose: SQLite keeps ints as ints and strings as strings,
     # so ForceManager's integer ids and Salesforce's 18-char ids share one table shape.
     "CREATE TABLE IF NOT EXISTS records ("
-    " collection TEXT NOT NULL, id NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (collection, id))"
-    " WITHOUT ROWID",
+    " collection TEXT NOT NULL, id NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (collection, id))",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
@@ -84,7 +83,7 @@ class RecordStore:
         """
         self._db.execute(
             "INSERT OR REPLACE INTO records (collection, id, doc) VALUES (?, ?, ?)",
-            (collection, record_id, orjson.dumps(record).decode()),
+            (collection, record_id, orjson.dumps(record)),
         )
 
     def put_many(self, collection: str, records: Iterable[tuple[RecordId, dict[str, Any]]]) -> None:
@@ -94,9 +93,9 @@ class RecordStore:
             collection: The collection name.
             records: `(id, record)` pairs.
         """
-        rows: list[tuple[str, RecordId, str]] = []
+        rows: list[tuple[str, RecordId, bytes]] = []
         for record_id, record in records:
-            rows.append((collection, record_id, orjson.dumps(record).decode()))
+            rows.append((collection, record_id, orjson.dumps(record)))
             if len(rows) >= _BULK_CHUNK:
                 self._write_rows(rows)
                 rows = []
@@ -131,7 +130,7 @@ class RecordStore:
         """Checkpoint and close the database."""
         self._db.close()
 
-    def _write_rows(self, rows: list[tuple[str, RecordId, str]]) -> None:
+    def _write_rows(self, rows: list[tuple[str, RecordId, bytes]]) -> None:
         self._db.execute("BEGIN")
         try:
             self._db.executemany(

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from crmsync_sandbox.common import CallCounter, OrjsonResponse, SandboxMiddleware
+from crmsync_sandbox.common import CallCounter, OrjsonResponse, SandboxMiddleware, gc_paused
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.forcemanager.api import API_PREFIX, ForceManagerApi
 from crmsync_sandbox.forcemanager.auth import SessionRegistry, load_or_create_keys
@@ -48,10 +48,11 @@ def create_app(
     Returns:
         The app wrapped in `SandboxMiddleware`, and its `sandbox.env` entries.
     """
-    db = Database(config.data_dir)
-    if db.store.is_new:
-        seed(db, config)
-        db.store.mark_initialised()
+    with gc_paused():
+        db = Database(config.data_dir)
+        if db.store.is_new:
+            seed(db, config)
+            db.store.mark_initialised()
     keys = load_or_create_keys(db.store)
     api = ForceManagerApi(db, SessionRegistry(keys, config.forcemanager_token_ttl))
     routes = api.routes()

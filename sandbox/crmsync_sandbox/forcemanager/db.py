@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class Database:
         self.store = RecordStore(data_dir / DATABASE_FILE)
         self.tables: dict[str, Table] = {name: Table(name) for name in ALL_RESOURCES}
         self.tables[EXTRA_FIELDS] = Table(EXTRA_FIELDS)
+        self._static_labels: dict[tuple[str, str], dict[int, str]] = {}
         for table in self.tables.values():
             for record_id, record in self.store.load(table.name):
                 table.rows[int(record_id)] = record
@@ -108,6 +109,7 @@ class Database:
             table.rows[record["id"]] = record
         table.next_id = max(table.rows, default=0) + 1
         table.invalidate()
+        self._static_labels.clear()
         self.store.put_many(table_name, ((r["id"], r) for r in table.rows.values()))
         self.store.set_meta(f"next_id:{table_name}", table.next_id)
 
@@ -136,27 +138,41 @@ class Database:
         rows = self.tables[EXTRA_FIELDS].rows.values()
         return [row for row in rows if row["entity"] == resource]
 
-    def label(self, table_name: str, record_id: int, lang: str | None = None) -> str | None:
-        """The label of a referenced record, shown as `value` in `{id, value}`.
+    def labeller(self, table_name: str, lang: str | None = None) -> Callable[[int], str | None]:
+        """A function giving the label of a referenced record, shown as `value` in `{id, value}`.
+
+        Users and lookup lists are read only through the API, so their labels are computed
+        once per language; records' labels are read live, since a PUT can rename them.
 
         Args:
             table_name: The referenced table.
-            record_id: The referenced id.
-            lang: The `lang` parameter (lookups only).
+            lang: The `lang` parameter (picks a lookup's description).
 
         Returns:
-            The label, or None if the record does not exist.
+            A function from id to label (None if the id does not exist).
         """
-        record = self.tables[table_name].rows.get(record_id)
-        if record is None:
-            return None
         resource = ALL_RESOURCES[table_name]
+        rows = self.tables[table_name].rows
+        if resource.writable:
+            fields = resource.label_fields
+            if len(fields) == 1:
+                only = fields[0]
+                return lambda record_id: _label_of(rows.get(record_id), only)
+            return lambda record_id: _joined_label(rows.get(record_id), fields)
+        key = (table_name, (lang or "en").lower())
+        labels = self._static_labels.get(key)
+        if labels is None:
+            labels = {i: self._static_label(resource, row, lang) for i, row in rows.items()}
+            self._static_labels[key] = labels
+        return labels.get
+
+    @staticmethod
+    def _static_label(resource: ResourceDef, row: dict[str, Any], lang: str | None) -> str:
         if lang and "descriptionEN" in resource.label_fields:
-            localized = record.get(LANGUAGES.get(lang.lower(), "descriptionEN"))
+            localized = row.get(LANGUAGES.get(lang.lower(), "descriptionEN"))
             if localized:
                 return str(localized)
-        parts = (record.get(name) for name in resource.label_fields)
-        return " ".join(str(part) for part in parts if part) or ""
+        return _joined_label(row, resource.label_fields) or ""
 
     def query(self, resource: ResourceDef, where: str | None, order: str | None) -> list[int]:
         """The ids matching `where`, sorted by `order`; cached until the table changes.
@@ -216,3 +232,16 @@ class Database:
     def close(self) -> None:
         """Close the SQLite file."""
         self.store.close()
+
+
+def _label_of(row: dict[str, Any] | None, field_name: str) -> str | None:
+    if row is None:
+        return None
+    value = row.get(field_name)
+    return "" if value is None else str(value)
+
+
+def _joined_label(row: dict[str, Any] | None, fields: tuple[str, ...]) -> str | None:
+    if row is None:
+        return None
+    return " ".join(str(row[name]) for name in fields if row.get(name))

@@ -33,9 +33,11 @@ def format_timestamp(moment: datetime) -> str:
     Returns:
         E.g. `2021-11-25T12:30:31.18Z` (0-3 fractional digits, trailing zeros trimmed).
     """
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     millis = moment.microsecond // 1000
+    # isoformat is C code and several times faster than strftime, which matters when seeding.
+    text = moment.replace(microsecond=0).isoformat()
     if millis:
         text += "." + f"{millis:03d}".rstrip("0")
     return text + "Z"
