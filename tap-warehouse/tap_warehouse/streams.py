@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import typing as t
 
+from crmsync_common.paths import warehouse_path
 from singer_sdk import Stream
 from typing_extensions import override
 
@@ -68,6 +69,6 @@ class WarehouseTableStream(Stream):
             One record per row.
         """
         config = self.config
-        with open_read_only(config["path"]) as connection:
+        with open_read_only(warehouse_path(config.get("path"))) as connection:
             for row in iter_rows(connection, config["schema"], self.table, CHUNK_ROWS):
                 yield self._parse_json_columns(row)

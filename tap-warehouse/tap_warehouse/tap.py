@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from crmsync_common.paths import warehouse_path
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -80,7 +81,7 @@ class TapWarehouse(Tap):
         """
         config = self.config
         json_columns = set(config.get("json_columns", DEFAULT_JSON_COLUMNS))
-        with open_read_only(config["path"]) as connection:
+        with open_read_only(warehouse_path(config.get("path"))) as connection:
             tables = list_tables(connection, config["schema"], config.get("table_prefix", ""))
             described = {
                 name: describe(connection, config["schema"], table)

@@ -27,7 +27,7 @@ def quote(identifier: str) -> str:
 
 
 @contextlib.contextmanager
-def open_read_only(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_read_only(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file read-only, and close it when the block ends.
 
     DuckDB lets one process at a time hold a file that another opens for writing, so the tap

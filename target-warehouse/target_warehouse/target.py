@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
 
 import duckdb
+from crmsync_common.paths import warehouse_path
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
 from typing_extensions import override
@@ -35,7 +35,8 @@ class TargetWarehouse(Target):
             th.StringType,
             title="Warehouse Path",
             description=(
-                "The DuckDB database file to load into; its folder is created if missing."
+                "The DuckDB database file to load into; its folder is created if missing. "
+                "Empty means $CRMSYNC_WAREHOUSE, else output/warehouse.duckdb."
             ),
             default=DEFAULT_PATH,
         ),
@@ -75,7 +76,7 @@ class TargetWarehouse(Target):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """Return the run's connection, opening the warehouse file on first use."""
         if self._connection is None:
-            path = Path(self.config["path"])
+            path = warehouse_path(self.config.get("path"))
             path.parent.mkdir(parents=True, exist_ok=True)
             self.logger.info("Opening warehouse %s", path)
             self._connection = duckdb.connect(str(path))
@@ -88,7 +89,7 @@ class TargetWarehouse(Target):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-            self.logger.info("Closed warehouse %s", self.config["path"])
+            self.logger.info("Closed warehouse %s", warehouse_path(self.config.get("path")))
 
     @override
     def get_sink(
