@@ -60,7 +60,8 @@ def _match(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str | None
 
 
 def _template_of(route: BaseRoute, scope: Scope, prefix: str) -> str | None:
-    path_format: str = getattr(route, "path_format", "")
     if isinstance(route, Mount):
-        return _match(route.routes, scope, prefix + path_format)
+        # A Mount's path_format ends in `/{path}`; its own prefix is `path`.
+        return _match(route.routes, scope, prefix + route.path)
+    path_format: str = getattr(route, "path_format", "")
     return prefix + path_format
