@@ -105,13 +105,13 @@ class LocalSync:
         return env
 
     def run(
-        self, job: str, *, check: bool = True, timeout: float = DEFAULT_JOB_TIMEOUT_S, **env: str
+        self, *blocks: str, check: bool = True, timeout: float = DEFAULT_JOB_TIMEOUT_S, **env: str
     ) -> JobRun:
-        """Run `meltano --environment=sandbox run JOB` from the project root."""
+        """Run `meltano --environment=sandbox run BLOCK...` (a job, or plugins) from the root."""
         meltano = Path(sys.executable).with_name("meltano")
         started = time.monotonic()
         result = subprocess.run(
-            [str(meltano), "--environment=sandbox", "run", job],
+            [str(meltano), "--environment=sandbox", "run", *blocks],
             cwd=PROJECT_ROOT,
             env=self.environment(**env),
             capture_output=True,
@@ -119,6 +119,7 @@ class LocalSync:
             timeout=timeout,
             check=False,
         )
+        job = " ".join(blocks)
         if check and result.returncode != 0:
             raise JobFailed(job, result)
         return JobRun(
