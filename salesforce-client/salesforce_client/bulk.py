@@ -6,12 +6,17 @@ import csv
 import io
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections import defaultdict, deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from salesforce_client.client import SalesforceClient
-from salesforce_client.exceptions import BulkJobError
+from salesforce_client.exceptions import (
+    BulkJobError,
+    SalesforceApiError,
+    SalesforceClientError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +30,15 @@ POLL_MAX_DELAY = 10.0
 POLL_TIMEOUT = 3600.0
 DONE_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 NULL_LOCATOR = "null"
+#: One upload may hold 150 MB of CSV; staying well below leaves room for the encoding.
+MAX_UPLOAD_BYTES = 100_000_000
+#: Operations whose rows carry the record id, which identifies them in the results.
+ID_OPERATIONS = frozenset({"update", "delete", "hardDelete"})
+ID_COLUMN = "Id"
+#: A CSV cell that sets the field to null (an empty cell leaves it unchanged).
+CSV_NULL = "#N/A"
+#: Error code of a row that a job returned no result for.
+UNPROCESSED = "UNPROCESSED"
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class IngestResult:
         success: whether Salesforce wrote it.
         record_id: the record id (``sf__Id``), if any.
         created: whether it was created (upsert, insert).
-        error: ``STATUS_CODE:message`` from ``sf__Error`` on failure.
+        error: ``sf__Error`` on failure: ``STATUS_CODE:message:fields --``.
     """
 
     row: dict[str, str]
@@ -44,6 +58,16 @@ class IngestResult:
     record_id: str | None
     created: bool
     error: str | None
+
+    @property
+    def error_code(self) -> str | None:
+        """The status code of :attr:`error` (``REQUIRED_FIELD_MISSING``, ...)."""
+        return _split_error(self.error)[0] if self.error else None
+
+    @property
+    def error_message(self) -> str | None:
+        """The message of :attr:`error`, without its code and field list."""
+        return _split_error(self.error)[1] if self.error else None
 
 
 class BulkClient:
@@ -96,21 +120,38 @@ class BulkClient:
         self,
         sobject: str,
         operation: str,
-        rows: Sequence[dict[str, Any]],
+        rows: Sequence[Mapping[str, Any]],
         *,
         external_id_field: str | None = None,
     ) -> list[IngestResult]:
-        """Run one ingest job over ``rows`` and return every row's outcome.
+        """Write ``rows`` through ingest jobs and return each row's outcome, in row order.
+
+        One job takes them all unless the CSV outgrows :data:`MAX_UPLOAD_BYTES`. Salesforce
+        does not keep the upload order in its results, so each result row is matched back by
+        the row's own key columns, which the results repeat: ``Id`` for updates and deletes,
+        the external id for upserts, every column for inserts. A key missing from the row
+        writes nothing in the CSV cell (the field is left as is); ``None`` writes ``#N/A``
+        (the field is cleared).
 
         Args:
             sobject: the object API name.
-            operation: ``insert``, ``update``, ``upsert`` or ``delete``.
+            operation: ``insert``, ``update``, ``upsert``, ``delete`` or ``hardDelete``.
             rows: the records (field -> value; ``Id`` for update and delete).
-            external_id_field: the upsert key.
+            external_id_field: the upsert key (required for ``upsert``).
 
         Returns:
-            Outcomes, successes first (Salesforce does not keep the upload order).
+            One outcome per row, in the order of ``rows``; a row the job reported nothing
+            about (it failed or was aborted first) fails with ``UNPROCESSED``.
+
+        Raises:
+            ValueError: an upsert without ``external_id_field``.
         """
+        if operation == "upsert" and not external_id_field:
+            msg = "An upsert needs external_id_field."
+            raise ValueError(msg)
+        columns = _columns(rows)
+        uploaded = [[_cell(row, column) for column in columns] for row in rows]
+        keys = _key_columns(operation, columns, external_id_field)
         body: dict[str, Any] = {
             "object": sobject,
             "operation": operation,
@@ -118,32 +159,71 @@ class BulkClient:
             "columnDelimiter": "COMMA",
             "lineEnding": "LF",
         }
-        if external_id_field:
+        if operation == "upsert":
             body["externalIdFieldName"] = external_id_field
-        job_id = self.client.request("POST", "jobs/ingest", json=body).json()["id"]
-        self.client.request(
-            "PUT",
-            f"jobs/ingest/{job_id}/batches",
-            data=_to_csv(rows).encode("utf-8"),
-            headers={"Content-Type": "text/csv"},
-        )
-        self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "UploadComplete"})
-        self._wait("jobs/ingest", job_id)
-        results = [
-            _ingest_result(row, success=True)
-            for row in self._result_rows(f"jobs/ingest/{job_id}/successfulResults")
-        ]
-        results += [
-            _ingest_result(row, success=False)
-            for row in self._result_rows(f"jobs/ingest/{job_id}/failedResults")
-        ]
+        results: list[IngestResult] = []
+        for part in _upload_parts(columns, uploaded):
+            job = self._run_ingest_job(body, part)
+            results += _match(columns, part.rows, keys, job)
         return results
+
+    def _run_ingest_job(self, body: dict[str, Any], part: _UploadPart) -> _IngestJob:
+        """Create, fill, close and wait for one job; fetch only the result files it has."""
+        job_id = self.client.request("POST", "jobs/ingest", json=body).json()["id"]
+        try:
+            self.client.request(
+                "PUT",
+                f"jobs/ingest/{job_id}/batches",
+                data=part.csv.encode("utf-8"),
+                headers={"Content-Type": "text/csv"},
+            )
+            self._upload_complete(job_id)
+        except SalesforceClientError:
+            self._abort(job_id)
+            raise
+        info = self._wait("jobs/ingest", job_id, fail=False)
+        processed = int(info.get("numberRecordsProcessed") or 0)
+        failed = int(info.get("numberRecordsFailed") or 0)
+        job = _IngestJob(job_id, str(info.get("state")), str(info.get("errorMessage") or ""))
+        if processed > failed:
+            job.successes = self._result_rows(f"jobs/ingest/{job_id}/successfulResults")
+        if failed:
+            job.failures = self._result_rows(f"jobs/ingest/{job_id}/failedResults")
+        if job.state != "JobComplete":
+            logger.warning(
+                "Bulk job %s on %s ended %s: %s", job_id, body["object"], job.state, job.message
+            )
+        return job
+
+    def _upload_complete(self, job_id: str) -> None:
+        """Close the upload; a refusal because the job is already closed means an earlier
+        attempt went through but its reply was lost, which is fine."""
+        path = f"jobs/ingest/{job_id}"
+        try:
+            self.client.request("PATCH", path, json={"state": "UploadComplete"})
+        except SalesforceApiError as exc:
+            if exc.status >= 500 or self.client.get_json(path).get("state") == "Open":
+                raise
+            logger.info("Bulk job %s was already closed for upload.", job_id)
+
+    def _abort(self, job_id: str) -> None:
+        """Abort a job left open by a failed upload, so it does not linger in the org."""
+        try:
+            self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
+        except SalesforceClientError as exc:
+            logger.warning("Could not abort Bulk job %s: %s", job_id, exc)
 
     def _result_rows(self, path: str) -> list[dict[str, str]]:
         response = self.client.request("GET", path, headers={"Accept": "text/csv"})
         return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
 
-    def _wait(self, kind: str, job_id: str) -> dict[str, Any]:
+    def _wait(self, kind: str, job_id: str, *, fail: bool = True) -> dict[str, Any]:
+        """Poll a job until it ends; return its info.
+
+        Raises:
+            BulkJobError: the job ended ``Failed`` or ``Aborted`` (when ``fail``), or is
+                still running after :data:`POLL_TIMEOUT`.
+        """
         delay = POLL_FIRST_DELAY
         deadline = time.monotonic() + POLL_TIMEOUT
         while True:
@@ -151,6 +231,8 @@ class BulkClient:
             job = self.client.get_json(f"{kind}/{job_id}")
             state = job.get("state")
             if state == "JobComplete":
+                return job
+            if state in DONE_STATES and not fail:
                 return job
             if state in DONE_STATES:
                 msg = f"Bulk job {job_id} ended {state}: {job.get('errorMessage', 'no message')}"
@@ -161,24 +243,112 @@ class BulkClient:
             delay = min(POLL_MAX_DELAY, delay * 2)
 
 
-def _to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _csv_value(row.get(key)) for key in columns})
-    return buffer.getvalue()
+@dataclass
+class _UploadPart:
+    """The rows of one job and their CSV text."""
+
+    rows: list[list[str]]
+    csv: str
 
 
-def _csv_value(value: Any) -> str:
+@dataclass
+class _IngestJob:
+    """What one finished ingest job reported."""
+
+    id: str
+    state: str
+    message: str
+    successes: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def _cell(row: Mapping[str, Any], column: str) -> str:
+    if column not in row:
+        return ""  # an empty cell leaves the field as it is
+    value = row[column]
     if value is None:
-        return "#N/A"  # Bulk 2.0's way of setting a field to null
+        return CSV_NULL
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _csv_line(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _upload_parts(columns: list[str], rows: list[list[str]]) -> Iterator[_UploadPart]:
+    """Split the rows into CSV uploads of at most :data:`MAX_UPLOAD_BYTES` each."""
+    header = _csv_line(columns)
+    lines: list[str] = []
+    part: list[list[str]] = []
+    size = len(header.encode("utf-8"))
+    for values in rows:
+        line = _csv_line(values)
+        line_size = len(line.encode("utf-8"))
+        if part and size + line_size > MAX_UPLOAD_BYTES:
+            yield _UploadPart(part, header + "".join(lines))
+            lines, part, size = [], [], len(header.encode("utf-8"))
+        lines.append(line)
+        part.append(values)
+        size += line_size
+    if part:
+        yield _UploadPart(part, header + "".join(lines))
+
+
+def _key_columns(operation: str, columns: list[str], external_id_field: str | None) -> list[str]:
+    """The columns that identify a row in the results (which repeat the uploaded row)."""
+    if operation in ID_OPERATIONS:
+        return [ID_COLUMN]
+    if operation == "upsert" and external_id_field:
+        return [external_id_field]
+    return list(columns)
+
+
+def _match(
+    columns: list[str], uploaded: list[list[str]], keys: list[str], job: _IngestJob
+) -> list[IngestResult]:
+    """Give each uploaded row its result; rows sharing a key take results in turn."""
+    waiting: dict[tuple[str, ...], deque[int]] = defaultdict(deque)
+    for index, values in enumerate(uploaded):
+        row = dict(zip(columns, values, strict=True))
+        waiting[tuple(row[key] for key in keys)].append(index)
+    matched: dict[int, IngestResult] = {}
+    strays = 0
+    for returned, success in [(r, True) for r in job.successes] + [
+        (r, False) for r in job.failures
+    ]:
+        result = _ingest_result(returned, success=success)
+        queue = waiting.get(_result_key(result, keys))
+        if queue:
+            matched[queue.popleft()] = result
+        else:
+            strays += 1
+    if strays:
+        logger.warning("Bulk job %s: %d result rows matched no uploaded row.", job.id, strays)
+    missing = f"{UNPROCESSED}:Bulk job {job.id} ({job.state}) reported nothing on this row"
+    if job.message:
+        missing += f": {job.message}"
+    return [
+        matched.get(index)
+        or IngestResult(dict(zip(columns, values, strict=True)), False, None, False, missing)
+        for index, values in enumerate(uploaded)
+    ]
+
+
+def _result_key(result: IngestResult, keys: list[str]) -> tuple[str, ...]:
+    if keys == [ID_COLUMN] and not result.row.get(ID_COLUMN):
+        return (result.record_id or "",)
+    return tuple(result.row.get(key, "") for key in keys)
 
 
 def _ingest_result(row: dict[str, str], *, success: bool) -> IngestResult:
@@ -186,3 +356,13 @@ def _ingest_result(row: dict[str, str], *, success: bool) -> IngestResult:
     created = row.pop("sf__Created", "").lower() == "true"
     error = row.pop("sf__Error", "") or None
     return IngestResult(row, success, record_id, created, error)
+
+
+def _split_error(error: str) -> tuple[str, str]:
+    """``CODE:message:fields --`` -> (code, message); the message may hold colons itself."""
+    text = error.strip().removesuffix("--").strip()
+    code, _, rest = text.partition(":")
+    if not rest:
+        return code or "UNKNOWN_ERROR", text
+    message = rest.rsplit(":", 1)[0] if ":" in rest else rest
+    return code, message.strip()

@@ -73,8 +73,27 @@ class SalesforceClient:
             The session.
         """
         with self._token_lock:
-            self._token = self._auth.fetch()
+            self._token = self._fetch_token()
             return self._token
+
+    def _fetch_token(self) -> AccessToken:
+        """Ask the token endpoint, retrying transient faults (5xx, unreachable) with backoff.
+
+        Refused credentials raise at once: another attempt cannot fix them.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._auth.fetch()
+            except SalesforceUnavailableError as exc:
+                if attempt >= self.retry.max_attempts:
+                    raise
+                wait = self.retry.delay(attempt)
+                logger.warning(
+                    "Salesforce login failed transiently (%s); retry in %.1f s.", exc, wait
+                )
+                time.sleep(wait)
 
     @property
     def token(self) -> AccessToken:
