@@ -1,4 +1,28 @@
-"""The ForceManager API v4 sandbox: `create_app` builds it for `crmsync-sandbox serve`."""
+"""The ForceManager API v4 sandbox: `create_app` builds it for `crmsync-sandbox serve`.
+
+It follows shared/reference/forcemanager-api.md, quirks included. Where the reference leaves a
+behaviour open ([?]), this emulator chooses as follows, and clients must not rely on more:
+
+- Login: `POST /api/v4/login` `{"username": public key, "password": private key}` gives
+  `{"token"}`; bad keys give 401 `{"code": "1", ...}`. Session keys are opaque, live
+  `--token-ttl-forcemanager` seconds (default 3600), many at once, and do not survive a
+  restart (clients re-login on 401 `{"code": "2"}`, as ForceManager's own bridge does).
+- Owners: an omitted owner field (`salesRepId1` on accounts, `salesRepId` elsewhere) defaults
+  to the user the session belongs to (user 1, "API Integration"): that is how the sync leaves
+  records whose owner has no counterpart to the API user. An explicit null is a 400.
+- Writes: unknown fields, read-only fields (`id`, the audit block) and unknown `Z_` keys are a
+  400 naming the field; references must be ints naming an existing row (deleted rows count);
+  booleans accept true/false/0/1; dates accept `YYYY-MM-DD[ HH:MM:SS]` and ISO 8601 and are
+  stored as UTC with `Z` and 0-3 fractional digits, trailing zeros trimmed. `dateUpdated` is
+  not touched by a delete; deleting twice is harmless.
+- Lists: page size from `Count` or `X-FM-Entity-Count` (any case; default 50, cut to 1000);
+  `X-FM-Next-Page` equals `X-FM-Page` on the last (short) page. Filters are described in
+  `where.py` (case-insensitive text, SQL null logic, code 901 on any error).
+- Extra fields: `list` fields hold one of the definition's `values` (strings); every defined
+  extra field is present on read, null when unset.
+- Rate limit: a sliding one-second window, see `ratelimit.py`. Injected faults are 503
+  `{"code": "900"}` with `Retry-After: 1`.
+"""
 
 from __future__ import annotations
 
