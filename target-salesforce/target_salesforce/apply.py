@@ -1,20 +1,22 @@
 """The apply step: publish rows -> sObject Collections calls, in dependency order.
 
 Deletes go first, children before parents; then creates and updates, parents before
-children, so that ``refs`` to records created in this run resolve. Each collection call
-writes its records' outcomes to the sync log as soon as it returns.
+children, so that ``refs`` to records created in this run resolve. An object and action with
+more than ``bulk_threshold`` rows goes through Bulk API 2.0 ingest jobs instead of
+collection calls, in the same order and with the same reference resolution. Each call (or
+job) writes its records' outcomes to the sync log as soon as it returns.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from crmsync_common.synclog import SyncLog, SyncLogLine
-from salesforce_client import SalesforceApiError, SalesforceClient
+from salesforce_client import BulkClient, IngestResult, SalesforceApiError, SalesforceClient
 from simple_salesforce.format import format_soql
 
 from target_salesforce.spool import Spool
@@ -35,6 +37,14 @@ DIRECTION = "fm_to_sf"
 #: IN lists of the external-id lookup stay well inside SOQL's 4,000 characters per clause
 #: and the URI length limit.
 LOOKUP_CHUNK = 200
+#: More rows than this of one object and action in a run go through Bulk API 2.0: below it,
+#: collection calls cost fewer API calls than a job's create, upload, close, poll and results.
+DEFAULT_BULK_THRESHOLD = 10_000
+#: Rows per Bulk job: bounds the memory a job's bodies and results take.
+BULK_JOB_ROWS = 100_000
+
+#: One write call: the batch in, one Collections-shaped result per record out, in order.
+Call = Callable[[list["Pending"]], list[Any]]
 
 
 @dataclass
@@ -69,6 +79,7 @@ class Applier:
         object_map: publish object -> Salesforce object.
         external_id_field: the upsert key field (None: plain inserts).
         batch_size: records per collection call (at most 200).
+        bulk_threshold: rows of one object and action above which Bulk API 2.0 is used.
     """
 
     def __init__(
@@ -77,13 +88,17 @@ class Applier:
         sync_log: SyncLog,
         object_map: Mapping[str, str],
         external_id_field: str | None,
+        *,
         batch_size: int = MAX_BATCH_SIZE,
+        bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     ) -> None:
         self.client = client
         self.sync_log = sync_log
         self.object_map = dict(object_map)
         self.external_id_field = external_id_field or None
         self.batch_size = max(1, min(batch_size, MAX_BATCH_SIZE))
+        self.bulk_threshold = max(0, bulk_threshold)
+        self.bulk = BulkClient(client)
         #: (publish object, ForceManager id) -> Salesforce id, from this run's creates.
         self.created: dict[tuple[str, str], str] = {}
         self._warned: set[tuple[str, str]] = set()
@@ -98,61 +113,84 @@ class Applier:
         """
         objects = self._ordered(spool.objects())
         for obj in reversed(objects):
-            self._apply_deletes(obj, spool.rows(obj, "delete"))
+            self._apply_deletes(
+                obj, spool.rows(obj, "delete"), self._use_bulk(spool, obj, "delete")
+            )
         for obj in objects:
-            self._apply_creates(obj, spool.rows(obj, "create"))
-            self._apply_updates(obj, spool.rows(obj, "update"))
+            self._apply_creates(
+                obj, spool.rows(obj, "create"), self._use_bulk(spool, obj, "create")
+            )
+            self._apply_updates(
+                obj, spool.rows(obj, "update"), self._use_bulk(spool, obj, "update")
+            )
 
     def _ordered(self, objects: set[str]) -> list[str]:
         known = [obj for obj in OBJECT_ORDER if obj in objects]
         return known + sorted(objects - set(OBJECT_ORDER))
 
+    def _use_bulk(self, spool: Spool, obj: str, action: str) -> bool:
+        count = spool.counts.get((obj, action), 0)
+        if count <= self.bulk_threshold:
+            return False
+        logger.info(
+            "%s %s: %d rows, more than bulk_threshold=%d: using Bulk API 2.0.",
+            obj,
+            action,
+            count,
+            self.bulk_threshold,
+        )
+        return True
+
+    def _size(self, bulk: bool) -> int:
+        return BULK_JOB_ROWS if bulk else self.batch_size
+
     # -- actions ----------------------------------------------------------------------------
 
-    def _apply_deletes(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows, self.batch_size):
-            pending = [Pending(row) for row in chunk]
-            self._send(obj, "delete", pending, self._delete_call)
+    def _apply_deletes(self, obj: str, rows: Iterable[dict[str, Any]], bulk: bool) -> None:
+        call = self._bulk_call(obj, "delete") if bulk else self._delete_call
+        for chunk in _chunks(rows, self._size(bulk)):
+            self._send(obj, "delete", [Pending(row) for row in chunk], call)
 
-    def _apply_creates(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
-        sobject = self.object_map[obj]
+    def _apply_creates(self, obj: str, rows: Iterable[dict[str, Any]], bulk: bool) -> None:
+        size = self._size(bulk)
         upserts: list[Pending] = []
         inserts: list[Pending] = []
-        for chunk in _chunks(rows, self.batch_size):
+        for chunk in _chunks(rows, size):
             for pending in self._prepare(obj, "create", chunk):
                 key = self.external_id_field
                 target = upserts if key and pending.body.get(key) not in (None, "") else inserts
                 target.append(pending)
-                if len(target) == self.batch_size:
-                    self._send_creates(obj, sobject, target, upsert=target is upserts)
+                if len(target) == size:
+                    self._send_creates(obj, target, upsert=target is upserts, bulk=bulk)
                     target.clear()
         if upserts:
-            self._send_creates(obj, sobject, upserts, upsert=True)
+            self._send_creates(obj, upserts, upsert=True, bulk=bulk)
         if inserts:
-            self._send_creates(obj, sobject, inserts, upsert=False)
+            self._send_creates(obj, inserts, upsert=False, bulk=bulk)
 
-    def _send_creates(self, obj: str, sobject: str, batch: list[Pending], *, upsert: bool) -> None:
-        if upsert:
-            path = f"composite/sobjects/{sobject}/{self.external_id_field}"
-            self._send(obj, "create", list(batch), lambda b: self._records_call("PATCH", path, b))
-        else:
-            self._send(
-                obj,
-                "create",
-                list(batch),
-                lambda b: self._records_call("POST", "composite/sobjects", b),
+    def _send_creates(self, obj: str, batch: list[Pending], *, upsert: bool, bulk: bool) -> None:
+        sobject = self.object_map[obj]
+        call: Call
+        if bulk:
+            call = self._bulk_call(obj, "upsert" if upsert else "insert")
+        elif upsert:
+            call = self._collection_call(
+                "PATCH", f"composite/sobjects/{sobject}/{self.external_id_field}"
             )
+        else:
+            call = self._collection_call("POST", "composite/sobjects")
+        self._send(obj, "create", list(batch), call)
 
-    def _apply_updates(self, obj: str, rows: Iterable[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows, self.batch_size):
+    def _apply_updates(self, obj: str, rows: Iterable[dict[str, Any]], bulk: bool) -> None:
+        call = (
+            self._bulk_call(obj, "update")
+            if bulk
+            else self._collection_call("PATCH", "composite/sobjects")
+        )
+        for chunk in _chunks(rows, self._size(bulk)):
             batch = self._prepare(obj, "update", chunk)
             if batch:
-                self._send(
-                    obj,
-                    "update",
-                    batch,
-                    lambda b: self._records_call("PATCH", "composite/sobjects", b),
-                )
+                self._send(obj, "update", batch, call)
 
     # -- preparing bodies -------------------------------------------------------------------
 
@@ -232,16 +270,33 @@ class Applier:
 
     # -- calls ------------------------------------------------------------------------------
 
-    def _records_call(self, method: str, path: str, batch: list[Pending]) -> list[Any]:
-        body = {"allOrNone": False, "records": [pending.body for pending in batch]}
-        return self.client.request(method, path, json=body).json()
+    def _collection_call(self, method: str, path: str) -> Call:
+        """A write of up to 200 records' bodies through one sObject Collections call."""
+
+        def call(batch: list[Pending]) -> list[Any]:
+            body = {"allOrNone": False, "records": [pending.body for pending in batch]}
+            return self.client.request(method, path, json=body).json()
+
+        return call
 
     def _delete_call(self, batch: list[Pending]) -> list[Any]:
         ids = ",".join(str(p.row.get("salesforce_id")) for p in batch)
         params = {"ids": ids, "allOrNone": "false"}
         return self.client.request("DELETE", "composite/sobjects", params=params).json()
 
-    def _send(self, obj: str, action: str, batch: list[Pending], call: Any) -> None:
+    def _bulk_call(self, obj: str, operation: str) -> Call:
+        """A write through one Bulk 2.0 job, its results shaped as collection results."""
+        sobject = self.object_map[obj]
+        key = self.external_id_field if operation == "upsert" else None
+
+        def call(batch: list[Pending]) -> list[Any]:
+            rows = [_bulk_row(pending, operation) for pending in batch]
+            results = self.bulk.ingest(sobject, operation, rows, external_id_field=key)
+            return [_collection_result(result) for result in results]
+
+        return call
+
+    def _send(self, obj: str, action: str, batch: list[Pending], call: Call) -> None:
         """Send a batch; log each outcome; send lock-refused records again with backoff."""
         for attempt in range(LOCK_RETRIES + 1):
             outcomes = self._call(batch, call)
@@ -258,7 +313,7 @@ class Applier:
             time.sleep(LOCK_RETRY_DELAY * 2**attempt)
             batch = retry
 
-    def _call(self, batch: list[Pending], call: Any) -> list[Outcome]:
+    def _call(self, batch: list[Pending], call: Call) -> list[Outcome]:
         """Make one collection call and read one outcome per record.
 
         Deleting a record that is already deleted counts as done, so a re-run converges.
@@ -306,6 +361,28 @@ def _outcome(result: Mapping[str, Any]) -> Outcome:
     first = errors[0]
     message = "; ".join(str(e.get("message", "")) for e in errors)
     return Outcome(False, result.get("id"), str(first.get("statusCode", "UNKNOWN_ERROR")), message)
+
+
+def _bulk_row(pending: Pending, operation: str) -> dict[str, Any]:
+    """The CSV row of a record: ``Id`` alone for a delete, else the body without
+    ``attributes`` and with ``id`` spelt as Bulk's ``Id`` column."""
+    if operation == "delete":
+        return {"Id": pending.row.get("salesforce_id")}
+    row = {k: v for k, v in pending.body.items() if k not in {"attributes", "id"}}
+    if "id" in pending.body:
+        row = {"Id": pending.body["id"], **row}
+    return row
+
+
+def _collection_result(result: IngestResult) -> dict[str, Any]:
+    """A Bulk result in the shape of an sObject Collections result."""
+    if result.success:
+        return {"success": True, "id": result.record_id, "errors": []}
+    error = {
+        "statusCode": result.error_code or "UNKNOWN_ERROR",
+        "message": result.error_message or "",
+    }
+    return {"success": False, "id": result.record_id, "errors": [error]}
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 from singer_sdk.target_base import Target
 from typing_extensions import override
 
-from target_salesforce.apply import MAX_BATCH_SIZE, Applier
+from target_salesforce.apply import DEFAULT_BULK_THRESHOLD, MAX_BATCH_SIZE, Applier
 from target_salesforce.sinks import PublishSink
 from target_salesforce.spool import Spool
 
@@ -64,6 +64,14 @@ class TargetSalesforce(Target):
             title="Batch Size",
             description="Records per sObject Collections call (at most 200).",
         ),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType,
+            default=DEFAULT_BULK_THRESHOLD,
+            title="Bulk Threshold",
+            description="Rows of one object and action in a run above which the target "
+            "writes them through Bulk API 2.0 ingest jobs instead of sObject Collections calls.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -94,7 +102,8 @@ class TargetSalesforce(Target):
                 sync_log,
                 self.object_map,
                 self.config.get("external_id_field"),
-                int(self.config.get("batch_size") or MAX_BATCH_SIZE),
+                batch_size=int(self.config.get("batch_size") or MAX_BATCH_SIZE),
+                bulk_threshold=int(self.config.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
             )
             try:
                 applier.run(self.spool)
