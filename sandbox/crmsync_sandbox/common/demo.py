@@ -70,6 +70,7 @@ class DemoData:
             seed: The seed; the same seed yields the same sequence of values.
         """
         self.rng = random.Random(seed)
+        self._websites: dict[str, str] = {}
 
     def pick(self, options: Sequence[T]) -> T:
         """One element, drawn faster than `random.choice` (which matters for 600,000 records).
@@ -135,9 +136,12 @@ class DemoData:
         return f"{ascii_local}@{domain}"
 
     def website(self, company: str) -> str:
-        """A website for a company name."""
-        slug = "".join(ch for ch in company.lower() if ch.isalnum())[:24]
-        return f"https://www.{slug}.example.com"
+        """A website for a company name (memoised: company names repeat in large seeds)."""
+        site = self._websites.get(company)
+        if site is None:
+            slug = "".join(ch for ch in company.lower() if ch.isalnum())[:24]
+            site = self._websites[company] = f"https://www.{slug}.example.com"
+        return site
 
     def subject(self) -> str:
         """A short activity or task subject."""

@@ -232,6 +232,7 @@ class _Records:
     def account(self, index: int) -> dict[str, Any]:
         demo = self.demo
         name = demo.company()
+        website = demo.website(name)
         city, region, postcode, country = demo.city()
         return {
             "id": index,
@@ -242,8 +243,8 @@ class _Records:
             "statusId": self.lookup("accountStatuses"),
             "phone": demo.phone(),
             "phone2": None,
-            "email": f"info{index}@{demo.website(name).split('.', 1)[1]}",
-            "website": demo.website(name),
+            "email": f"info{index}@{website.split('.', 1)[1]}",
+            "website": website,
             "address1": demo.street(),
             "address2": None,
             "city": city,
