@@ -167,6 +167,15 @@ def test_references_read_as_id_and_value_and_write_as_ints(fm):
     assert contact["accountId"] == {"id": account_id, "value": "Ref Test Co"}
 
 
+def test_renaming_a_record_relabels_every_reference_to_it(fm):
+    account_id = new_account(fm, name="Old Name SA")
+    body = {"firstName": "Re", "lastName": "Label", "accountId": account_id}
+    contact_id = fm.create("contacts", body)
+    fm.ok("PUT", f"/accounts/{account_id}", json={"name": "New Name SA"})
+    contact = fm.ok("GET", f"/contacts/{contact_id}")
+    assert contact["accountId"] == {"id": account_id, "value": "New Name SA"}
+
+
 def test_create_sets_audit_fields_and_leaves_date_updated_null(fm):
     record = fm.ok("GET", f"/accounts/{new_account(fm)}")
     assert TIMESTAMP.match(record["dateCreated"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,13 @@ class Table:
 
 
 class Database:
-    """Every table of the sandbox plus the extra-field definitions."""
+    """Every table of the sandbox plus the extra-field definitions.
+
+    In memory, a reference field holds a dict `{"id", "value"}` shared by every record that
+    points at the same row, so a page is served by serialising the stored dicts as they are
+    (no per-record rendering) and renaming a record relabels every reference to it at once.
+    SQLite keeps the write form (references as plain ints).
+    """
 
     def __init__(self, data_dir: Path) -> None:
         """Open the SQLite file and load everything it holds.
@@ -57,12 +63,23 @@ class Database:
         self.store = RecordStore(data_dir / DATABASE_FILE)
         self.tables: dict[str, Table] = {name: Table(name) for name in ALL_RESOURCES}
         self.tables[EXTRA_FIELDS] = Table(EXTRA_FIELDS)
-        self._static_labels: dict[tuple[str, str], dict[int, str]] = {}
+        self._refs: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in ALL_RESOURCES}
+        self._localized: dict[tuple[str, str], dict[int, str]] = {}
+        self._extra_names: dict[str, list[str]] = {}
+        # Per resource: (field, shared refs of the target table, target table name).
+        self._ref_plan = {
+            name: [(f.name, self._refs[f.table or ""], f.table or "") for f in r.ref_fields]
+            for name, r in ALL_RESOURCES.items()
+        }
         for table in self.tables.values():
             for record_id, record in self.store.load(table.name):
                 table.rows[int(record_id)] = record
             stored_next = self.store.get_meta(f"next_id:{table.name}") or 1
             table.next_id = max(stored_next, max(table.rows, default=0) + 1)
+        self._index_extra_fields()
+        for name, resource in ALL_RESOURCES.items():
+            for record in self.tables[name].rows.values():
+                self._link(resource, record)
 
     # -- writes --------------------------------------------------------------------------------
     def insert(self, table_name: str, record: dict[str, Any]) -> int:
@@ -70,7 +87,7 @@ class Database:
 
         Args:
             table_name: The table.
-            record: The record without `id`.
+            record: The record without `id`, references as ints.
 
         Returns:
             The new id.
@@ -79,39 +96,102 @@ class Database:
         record_id = table.next_id
         table.next_id += 1
         record = {"id": record_id, **record}
-        table.rows[record_id] = record
-        table.invalidate()
-        self.store.put(table_name, record_id, record)
+        self.store.put(table_name, record_id, self._stored(table_name, record))
         self.store.set_meta(f"next_id:{table_name}", table.next_id)
+        self._keep(table_name, record)
+        if table_name == EXTRA_FIELDS:
+            self._add_extra_field(record)
         return record_id
 
     def save(self, table_name: str, record: dict[str, Any]) -> None:
-        """Persist a changed record (already updated in memory).
+        """Store a changed record (references as ints or shared dicts).
 
         Args:
             table_name: The table.
-            record: The record, with its `id`.
+            record: The whole record, with its `id`.
         """
-        table = self.tables[table_name]
-        table.rows[record["id"]] = record
-        table.invalidate()
-        self.store.put(table_name, record["id"], record)
+        self.store.put(table_name, record["id"], self._stored(table_name, record))
+        self._keep(table_name, record)
 
     def bulk_insert(self, table_name: str, records: Iterable[dict[str, Any]]) -> None:
-        """Insert seed records that already carry their ids.
+        """Insert seed records that already carry their ids (references as ints).
 
         Args:
             table_name: The table.
             records: Records with `id`.
         """
+        batch = list(records)
+        self.store.put_many(table_name, ((r["id"], r) for r in batch))
         table = self.tables[table_name]
-        for record in records:
-            table.rows[record["id"]] = record
-        table.next_id = max(table.rows, default=0) + 1
+        if table_name == EXTRA_FIELDS:
+            table.rows.update((r["id"], r) for r in batch)
+            self._index_extra_fields()
+        else:
+            resource = ALL_RESOURCES[table_name]
+            for record in batch:
+                self._link(resource, record)
+                table.rows[record["id"]] = record
+            self._relabel(resource, batch)
         table.invalidate()
-        self._static_labels.clear()
-        self.store.put_many(table_name, ((r["id"], r) for r in table.rows.values()))
+        table.next_id = max(table.rows, default=0) + 1
         self.store.set_meta(f"next_id:{table_name}", table.next_id)
+
+    def _keep(self, table_name: str, record: dict[str, Any]) -> None:
+        table = self.tables[table_name]
+        resource = ALL_RESOURCES.get(table_name)
+        if resource is not None:
+            self._link(resource, record)
+            self._relabel(resource, [record])
+        table.rows[record["id"]] = record
+        table.invalidate()
+
+    def _link(self, resource: ResourceDef, record: dict[str, Any]) -> None:
+        """Turn int references into the shared `{id, value}` dicts; add unset extra fields.
+
+        This runs for every record at load, so it avoids method calls where it can.
+        """
+        for name, refs, table_name in self._ref_plan[resource.name]:
+            value = record.get(name)
+            if value.__class__ is int:
+                shared = refs.get(value)
+                record[name] = shared if shared is not None else self.ref(table_name, value)
+        for name in self._extra_names.get(resource.name, ()):
+            if name not in record:
+                record[name] = None
+
+    def _relabel(self, resource: ResourceDef, records: list[dict[str, Any]]) -> None:
+        """Update the shared references to records whose label may have changed."""
+        refs = self._refs[resource.name]
+        if not refs:
+            return
+        for record in records:
+            shared = refs.get(record["id"])
+            if shared is not None:
+                shared["value"] = _label(resource, record)
+
+    def _index_extra_fields(self) -> None:
+        names: dict[str, list[str]] = {}
+        for definition in self.tables[EXTRA_FIELDS].rows.values():
+            names.setdefault(definition["entity"], []).append("Z_" + definition["fieldName"])
+        self._extra_names = names
+
+    def _stored(self, table_name: str, record: dict[str, Any]) -> dict[str, Any]:
+        resource = ALL_RESOURCES.get(table_name)
+        if resource is None:
+            return record
+        stored = dict(record)
+        for definition in resource.ref_fields:
+            value = stored.get(definition.name)
+            if isinstance(value, dict):
+                stored[definition.name] = value["id"]
+        return stored
+
+    def _add_extra_field(self, definition: dict[str, Any]) -> None:
+        self._index_extra_fields()
+        resource = ALL_RESOURCES[definition["entity"]]
+        for record in self.tables[resource.name].rows.values():
+            self._link(resource, record)
+        self.tables[resource.name].invalidate()
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, table_name: str, record_id: int) -> dict[str, Any] | None:
@@ -126,6 +206,24 @@ class Database:
         """
         return self.tables[table_name].rows.get(record_id)
 
+    def ref(self, table_name: str, record_id: int) -> dict[str, Any]:
+        """The shared `{"id", "value"}` reference to a row.
+
+        Args:
+            table_name: The referenced table.
+            record_id: The referenced id.
+
+        Returns:
+            The reference dict (value None if the row does not exist yet).
+        """
+        refs = self._refs[table_name]
+        shared = refs.get(record_id)
+        if shared is None:
+            row = self.tables[table_name].rows.get(record_id)
+            value = None if row is None else _label(ALL_RESOURCES[table_name], row)
+            shared = refs[record_id] = {"id": record_id, "value": value}
+        return shared
+
     def extra_fields(self, resource: str) -> list[dict[str, Any]]:
         """The extra-field definitions of a resource, in id order.
 
@@ -138,41 +236,36 @@ class Database:
         rows = self.tables[EXTRA_FIELDS].rows.values()
         return [row for row in rows if row["entity"] == resource]
 
-    def labeller(self, table_name: str, lang: str | None = None) -> Callable[[int], str | None]:
-        """A function giving the label of a referenced record, shown as `value` in `{id, value}`.
-
-        Users and lookup lists are read only through the API, so their labels are computed
-        once per language; records' labels are read live, since a PUT can rename them.
+    def extra_field_names(self, resource: str) -> list[str]:
+        """The `Z_` keys of a resource's extra fields.
 
         Args:
-            table_name: The referenced table.
-            lang: The `lang` parameter (picks a lookup's description).
+            resource: E.g. `accounts`.
 
         Returns:
-            A function from id to label (None if the id does not exist).
+            The keys.
         """
-        resource = ALL_RESOURCES[table_name]
-        rows = self.tables[table_name].rows
-        if resource.writable:
-            fields = resource.label_fields
-            if len(fields) == 1:
-                only = fields[0]
-                return lambda record_id: _label_of(rows.get(record_id), only)
-            return lambda record_id: _joined_label(rows.get(record_id), fields)
-        key = (table_name, (lang or "en").lower())
-        labels = self._static_labels.get(key)
-        if labels is None:
-            labels = {i: self._static_label(resource, row, lang) for i, row in rows.items()}
-            self._static_labels[key] = labels
-        return labels.get
+        return list(self._extra_names.get(resource, ()))
 
-    @staticmethod
-    def _static_label(resource: ResourceDef, row: dict[str, Any], lang: str | None) -> str:
-        if lang and "descriptionEN" in resource.label_fields:
-            localized = row.get(LANGUAGES.get(lang.lower(), "descriptionEN"))
-            if localized:
-                return str(localized)
-        return _joined_label(row, resource.label_fields) or ""
+    def localized_label(self, table_name: str, record_id: int, lang: str) -> str | None:
+        """The label of a lookup row in a `lang` (`es`, `de`, ...), English when unknown.
+
+        Args:
+            table_name: A lookup table (read only, so labels are computed once).
+            record_id: The row id.
+            lang: The `lang` parameter.
+
+        Returns:
+            The label, or None if the row does not exist.
+        """
+        key = (table_name, lang.lower())
+        labels = self._localized.get(key)
+        if labels is None:
+            column = LANGUAGES.get(lang.lower(), "descriptionEN")
+            rows = self.tables[table_name].rows
+            labels = {i: str(row.get(column) or row["descriptionEN"]) for i, row in rows.items()}
+            self._localized[key] = labels
+        return labels.get(record_id)
 
     def query(self, resource: ResourceDef, where: str | None, order: str | None) -> list[int]:
         """The ids matching `where`, sorted by `order`; cached until the table changes.
@@ -234,14 +327,6 @@ class Database:
         self.store.close()
 
 
-def _label_of(row: dict[str, Any] | None, field_name: str) -> str | None:
-    if row is None:
-        return None
-    value = row.get(field_name)
-    return "" if value is None else str(value)
-
-
-def _joined_label(row: dict[str, Any] | None, fields: tuple[str, ...]) -> str | None:
-    if row is None:
-        return None
-    return " ".join(str(row[name]) for name in fields if row.get(name))
+def _label(resource: ResourceDef, row: dict[str, Any]) -> str:
+    """A row's label: its label fields joined by a space (e.g. a contact's full name)."""
+    return " ".join(str(row[name]) for name in resource.label_fields if row.get(name))

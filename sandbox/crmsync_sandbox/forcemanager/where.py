@@ -219,6 +219,13 @@ def _getter(key: str, kind: str) -> Callable[[dict[str, Any]], Any]:
             return None if value is None else str(value).casefold()
 
         return get_text
+    if kind == "ref":
+
+        def get_ref(record: dict[str, Any]) -> Any:
+            value = record.get(key)
+            return value["id"] if isinstance(value, dict) else value
+
+        return get_ref
     return lambda record: record.get(key)
 
 
