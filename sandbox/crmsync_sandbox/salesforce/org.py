@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
-from crmsync_sandbox.common import RecordStore
+from crmsync_sandbox.common import RecordStore, gc_paused
 from crmsync_sandbox.salesforce import ids
 from crmsync_sandbox.salesforce.exceptions import RecordError
 from crmsync_sandbox.salesforce.schema import (
@@ -33,6 +33,15 @@ _META_CUSTOM_FIELDS = "salesforce_custom_fields"
 _AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById")
 #: Key prefix of Tooling ``CustomField`` ids.
 CUSTOM_FIELD_PREFIX = "00N"
+#: Lookups whose parent's deletion deletes the child, as in a real org: an account takes its
+#: contacts and opportunities to the recycle bin, and any deleted record takes the activities
+#: that point at it (``WhoId``/``WhatId``).
+CASCADE_LOOKUPS: dict[str, tuple[str, ...]] = {
+    "Contact": ("AccountId",),
+    "Opportunity": ("AccountId",),
+    "Task": ("WhoId", "WhatId"),
+    "Event": ("WhoId", "WhatId"),
+}
 
 Record = dict[str, Any]
 
@@ -65,6 +74,8 @@ class Org:
         self.clock = OrgClock()
         self._unique: dict[tuple[str, str], dict[str, str]] = {}
         self._undo: list[tuple[str, str, Record | None]] | None = None
+        #: Parent id -> live records that cascade from it; built on the first delete.
+        self._children: dict[str, set[tuple[str, str]]] | None = None
         if store is not None:
             self._load(store)
         self.reindex()
@@ -75,19 +86,18 @@ class Org:
         for spec in store.get_meta(_META_CUSTOM_FIELDS) or []:
             self._install_field(spec["object"], FieldDef(**_field_kwargs(spec["field"])))
             self.custom_fields.append(spec)
-        for name, records in self.records.items():
-            for record_id, record in store.load(name):
-                records[str(record_id)] = record
-                self.clock.observe(record.get("SystemModstamp") or "")
-                prefix = record["Id"][:3]
-                self.counters[prefix] = max(
-                    self.counters.get(prefix, 0), ids.counter_of(record["Id"])
-                )
-        for records in self.records.values():
-            # SQLite returns text order; creation (counter) order is the org's default order.
-            ordered = sorted(records.values(), key=lambda r: ids.counter_of(r["Id"]))
-            records.clear()
-            records.update((r["Id"], r) for r in ordered)
+        with gc_paused():
+            for name, records in self.records.items():
+                loaded = [record for _id, record in store.load(name)]
+                if not loaded:
+                    continue
+                # SQLite returns text order; creation (counter) order is the org's default order.
+                loaded.sort(key=lambda r: ids.creation_key(r["Id"]))
+                records.update((r["Id"], r) for r in loaded)
+                self.clock.observe(max(r["SystemModstamp"] or "" for r in loaded))
+                newest = loaded[-1]["Id"]
+                prefix = newest[:3]
+                self.counters[prefix] = max(self.counters.get(prefix, 0), ids.counter_of(newest))
 
     def _persist(self, obj_name: str, record: Record) -> None:
         if self.store is not None:
@@ -99,8 +109,9 @@ class Org:
             self.store.set_meta(_META_COUNTERS, self.counters)
 
     def reindex(self) -> None:
-        """Rebuild the unique-field indexes from the records."""
+        """Rebuild the unique-field indexes from the records (the cascade index lazily)."""
         self._unique = {}
+        self._children = None
         for obj in self.objects.values():
             for fdef in obj.fields.values():
                 if fdef.unique and fdef.type != "id":
@@ -116,6 +127,12 @@ class Org:
         """Return the next id of key prefix ``prefix``."""
         self.counters[prefix] = self.counters.get(prefix, 0) + 1
         return ids.make_id(prefix, self.counters[prefix])
+
+    def new_ids(self, prefix: str, count: int) -> list[str]:
+        """Return the next ``count`` ids of key prefix ``prefix`` (used by the seed)."""
+        first = self.counters.get(prefix, 0) + 1
+        self.counters[prefix] = first + count - 1
+        return [ids.make_id(prefix, counter) for counter in range(first, first + count)]
 
     def object_of(self, name: str) -> ObjectDef | None:
         """Return the object called ``name`` (case-insensitive), or ``None``."""
@@ -203,6 +220,11 @@ class Org:
         for (name, fname), index in self._unique.items():
             if name == obj_name and record.get(fname) is not None:
                 index[str(record[fname]).lower()] = record["Id"]
+        if self._children is not None:
+            for fname in CASCADE_LOOKUPS.get(obj_name, ()):
+                parent = record.get(fname)
+                if parent:
+                    self._children.setdefault(parent, set()).add((obj_name, record["Id"]))
 
     def _unindex(self, obj_name: str, record: Record) -> None:
         for (name, fname), index in self._unique.items():
@@ -211,6 +233,26 @@ class Org:
                 key = str(value).lower()
                 if index.get(key) == record["Id"]:
                     del index[key]
+        if self._children is not None:
+            for fname in CASCADE_LOOKUPS.get(obj_name, ()):
+                children = self._children.get(record.get(fname) or "")
+                if children is not None:
+                    children.discard((obj_name, record["Id"]))
+
+    def _children_of(self, parent_id: str) -> list[tuple[str, str]]:
+        """Return ``(object, id)`` of the live records whose deletion follows ``parent_id``'s."""
+        if self._children is None:
+            index: dict[str, set[tuple[str, str]]] = {}
+            for obj_name, fields in CASCADE_LOOKUPS.items():
+                for record in self.records[obj_name].values():
+                    if record.get("IsDeleted"):
+                        continue
+                    for fname in fields:
+                        parent = record.get(fname)
+                        if parent:
+                            index.setdefault(parent, set()).add((obj_name, record["Id"]))
+            self._children = index
+        return sorted(self._children.get(parent_id, ()))
 
     # ----------------------------------------------------------------- writes
     def create(self, obj: ObjectDef, body: dict[str, Any], user_id: str) -> str:
@@ -257,8 +299,16 @@ class Org:
         self._check_and_derive(obj, record, creating=False)
         self._commit(obj, record, old)
 
-    def delete(self, obj: ObjectDef, record_id: str, user_id: str) -> None:
-        """Move a record to the recycle bin (``IsDeleted = true``).
+    def delete(self, obj: ObjectDef, record_id: str, user_id: str) -> list[str]:
+        """Move a record, and the records that cascade from it, to the recycle bin.
+
+        As in a real org, deleting an Account also deletes its Contacts and Opportunities, and
+        deleting any record deletes the Tasks and Events whose ``WhoId`` or ``WhatId`` is that
+        record (so an account's activities go too). Every deleted record gets
+        ``IsDeleted = true`` and the same new ``SystemModstamp``.
+
+        Returns:
+            The ids of the records deleted by cascade (not the record itself).
 
         Raises:
             RecordError: ``MALFORMED_ID``, ``NOT_FOUND`` or ``ENTITY_IS_DELETED``.
@@ -269,6 +319,20 @@ class Org:
             )
         old = self.get_live(obj, record_id)
         now = self.clock.now()
+        self._move_to_bin(obj, old, now, user_id)
+        cascaded: list[str] = []
+        pending = [old["Id"]]
+        while pending:
+            for child_obj, child_id in self._children_of(pending.pop()):
+                child = self.records[child_obj].get(child_id)
+                if child is None or child.get("IsDeleted"):
+                    continue
+                self._move_to_bin(self.objects[child_obj], child, now, user_id)
+                cascaded.append(child_id)
+                pending.append(child_id)
+        return cascaded
+
+    def _move_to_bin(self, obj: ObjectDef, old: Record, now: str, user_id: str) -> None:
         record = {
             **old,
             "IsDeleted": True,
@@ -401,9 +465,10 @@ class Org:
         elif obj.name == "Task":
             record["IsClosed"] = record.get("Status") == TASK_CLOSED_STATUS
         if obj.name in {"Task", "Event"}:
-            record["AccountId"] = self._activity_account(record)
+            record["AccountId"] = self.activity_account(record)
 
-    def _activity_account(self, record: Record) -> str | None:
+    def activity_account(self, record: Record) -> str | None:
+        """Return the account an activity belongs to: its What, or its Who's account."""
         what = record.get("WhatId")
         if what and what.startswith("001"):
             return what
