@@ -41,6 +41,7 @@ _RELEASES = {50: "Winter '21", 51: "Spring '21", 52: "Summer '21", 53: "Winter '
              58: "Summer '23", 59: "Winter '24", 60: "Spring '24", 61: "Summer '24",
              62: "Winter '25"}  # fmt: skip
 _V = "/services/data/{version}"
+_DATA_PREFIX = "/services/data/"
 _GET, _POST, _PATCH, _DELETE, _PUT = ["GET"], ["POST"], ["PATCH"], ["DELETE"], ["PUT"]
 
 
@@ -87,9 +88,9 @@ async def _limits(ctx: Ctx) -> Response:
     )
 
 
-def build_routes(state: OrgState) -> list[Route]:
-    """Return the route table (templates name each call in ``/__sandbox/calls``)."""
-    spec: list[tuple[str, Any, list[str]]] = [
+def _route_spec() -> list[tuple[str, Any, list[str]]]:
+    """Return ``(path below /services/data/{version}, handler, methods)`` of every data route."""
+    return [
         ("/", sobjects.resources, _GET),
         ("/limits", _limits, _GET),
         ("/limits/", _limits, _GET),
@@ -131,6 +132,10 @@ def build_routes(state: OrgState) -> list[Route]:
         ("/jobs/ingest/{job_id}/batches", bulk.upload_batch, _PUT),
         ("/jobs/ingest/{job_id}/{kind}", bulk.ingest_results, _GET),
     ]
+
+
+def build_routes(state: OrgState) -> list[Route]:
+    """Return the route table (templates name each call in ``/__sandbox/calls``)."""
     routes = [
         Route("/services/data", _versions, methods=_GET),
         Route("/services/data/", _versions, methods=_GET),
@@ -138,9 +143,51 @@ def build_routes(state: OrgState) -> list[Route]:
     ]
     routes += [
         Route(_V + path, data_route(state, handler), methods=methods)
-        for path, handler, methods in spec
+        for path, handler, methods in _route_spec()
     ]
     return routes
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def fixed_get_routes(state: OrgState) -> dict[str, Endpoint]:
+    """Return the data GET routes without path parameters, keyed by the path after the version.
+
+    ``limits/`` is keyed ``"limits/"``; the version's resource list (``/``) is keyed ``""``.
+    """
+    return {
+        path[1:]: data_route(state, handler)
+        for path, handler, methods in _route_spec()
+        if "GET" in methods and "{" not in path
+    }
+
+
+class _FixedRoutes:
+    """Serves the fixed-path data GETs (``limits/``, ``sobjects/``...) without Starlette's router.
+
+    Starlette matches a path against every route's regex and wraps each call in two exception
+    middlewares and a request/response adapter; for the small calls a client repeats most
+    (``limits/``, the resource lists) that is a good part of the server's time. Every other
+    request goes to the Starlette app, so behaviour (404, 405, errors) is unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, table: dict[str, Endpoint]) -> None:
+        self.app = app
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            if path.startswith(_DATA_PREFIX):
+                version, slash, rest = path[len(_DATA_PREFIX) :].partition("/")
+                endpoint = self.table.get(rest) if slash and version else None
+                if endpoint is not None:
+                    scope["path_params"] = {"version": version}
+                    response = await endpoint(Request(scope, receive))
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def _failure() -> Response:
@@ -214,7 +261,7 @@ def create_app(
     """
     state = build_state(config, base_url)
     routes = build_routes(state)
-    app = Starlette(routes=routes)
+    app = _FixedRoutes(Starlette(routes=routes), fixed_get_routes(state))
     wrapped = SandboxMiddleware(
         app,
         counter=counter,

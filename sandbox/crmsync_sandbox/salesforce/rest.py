@@ -143,7 +143,7 @@ def data_route(state: OrgState, handler: Handler) -> Callable[[Request], Awaitab
                 response = error_response(error)
             except (RecordError, SoqlError) as error:
                 response = error_response(error.as_api_error())
-        response.headers["Sforce-Limit-Info"] = usage.header()
+        response.raw_headers.append((b"sforce-limit-info", usage.header().encode("latin-1")))
         return response
 
     return endpoint
