@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from salesforce_client import SalesforceClient, SalesforceClientError, auth_properties
 from singer_sdk import typing as th
@@ -38,9 +39,11 @@ class TargetSalesforce(Target):
         th.Property(
             "sync_log_dir",
             th.StringType,
-            default="output/sync_log",
             title="Sync Log Directory",
-            description="Folder of the sync log: one JSON line per record written.",
+            description=(
+                "Folder of the sync log: one JSON line per record written. Default: "
+                "`$CRMSYNC_SYNC_LOG_DIR`, else beside the warehouse (`<warehouse>.sync_log`)."
+            ),
         ),
         th.Property(
             "object_map",
@@ -94,9 +97,7 @@ class TargetSalesforce(Target):
         """
         if self.spool.counts:
             client = SalesforceClient.from_config(self.config)
-            sync_log = SyncLog(
-                self.config.get("sync_log_dir") or "output/sync_log", SYNC_LOG_WRITER
-            )
+            sync_log = SyncLog(sync_log_dir(self.config.get("sync_log_dir")), SYNC_LOG_WRITER)
             applier = Applier(
                 client,
                 sync_log,
