@@ -1,0 +1,7 @@
+"""stub."""
+
+from benchmarks.context import Bench
+
+
+def run(bench: Bench) -> None:
+    """Stub."""
