@@ -84,11 +84,13 @@ class _Client:
 
 
 def measure_forcemanager(
+    *,
     records: int = DEFAULT_RECORDS,
     page_size: int = DEFAULT_PAGE_SIZE,
     small_requests: int = DEFAULT_SMALL_REQUESTS,
     concurrency: int = DEFAULT_CONCURRENCY,
     work_dir: Path | None = None,
+    measure_restart: bool = True,
 ) -> ServerFigures:
     """Start a ForceManager sandbox with `records` per object and measure it.
 
@@ -98,6 +100,7 @@ def measure_forcemanager(
         small_requests: How many small GETs to time.
         concurrency: Client threads for the small requests.
         work_dir: Folder for the data dir; a temporary one by default.
+        measure_restart: Also time a restart on the seeded data dir (0 when False).
 
     Returns:
         The figures.
@@ -107,11 +110,13 @@ def measure_forcemanager(
         started = time.perf_counter()
         process.start(timeout=_START_TIMEOUT_S)
         seed_seconds = time.perf_counter() - started
+        restart_seconds = 0.0
         try:
-            process.stop()
-            started = time.perf_counter()
-            process.start(timeout=_START_TIMEOUT_S)
-            restart_seconds = time.perf_counter() - started
+            if measure_restart:
+                process.stop()
+                started = time.perf_counter()
+                process.start(timeout=_START_TIMEOUT_S)
+                restart_seconds = time.perf_counter() - started
             base = process.env["FORCEMANAGER_BASE_URL"]
             token = _login(base, process.env)
             rate = _small_request_rate(base, token, small_requests, concurrency)
