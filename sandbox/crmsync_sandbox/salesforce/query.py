@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from crmsync_sandbox.salesforce import soql
 from crmsync_sandbox.salesforce.exceptions import ApiError
-from crmsync_sandbox.salesforce.rest import Ctx, json_response, render
+from crmsync_sandbox.salesforce.rest import Ctx, json_response, render_many
 
 #: Rows per page by default and the bounds of ``Sforce-Query-Options: batchSize``.
 DEFAULT_BATCH = 2000
@@ -70,7 +70,7 @@ def page(ctx: Ctx, locator: str, cursor: Cursor, start: int) -> Response:
     body: dict[str, Any] = {"totalSize": len(cursor.rows), "done": end >= len(cursor.rows)}
     if not body["done"]:
         body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{end}"
-    body["records"] = [render(cursor.obj_name, r, cursor.fields, version) for r in rows]
+    body["records"] = render_many(cursor.obj_name, rows, cursor.fields, version)
     return json_response(body)
 
 

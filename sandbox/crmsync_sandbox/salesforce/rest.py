@@ -162,3 +162,16 @@ def render(
     for name in fields:
         out[name] = record.get(name)
     return out
+
+
+def render_many(
+    obj_name: str, records: list[dict[str, Any]], fields: list[str], version: str
+) -> list[dict[str, Any]]:
+    """Return records as :func:`render` does, for a whole query page at once."""
+    prefix = f"/services/data/{version}/sobjects/{obj_name}/"
+    out = []
+    for record in records:
+        row: dict[str, Any] = {"attributes": {"type": obj_name, "url": prefix + record["Id"]}}
+        row.update(zip(fields, map(record.get, fields), strict=True))
+        out.append(row)
+    return out

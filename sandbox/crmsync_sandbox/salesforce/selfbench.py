@@ -282,7 +282,8 @@ def measure_paging(env: dict[str, str], ca_bundle: str, sobject: str = "Account"
         sobject: the object to read.
 
     Returns:
-        ``records``, ``pages``, ``seconds`` and ``records_per_s``.
+        ``records``, ``pages``, ``seconds``, ``records_per_s`` and, when the server's pid is
+        known, ``server_cpu_s`` and ``records_per_server_cpu_s``.
     """
     base_url = env["SALESFORCE_LOGIN_URL"]
     session, token = login(env, ca_bundle)
@@ -290,7 +291,9 @@ def measure_paging(env: dict[str, str], ca_bundle: str, sobject: str = "Account"
     soql = f"SELECT Id, Name, OwnerId, SystemModstamp, CreatedDate FROM {sobject}"
     url = f"{base_url}/services/data/{_VERSION}/query/?{urlencode({'q': soql})}"
     records = pages = 0
+    pid = server_pid(env)
     with _Allowance(env, ca_bundle, 10_000):
+        cpu_before = _cpu_seconds(pid)
         started = time.perf_counter()
         while True:
             reply = session.get(url, headers=headers, timeout=_TIMEOUT_S)
@@ -302,12 +305,17 @@ def measure_paging(env: dict[str, str], ca_bundle: str, sobject: str = "Account"
                 break
             url = base_url + body["nextRecordsUrl"]
         seconds = time.perf_counter() - started
-    return {
+        cpu_after = _cpu_seconds(pid)
+    out: dict[str, Any] = {
         "records": records,
         "pages": pages,
         "seconds": round(seconds, 2),
         "records_per_s": round(records / seconds),
     }
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        out["server_cpu_s"] = round(cpu_after - cpu_before, 2)
+        out["records_per_server_cpu_s"] = round(records / (cpu_after - cpu_before))
+    return out
 
 
 def measure(
