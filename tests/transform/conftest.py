@@ -1,0 +1,66 @@
+"""Fixtures for the dbt project's tests: a fixture warehouse and the dbt to run on it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from warehouse import Warehouse, dbt_executable  # noqa: E402
+
+ADMIN = "005000000000001AAA"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    """An empty warehouse with every raw, settings and log table, demo users and lookups."""
+    dbt = dbt_executable()
+    if dbt is None:
+        pytest.skip("no dbt: set DBT_EXECUTABLE or run `meltano install` for the dbt-duckdb utility")
+    wh = Warehouse(tmp_path / "warehouse.duckdb", dbt, tmp_path / "target")
+    wh.create_tables()
+    wh.insert(
+        "raw_salesforce.user",
+        [
+            {"id": ADMIN, "firstname": "Integration", "lastname": "User", "isactive": True},
+            {"id": "005000000000002AAA", "firstname": "Ana", "lastname": "García"},
+            {"id": "005000000000003AAA", "firstname": "Elena", "lastname": "Rossi"},
+            {"id": "005000000000004AAA", "firstname": "Daniel", "lastname": "Smith"},
+            {"id": "005000000000005AAA", "firstname": "Farid", "lastname": "Haddad"},
+        ],
+    )
+    wh.insert(
+        "raw_forcemanager.users",
+        [
+            {"id": 1, "name": "API", "lastname": "Integration"},
+            {"id": 2, "name": "ana ", "lastname": "GARCIA"},
+            {"id": 5, "name": "Daniel", "lastname": "Smith"},
+            {"id": 6, "name": "Daniel", "lastname": "Smith"},
+            {"id": 7, "name": "Farid", "lastname": "Al-Haddad"},
+        ],
+    )
+    wh.insert("raw_forcemanager.branches", [{"id": 3, "description__en": "Main"}])
+    wh.insert(
+        "raw_forcemanager.opportunitystatuses",
+        [
+            {"id": 11, "description__en": "Prospecting"},
+            {"id": 12, "description__en": "Closed Won"},
+        ],
+    )
+    wh.insert("raw_forcemanager.activitytypes", [{"id": 21, "description__en": "Phone call"}])
+    wh.insert(
+        "crmsync_settings.objects",
+        [
+            {"object": "accounts", "mode": "two-way"},
+            {"object": "contacts", "mode": "two-way"},
+            {"object": "opportunities", "mode": "one-way"},
+            {"object": "activities", "mode": "off"},
+            {"object": "events", "mode": "two-way"},
+            {"object": "tasks", "mode": "off"},
+        ],
+    )
+    wh.insert("crmsync_settings.options", [{"auto_match_users": True}])
+    return wh

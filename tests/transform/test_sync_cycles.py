@@ -1,0 +1,191 @@
+"""Sync cycles on a fixture warehouse: plan, apply as the APIs would, log, report, plan again."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from apply import apply_plan
+from conftest import ADMIN
+from warehouse import Warehouse
+
+PLAN = ("build", "--select", "tag:plan")
+REPORT = ("build", "--select", "tag:report")
+INITIAL = (*PLAN, "--vars", '{"sync_mode": "initial"}')
+
+
+def plan(wh: Warehouse, *args: str) -> str:
+    result = wh.dbt_run(*(args or PLAN))
+    assert result.returncode == 0, result.output[-4000:]
+    assert result.invocation_id
+    return result.invocation_id
+
+
+def cycle(wh: Warehouse, fail: set[tuple[str, str]] | None = None, *args: str) -> str:
+    """One sync cycle; returns its run id."""
+    run_id = plan(wh, *args)
+    apply_plan(wh, run_id, fail)
+    result = wh.dbt_run(*REPORT)
+    assert result.returncode == 0, result.output[-4000:]
+    return run_id
+
+
+def published(wh: Warehouse, target: str, obj: str) -> list[dict[str, Any]]:
+    rows = wh.query(f"select * from publish.pub_{target}__{obj} order by salesforce_id")
+    return [{**r, "fields": json.loads(r["fields"]), "refs": json.loads(r["refs"])} for r in rows]
+
+
+def all_published(wh: Warehouse) -> int:
+    return wh.query("select count(*) as n from main.sync_plan")[0]["n"]
+
+
+def seed(wh: Warehouse) -> None:
+    wh.add_column("raw_salesforce.account", "customer_tier__c", "varchar")
+    wh.insert(
+        "raw_salesforce.fields",
+        [
+            {"object": "Account", "name": "Customer_Tier__c", "type": "picklist", "custom": True,
+             "picklist_values": '["Gold", "Silver"]'},
+            {"object": "Account", "name": "ForceManager_Id__c", "type": "string", "custom": True},
+        ],
+    )
+    wh.upsert("raw_salesforce.account", {"id": "001A", "name": "Acme", "phone": "1",
+              "ownerid": "005000000000002AAA", "customer_tier__c": "Gold", "isdeleted": False})
+    wh.upsert("raw_salesforce.account", {"id": "001B", "name": "Beta", "ownerid": ADMIN,
+              "isdeleted": False})
+    wh.upsert("raw_salesforce.contact", {"id": "003A", "lastname": "Doe", "email": "d@x.io",
+              "accountid": "001A", "ownerid": "005000000000003AAA", "isdeleted": False})
+    wh.upsert("raw_salesforce.opportunity", {"id": "006A", "name": "Deal", "accountid": "001A",
+              "stagename": "Prospecting", "probability": 25, "amount": 1500.0,
+              "closedate": "2025-06-30", "ownerid": "005000000000004AAA", "isdeleted": False})
+    wh.upsert("raw_salesforce.event", {"id": "00UA", "subject": "Meet", "whatid": "001A",
+              "startdatetime": "2025-02-01 10:00:30", "enddatetime": "2025-02-01 11:00:00",
+              "ownerid": "005000000000005AAA", "isdeleted": False})
+    # a ForceManager record the initial sync replaces
+    wh.upsert("raw_forcemanager.accounts", {"id": 900, "name": "Old", "salesrepid1__id": 1,
+              "deleted": False})
+
+
+def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Warehouse) -> None:
+    wh = warehouse
+    seed(wh)
+    wh.insert("crmsync_settings.user_mapping",
+              [{"salesforce_user_id": "005000000000005AAA", "forcemanager_user_id": 7}])
+
+    # initial: ForceManager's records deleted, Salesforce's created with extId
+    run = cycle(wh, None, *INITIAL)
+    accounts = {r["salesforce_id"]: r for r in published(wh, "forcemanager", "accounts")}
+    deletes = [r for r in accounts.values() if r["action"] == "delete"]
+    assert [d["forcemanager_id"] for d in deletes] == [900]
+    acme = accounts["001A"]
+    assert acme["action"] == "create"
+    assert acme["fields"] == {"name": "Acme", "phone": "1", "salesRepId1": 2,
+                              "Z_Customer_Tier": "Gold", "branchId": 3, "extId": "001A"}
+    assert "salesRepId1" not in accounts["001B"]["fields"] or True
+    [contact] = published(wh, "forcemanager", "contacts")
+    assert contact["refs"] == {"accountId": {"object": "accounts", "salesforce_id": "001A"}}
+    assert "salesRepId" not in contact["fields"]  # Elena has no counterpart and no default
+    [opp] = published(wh, "forcemanager", "opportunities")
+    assert opp["fields"]["salesProbability"] == 3
+    assert opp["fields"]["statusId"] == 11
+    assert "salesRepId" not in opp["fields"]  # two ForceManager Daniel Smiths: ambiguous
+    [event] = published(wh, "forcemanager", "events")
+    assert event["fields"]["salesRepId"] == 7  # manual mapping
+    assert event["fields"]["startHour"] == "10:00"
+    assert published(wh, "salesforce", "accounts") == []
+    [extra] = wh.query("select * from publish.pub_forcemanager__extra_fields")
+    assert (extra["resource"], extra["fieldName"], extra["type"]) == ("accounts", "Customer_Tier", "list")
+    stats = wh.query("select * from main.sync_stats where run_id = ? and object = 'accounts' "
+                     "and direction = 'sf_to_fm'", [run])
+    assert (stats[0]["created"], stats[0]["deleted"]) == (2, 1)
+
+    # quiet: what crmsync wrote reads back equal, so nothing is written
+    cycle(wh)
+    assert all_published(wh) == 0
+    assert wh.query("select count(*) as n from publish.pub_forcemanager__extra_fields")[0]["n"] == 0
+
+    # one-side edits flow; a field edited on both sides takes Salesforce's value
+    fm_acme = wh.query("select id from raw_forcemanager.accounts where extid = '001A'")[0]["id"]
+    fm_contact = wh.query("select id from raw_forcemanager.contacts")[0]["id"]
+    wh.upsert("raw_salesforce.account", {"id": "001A", "name": "Acme SF", "phone": "2"})
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_acme, "name": "Acme FM", "city": "Paris"})
+    wh.upsert("raw_forcemanager.contacts", {"id": fm_contact, "email": "new@x.io"})
+    run = cycle(wh)
+    [acme] = published(wh, "forcemanager", "accounts")
+    assert acme["action"] == "update"
+    assert acme["fields"] == {"name": "Acme SF", "phone": "2"}
+    [acme_sf] = published(wh, "salesforce", "accounts")
+    assert acme_sf["fields"] == {"BillingCity": "Paris"}
+    [contact_sf] = published(wh, "salesforce", "contacts")
+    assert contact_sf["fields"] == {"Email": "new@x.io"}
+    [conflict] = wh.query("select * from main.sync_conflicts")
+    assert (conflict["field"], conflict["resolved_value"]) == ("name", "Acme SF")
+    stats = wh.query("select * from main.sync_stats where run_id = ? and object = 'accounts' "
+                     "and direction = 'sf_to_fm'", [run])
+    assert (stats[0]["updated"], stats[0]["conflicts"]) == (1, 1)
+    # one-way: a ForceManager edit of an opportunity is not pushed
+    fm_opp = wh.query("select id from raw_forcemanager.opportunities")[0]["id"]
+    wh.upsert("raw_forcemanager.opportunities", {"id": fm_opp, "reference": "Renamed"})
+    cycle(wh)
+    assert all_published(wh) == 0
+
+    # a rejected write leaves the base: the same update is planned again
+    wh.upsert("raw_salesforce.account", {"id": "001B", "website": "b.io"})
+    cycle(wh, {("accounts", str(wh.query(
+        "select id from raw_forcemanager.accounts where extid = '001B'")[0]["id"]))})
+    assert wh.query("select count(*) as n from main.sync_log where status = 'error'")[0]["n"] == 1
+    plan(wh)
+    [retry] = published(wh, "forcemanager", "accounts")
+    assert retry["fields"] == {"website": "b.io"}
+
+    # deletes: Salesforce's delete deletes in ForceManager; a ForceManager delete of an
+    # unchanged record deletes in Salesforce
+    wh.upsert("raw_salesforce.contact", {"id": "003A", "isdeleted": True})
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_acme, "deleted": True})
+    plan(wh)
+    [contact_delete] = published(wh, "forcemanager", "contacts")
+    assert (contact_delete["action"], contact_delete["forcemanager_id"]) == ("delete", fm_contact)
+    [acme_delete] = published(wh, "salesforce", "accounts")
+    assert (acme_delete["action"], acme_delete["salesforce_id"]) == ("delete", "001A")
+    # ... unless Salesforce changed it: then it is re-created in ForceManager
+    wh.upsert("raw_salesforce.account", {"id": "001A", "phone": "3"})
+    plan(wh)
+    assert published(wh, "salesforce", "accounts") == []
+    recreate = [r for r in published(wh, "forcemanager", "accounts") if r["salesforce_id"] == "001A"]
+    assert recreate[0]["action"] == "create"
+    assert recreate[0]["fields"]["extId"] == "001A"
+
+
+def test_forcemanager_record_reaches_salesforce_and_links_survive_a_rebuild(
+    warehouse: Warehouse,
+) -> None:
+    wh = warehouse
+    wh.upsert("raw_forcemanager.accounts", {"id": 50, "name": "FM only", "salesrepid1__id": 2,
+              "deleted": False})
+    wh.upsert("raw_salesforce.account", {"id": "001A", "name": "Acme", "ownerid": ADMIN,
+              "isdeleted": False})
+    wh.replace("crmsync_settings.options", [{"auto_match_users": True,
+               "default_forcemanager_owner": 1, "default_salesforce_owner": ADMIN}])
+    cycle(wh)
+    [fm_only] = published(wh, "salesforce", "accounts")
+    assert fm_only["fields"] == {"Name": "FM only", "OwnerId": "005000000000002AAA",
+                                 "ForceManager_Id__c": "50"}
+    [acme] = published(wh, "forcemanager", "accounts")
+    assert acme["fields"]["salesRepId1"] == 1  # Integration User: no match, default owner
+    cycle(wh)
+    assert all_published(wh) == 0
+    # lose the state: the links come back from extId and ForceManager_Id__c
+    with wh.connect() as con:
+        con.execute("drop schema crmsync_state cascade")
+    plan(wh)
+    assert all_published(wh) == 0
+
+
+def test_manual_mapping_to_a_missing_user_fails_the_plan(warehouse: Warehouse) -> None:
+    wh = warehouse
+    wh.insert("crmsync_settings.user_mapping",
+              [{"salesforce_user_id": "005000000000099AAA", "forcemanager_user_id": 2}])
+    result = wh.dbt_run(*PLAN)
+    assert result.returncode != 0
+    assert "user_mapping.manual: Salesforce user 005000000000099AAA does not exist" in result.output
+    assert "user_mapping.manual" in result.output.split("Error in test")[-1]
