@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -204,7 +205,9 @@ def test_put_is_partial_and_sets_date_updated(fm):
     assert record["city"] == "Lleida"
     assert record["phone"] == "+34 600 000 000"
     assert TIMESTAMP.match(record["dateUpdated"])
-    assert record["dateUpdated"] >= record["dateCreated"]
+    # Compared as instants: trimmed fractions make the strings unsortable ("12Z" vs "12.5Z").
+    updated = datetime.fromisoformat(record["dateUpdated"])
+    assert updated >= datetime.fromisoformat(record["dateCreated"])
     assert record["salesRepIdUpdated"] == 1
 
 
