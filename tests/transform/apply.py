@@ -47,15 +47,20 @@ def apply_plan(
     wh.insert(
         "crmsync_log.sync_log_lines",
         [
-            {**line, "synced_at": wh.tick().replace(tzinfo=None), "source_file": run_id,
-             "line_number": n}
+            {
+                **line,
+                "synced_at": wh.tick().replace(tzinfo=None),
+                "source_file": run_id,
+                "line_number": n,
+            }
             for n, line in enumerate(lines)
         ],
     )
     return lines
 
 
-def _apply_row(
+# One function plays both APIs on purpose: the branches are the two write shapes side by side.
+def _apply_row(  # noqa: PLR0912, PLR0917
     wh: Warehouse,
     target: str,
     obj: str,
@@ -72,9 +77,15 @@ def _apply_row(
     if target == "salesforce":
         key = str(fm_id if row["action"] == "create" else sf_id)
     if (obj, key) in fail:
-        return {"action": row["action"], "direction": direction, "salesforce_id": sf_id,
-                "forcemanager_id": None if fm_id is None else str(fm_id), "status": "error",
-                "error_code": "REJECTED", "error_message": "rejected by the fixture"}
+        return {
+            "action": row["action"],
+            "direction": direction,
+            "salesforce_id": sf_id,
+            "forcemanager_id": None if fm_id is None else str(fm_id),
+            "status": "error",
+            "error_code": "REJECTED",
+            "error_message": "rejected by the fixture",
+        }
     if target == "forcemanager":
         table = f"raw_forcemanager.{FM_TABLE[obj]}"
         for name, ref in refs.items():
@@ -109,6 +120,12 @@ def _apply_row(
             if row["action"] == "create":
                 values.setdefault("ownerid", "005000000000001AAA")  # the API's login user
         wh.upsert(table, values)
-    return {"action": row["action"], "direction": direction, "salesforce_id": sf_id,
-            "forcemanager_id": None if fm_id is None else str(fm_id), "status": "success",
-            "error_code": None, "error_message": None}
+    return {
+        "action": row["action"],
+        "direction": direction,
+        "salesforce_id": sf_id,
+        "forcemanager_id": None if fm_id is None else str(fm_id),
+        "status": "success",
+        "error_code": None,
+        "error_message": None,
+    }

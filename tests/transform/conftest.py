@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from warehouse import Warehouse, dbt_executable  # noqa: E402
+from warehouse import Warehouse, dbt_executable
 
 ADMIN = "005000000000001AAA"
 
@@ -19,7 +19,9 @@ def warehouse(tmp_path: Path) -> Warehouse:
     """An empty warehouse with every raw, settings and log table, demo users and lookups."""
     dbt = dbt_executable()
     if dbt is None:
-        pytest.skip("no dbt: set DBT_EXECUTABLE or run `meltano install` for the dbt-duckdb utility")
+        pytest.skip(
+            "no dbt: set DBT_EXECUTABLE or run `meltano install` for the dbt-duckdb utility"
+        )
     wh = Warehouse(tmp_path / "warehouse.duckdb", dbt, tmp_path / "target")
     wh.create_tables()
     wh.insert(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from apply import apply_plan
 from conftest import ADMIN
 from warehouse import Warehouse
@@ -44,33 +45,83 @@ def seed(wh: Warehouse) -> None:
     wh.insert(
         "raw_salesforce.fields",
         [
-            {"object": "Account", "name": "Customer_Tier__c", "type": "picklist", "custom": True,
-             "picklist_values": '["Gold", "Silver"]'},
+            {
+                "object": "Account",
+                "name": "Customer_Tier__c",
+                "type": "picklist",
+                "custom": True,
+                "picklist_values": '["Gold", "Silver"]',
+            },
             {"object": "Account", "name": "ForceManager_Id__c", "type": "string", "custom": True},
         ],
     )
-    wh.upsert("raw_salesforce.account", {"id": "001A", "name": "Acme", "phone": "1",
-              "ownerid": "005000000000002AAA", "customer_tier__c": "Gold", "isdeleted": False})
-    wh.upsert("raw_salesforce.account", {"id": "001B", "name": "Beta", "ownerid": ADMIN,
-              "isdeleted": False})
-    wh.upsert("raw_salesforce.contact", {"id": "003A", "lastname": "Doe", "email": "d@x.io",
-              "accountid": "001A", "ownerid": "005000000000003AAA", "isdeleted": False})
-    wh.upsert("raw_salesforce.opportunity", {"id": "006A", "name": "Deal", "accountid": "001A",
-              "stagename": "Prospecting", "probability": 25, "amount": 1500.0,
-              "closedate": "2025-06-30", "ownerid": "005000000000004AAA", "isdeleted": False})
-    wh.upsert("raw_salesforce.event", {"id": "00UA", "subject": "Meet", "whatid": "001A",
-              "startdatetime": "2025-02-01 10:00:30", "enddatetime": "2025-02-01 11:00:00",
-              "ownerid": "005000000000005AAA", "isdeleted": False})
+    wh.upsert(
+        "raw_salesforce.account",
+        {
+            "id": "001A",
+            "name": "Acme",
+            "phone": "1",
+            "ownerid": "005000000000002AAA",
+            "customer_tier__c": "Gold",
+            "isdeleted": False,
+        },
+    )
+    wh.upsert(
+        "raw_salesforce.account",
+        {"id": "001B", "name": "Beta", "ownerid": ADMIN, "isdeleted": False},
+    )
+    wh.upsert(
+        "raw_salesforce.contact",
+        {
+            "id": "003A",
+            "lastname": "Doe",
+            "email": "d@x.io",
+            "accountid": "001A",
+            "ownerid": "005000000000003AAA",
+            "isdeleted": False,
+        },
+    )
+    wh.upsert(
+        "raw_salesforce.opportunity",
+        {
+            "id": "006A",
+            "name": "Deal",
+            "accountid": "001A",
+            "stagename": "Prospecting",
+            "probability": 25,
+            "amount": 1500.0,
+            "closedate": "2025-06-30",
+            "ownerid": "005000000000004AAA",
+            "isdeleted": False,
+        },
+    )
+    wh.upsert(
+        "raw_salesforce.event",
+        {
+            "id": "00UA",
+            "subject": "Meet",
+            "whatid": "001A",
+            "startdatetime": "2025-02-01 10:00:30",
+            "enddatetime": "2025-02-01 11:00:00",
+            "ownerid": "005000000000005AAA",
+            "isdeleted": False,
+        },
+    )
     # a ForceManager record the initial sync replaces
-    wh.upsert("raw_forcemanager.accounts", {"id": 900, "name": "Old", "salesrepid1__id": 1,
-              "deleted": False})
+    wh.upsert(
+        "raw_forcemanager.accounts",
+        {"id": 900, "name": "Old", "salesrepid1__id": 1, "deleted": False},
+    )
 
 
+@pytest.mark.slow
 def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Warehouse) -> None:
     wh = warehouse
     seed(wh)
-    wh.insert("crmsync_settings.user_mapping",
-              [{"salesforce_user_id": "005000000000005AAA", "forcemanager_user_id": 7}])
+    wh.insert(
+        "crmsync_settings.user_mapping",
+        [{"salesforce_user_id": "005000000000005AAA", "forcemanager_user_id": 7}],
+    )
 
     # initial: ForceManager's records deleted, Salesforce's created with extId
     run = cycle(wh, None, *INITIAL)
@@ -79,9 +130,14 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     assert [d["forcemanager_id"] for d in deletes] == [900]
     acme = accounts["001A"]
     assert acme["action"] == "create"
-    assert acme["fields"] == {"name": "Acme", "phone": "1", "salesRepId1": 2,
-                              "Z_Customer_Tier": "Gold", "branchId": 3, "extId": "001A"}
-    assert "salesRepId1" not in accounts["001B"]["fields"] or True
+    assert acme["fields"] == {
+        "name": "Acme",
+        "phone": "1",
+        "salesRepId1": 2,
+        "Z_Customer_Tier": "Gold",
+        "branchId": 3,
+        "extId": "001A",
+    }
     [contact] = published(wh, "forcemanager", "contacts")
     assert contact["refs"] == {"accountId": {"object": "accounts", "salesforce_id": "001A"}}
     assert "salesRepId" not in contact["fields"]  # Elena has no counterpart and no default
@@ -94,9 +150,16 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     assert event["fields"]["startHour"] == "10:00"
     assert published(wh, "salesforce", "accounts") == []
     [extra] = wh.query("select * from publish.pub_forcemanager__extra_fields")
-    assert (extra["resource"], extra["fieldName"], extra["type"]) == ("accounts", "Customer_Tier", "list")
-    stats = wh.query("select * from main.sync_stats where run_id = ? and object = 'accounts' "
-                     "and direction = 'sf_to_fm'", [run])
+    assert (extra["resource"], extra["fieldName"], extra["type"]) == (
+        "accounts",
+        "Customer_Tier",
+        "list",
+    )
+    stats = wh.query(
+        "select * from main.sync_stats where run_id = ? and object = 'accounts' "
+        "and direction = 'sf_to_fm'",
+        [run],
+    )
     assert (stats[0]["created"], stats[0]["deleted"]) == (2, 1)
 
     # quiet: what crmsync wrote reads back equal, so nothing is written
@@ -120,8 +183,11 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     assert contact_sf["fields"] == {"Email": "new@x.io"}
     [conflict] = wh.query("select * from main.sync_conflicts")
     assert (conflict["field"], conflict["resolved_value"]) == ("name", "Acme SF")
-    stats = wh.query("select * from main.sync_stats where run_id = ? and object = 'accounts' "
-                     "and direction = 'sf_to_fm'", [run])
+    stats = wh.query(
+        "select * from main.sync_stats where run_id = ? and object = 'accounts' "
+        "and direction = 'sf_to_fm'",
+        [run],
+    )
     assert (stats[0]["updated"], stats[0]["conflicts"]) == (1, 1)
     # one-way: a ForceManager edit of an opportunity is not pushed
     fm_opp = wh.query("select id from raw_forcemanager.opportunities")[0]["id"]
@@ -131,8 +197,19 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
 
     # a rejected write leaves the base: the same update is planned again
     wh.upsert("raw_salesforce.account", {"id": "001B", "website": "b.io"})
-    cycle(wh, {("accounts", str(wh.query(
-        "select id from raw_forcemanager.accounts where extid = '001B'")[0]["id"]))})
+    cycle(
+        wh,
+        {
+            (
+                "accounts",
+                str(
+                    wh.query("select id from raw_forcemanager.accounts where extid = '001B'")[0][
+                        "id"
+                    ]
+                ),
+            )
+        },
+    )
     assert wh.query("select count(*) as n from main.sync_log where status = 'error'")[0]["n"] == 1
     plan(wh)
     [retry] = published(wh, "forcemanager", "accounts")
@@ -151,25 +228,43 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     wh.upsert("raw_salesforce.account", {"id": "001A", "phone": "3"})
     plan(wh)
     assert published(wh, "salesforce", "accounts") == []
-    recreate = [r for r in published(wh, "forcemanager", "accounts") if r["salesforce_id"] == "001A"]
+    recreate = [
+        r for r in published(wh, "forcemanager", "accounts") if r["salesforce_id"] == "001A"
+    ]
     assert recreate[0]["action"] == "create"
     assert recreate[0]["fields"]["extId"] == "001A"
 
 
+@pytest.mark.slow
 def test_forcemanager_record_reaches_salesforce_and_links_survive_a_rebuild(
     warehouse: Warehouse,
 ) -> None:
     wh = warehouse
-    wh.upsert("raw_forcemanager.accounts", {"id": 50, "name": "FM only", "salesrepid1__id": 2,
-              "deleted": False})
-    wh.upsert("raw_salesforce.account", {"id": "001A", "name": "Acme", "ownerid": ADMIN,
-              "isdeleted": False})
-    wh.replace("crmsync_settings.options", [{"auto_match_users": True,
-               "default_forcemanager_owner": 1, "default_salesforce_owner": ADMIN}])
+    wh.upsert(
+        "raw_forcemanager.accounts",
+        {"id": 50, "name": "FM only", "salesrepid1__id": 2, "deleted": False},
+    )
+    wh.upsert(
+        "raw_salesforce.account",
+        {"id": "001A", "name": "Acme", "ownerid": ADMIN, "isdeleted": False},
+    )
+    wh.replace(
+        "crmsync_settings.options",
+        [
+            {
+                "auto_match_users": True,
+                "default_forcemanager_owner": 1,
+                "default_salesforce_owner": ADMIN,
+            }
+        ],
+    )
     cycle(wh)
     [fm_only] = published(wh, "salesforce", "accounts")
-    assert fm_only["fields"] == {"Name": "FM only", "OwnerId": "005000000000002AAA",
-                                 "ForceManager_Id__c": "50"}
+    assert fm_only["fields"] == {
+        "Name": "FM only",
+        "OwnerId": "005000000000002AAA",
+        "ForceManager_Id__c": "50",
+    }
     [acme] = published(wh, "forcemanager", "accounts")
     assert acme["fields"]["salesRepId1"] == 1  # Integration User: no match, default owner
     cycle(wh)
@@ -183,8 +278,10 @@ def test_forcemanager_record_reaches_salesforce_and_links_survive_a_rebuild(
 
 def test_manual_mapping_to_a_missing_user_fails_the_plan(warehouse: Warehouse) -> None:
     wh = warehouse
-    wh.insert("crmsync_settings.user_mapping",
-              [{"salesforce_user_id": "005000000000099AAA", "forcemanager_user_id": 2}])
+    wh.insert(
+        "crmsync_settings.user_mapping",
+        [{"salesforce_user_id": "005000000000099AAA", "forcemanager_user_id": 2}],
+    )
     result = wh.dbt_run(*PLAN)
     assert result.returncode != 0
     assert "user_mapping.manual: Salesforce user 005000000000099AAA does not exist" in result.output

@@ -232,7 +232,13 @@ SF_TABLE = {
     "events": "event",
     "tasks": "task",
 }
-SF_PREFIX = {"account": "001", "contact": "003", "opportunity": "006", "task": "00T", "event": "00U"}
+SF_PREFIX = {
+    "account": "001",
+    "contact": "003",
+    "opportunity": "006",
+    "task": "00T",
+    "event": "00U",
+}
 FM_TABLE = {o: o for o in SF_TABLE}
 
 
@@ -296,7 +302,7 @@ class Warehouse:
 
     def upsert(self, table: str, row: dict[str, Any]) -> None:
         """Insert or replace a raw row by `id`, the way target-warehouse upserts."""
-        schema = table.split(".")[0]
+        schema = table.split(".", maxsplit=1)[0]
         stamp = self.tick()
         row = dict(row)
         row.setdefault("_sdc_batched_at", stamp.replace(tzinfo=None))
