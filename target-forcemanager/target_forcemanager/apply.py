@@ -8,6 +8,7 @@ all sharing the client's rate limiter; each finished call appends its sync-log l
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -241,8 +242,11 @@ class Applier:
                 "fieldName": name,
                 "type": definition.get("type") or "text",
             }
-            if definition.get("values"):
-                body["values"] = definition["values"]
+            values = definition.get("values")
+            if isinstance(values, str):  # a JSON array kept as text by the warehouse
+                values = json.loads(values)
+            if values:
+                body["values"] = values
             try:
                 self.client.create_extra_field(resource, body)
                 existing[resource].add(str(name).lower())

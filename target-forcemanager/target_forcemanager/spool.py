@@ -24,9 +24,15 @@ def _as_object(value: Any) -> dict[str, Any]:
     return value
 
 
+#: Publish-row columns with a meaning of their own; other columns (an extra-field definition's
+#: `resource`, `fieldName`, `type`, `values`) are kept as they are.
+ROW_COLUMNS = ("run_id", "action", "salesforce_id", "forcemanager_id", "fields", "refs")
+
+
 def normalize_row(record: dict[str, Any]) -> dict[str, Any]:
     """Keep the publish-row columns, with `fields` and `refs` decoded."""
     return {
+        **{key: value for key, value in record.items() if key not in ROW_COLUMNS},
         "run_id": str(record.get("run_id") or "unknown-run"),
         "action": str(record.get("action") or "").lower(),
         "salesforce_id": record.get("salesforce_id"),

@@ -137,3 +137,37 @@ def test_a_rejected_record_is_logged_with_the_api_error_and_the_rest_succeed(
     assert lines[orphan]["status"] == "error"
     assert lines[orphan]["error_code"] == "unresolved_reference"
     assert not fm.find_by_ext_ids("accounts", [bad])
+
+
+def test_extra_field_definitions_as_published_are_created_before_records(
+    fm, config, run_target, run_id
+):
+    """A definition row (resource, fieldName, type, values as JSON text) creates the field,
+    and records of the same run may already carry its value."""
+    name = f"Tier{run_id[-6:]}"
+    rows = {
+        "extra_fields": [
+            {
+                "run_id": run_id,
+                "resource": "accounts",
+                "fieldName": name,
+                "type": "list",
+                "values": '["Gold", "Silver"]',
+            }
+        ],
+        "accounts": [
+            row(
+                run_id,
+                "create",
+                sf=f"{run_id}X",
+                fields={**account_fields(f"{run_id} tiered", f"{run_id}X"), f"Z_{name}": "Gold"},
+            )
+        ],
+    }
+    run_target(config, rows)
+
+    definitions = {d["fieldName"]: d for d in fm.extra_fields("accounts")}
+    assert definitions[name]["type"] == "list"
+    found = fm.find_by_ext_ids("accounts", [f"{run_id}X"])
+    record = fm.get_json(f"/accounts/{found[f'{run_id}X']}")
+    assert record[f"Z_{name}"] == "Gold"
