@@ -72,8 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with timed(report, name):
                 FIGURES[name][1](bench)
             print(f"[bench] {name}: {report.seconds[name]} s", file=sys.stderr, flush=True)
-            if name == "extract":
+            if name in {"extract", "plan"}:
                 bench.release("extract")
+                bench.release("cycles")
     finally:
         bench.close()
         report.seconds["total"] = round(time.perf_counter() - started, 1)

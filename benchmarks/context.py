@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import statistics
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +20,7 @@ from benchmarks.report import Report
 from crmsync.local import PROJECT_ROOT, LocalSync
 
 T = TypeVar("T")
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z) ")
 
 #: Where the plugins' own executables live once `meltano install` ran.
 MELTANO_DIR = PROJECT_ROOT / ".meltano"
@@ -138,6 +141,21 @@ class Bench:
             sync.stop()
             shutil.rmtree(sync.directory, ignore_errors=True)
 
+    def synced_warehouse(self) -> Path | None:
+        """The warehouse of the cycles' sync, if one was set up by a full sync.
+
+        Returns:
+            Its path, or None.
+        """
+        sync = self._syncs.get("cycles")
+        if sync is None or not sync.warehouse.exists():
+            return None
+        try:
+            sync.query("select count(*) from main.sync_stats")
+        except Exception:
+            return None
+        return Path(sync.warehouse)
+
     def close(self) -> None:
         """Stop every shared sync."""
         for name in list(self._syncs):
@@ -222,13 +240,16 @@ def run_measured(
     return Measured(seconds, result.returncode, output, memory.rounded())
 
 
-def meltano_run(sync: LocalSync, *blocks: str, timeout: float = 3600, **env: str) -> Measured:
+def meltano_run(
+    sync: LocalSync, *blocks: str, timeout: float = 3600, cwd: Path = PROJECT_ROOT, **env: str
+) -> Measured:
     """`meltano --environment=sandbox run BLOCK...` for `sync`, timed, with peak memory.
 
     Args:
         sync: The local sync (its sandboxes, warehouse and Meltano DB).
         *blocks: Job or plugin names (and `run` options such as `--full-refresh`).
         timeout: Seconds before it is killed.
+        cwd: The Meltano project to run in.
         **env: Extra environment variables.
 
     Returns:
@@ -242,11 +263,41 @@ def meltano_run(sync: LocalSync, *blocks: str, timeout: float = 3600, **env: str
         [meltano, "--environment=sandbox", "run", *blocks],
         env=sync.environment(**env),
         timeout=timeout,
+        cwd=cwd,
     )
     if measured.returncode != 0:
-        tail = "\n".join(measured.output.splitlines()[-40:])
+        lines = measured.output.splitlines()
+        errors = [line for line in lines if "error" in line.lower()][:5]
+        tail = "\n".join(errors + lines[-40:])
         raise RuntimeError(f"meltano run {' '.join(blocks)} exited {measured.returncode}:\n{tail}")
     return measured
+
+
+def block_seconds(output: str) -> list[float]:
+    """Seconds each block of a `meltano run` took, from the timestamps of its log lines.
+
+    A block ends at its "Block run completed" line; the first starts at the first log line.
+
+    Args:
+        output: The run's output.
+
+    Returns:
+        One duration per completed block, in order.
+    """
+    stamps: list[tuple[datetime, bool]] = []
+    for line in output.splitlines():
+        match = _STAMP.match(line)
+        if match:
+            stamp = datetime.fromisoformat(match.group(1).replace("Z", "+00:00"))
+            stamps.append((stamp, "Block run completed" in line))
+    if not stamps:
+        return []
+    durations, start = [], stamps[0][0]
+    for stamp, completed in stamps:
+        if completed:
+            durations.append(round((stamp - start).total_seconds(), 1))
+            start = stamp
+    return durations
 
 
 def plugin_executable(kind: str, name: str) -> Path:
@@ -273,9 +324,9 @@ def fatal_note(error: BaseException) -> str:
     """
     lines = [line for line in str(error).splitlines() if line.strip()]
     first = lines[0] if lines else ""
-    last = lines[-1] if len(lines) > 1 else ""
-    text = f"{type(error).__name__}: {first}" + (f" ... {last}" if last else "")
-    return text[:300]
+    second = lines[1] if len(lines) > 1 else ""
+    text = f"{type(error).__name__}: {first}" + (f" ... {second}" if second else "")
+    return text[:400]
 
 
 @contextlib.contextmanager
