@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             with timed(report, name):
                 FIGURES[name][1](bench)
             print(f"[bench] {name}: {report.seconds[name]} s", file=sys.stderr, flush=True)
+            # Figures so far, in case a later one is interrupted.
+            print(report.table(), file=sys.stderr, flush=True)
             if name in {"extract", "plan"}:
                 bench.release("extract")
                 bench.release("cycles")
