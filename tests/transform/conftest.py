@@ -44,15 +44,15 @@ def warehouse(tmp_path: Path) -> Warehouse:
             {"id": 7, "name": "Farid", "lastname": "Al-Haddad"},
         ],
     )
-    wh.insert("raw_forcemanager.branches", [{"id": 3, "description__en": "Main"}])
+    wh.insert("raw_forcemanager.branches", [{"id": 3, "descriptionen": "Main"}])
     wh.insert(
         "raw_forcemanager.opportunitystatuses",
         [
-            {"id": 11, "description__en": "Prospecting"},
-            {"id": 12, "description__en": "Closed Won"},
+            {"id": 11, "descriptionen": "Prospecting"},
+            {"id": 12, "descriptionen": "Closed Won"},
         ],
     )
-    wh.insert("raw_forcemanager.activitytypes", [{"id": 21, "description__en": "Phone call"}])
+    wh.insert("raw_forcemanager.activitytypes", [{"id": 21, "descriptionen": "Phone call"}])
     wh.insert(
         "crmsync_settings.objects",
         [

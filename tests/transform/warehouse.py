@@ -189,7 +189,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 RAW_TABLES["raw_forcemanager.tasks"] = RAW_TABLES["raw_forcemanager.events"]
 LOOKUP = {
     "id": "bigint",
-    "description__en": "varchar",
+    "descriptionen": "varchar",
     "deleted": "boolean",
     "_sdc_batched_at": "timestamp",
 }

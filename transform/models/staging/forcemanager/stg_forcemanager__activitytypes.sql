@@ -2,7 +2,7 @@ with
 
 source as (
   {{ select_or_empty(source('raw_forcemanager', 'activitytypes'), [
-      ('id', 'bigint'), ('description__en', dbt.type_string()), ('deleted', 'boolean'),
+      ('id', 'bigint'), ('descriptionen', dbt.type_string()), ('deleted', 'boolean'),
       ('_sdc_batched_at', dbt.type_timestamp())]) }}
 ),
 
@@ -16,7 +16,7 @@ ranked as (
 select
   id as activity_type_id,
   -- lookups are matched by their English label (e.g. a status is a Salesforce stage name)
-  description__en as label_en,
+  descriptionen as label_en,
   coalesce(deleted, false) as is_deleted
 from ranked
 where version_rank = 1
