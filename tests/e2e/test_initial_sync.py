@@ -69,18 +69,18 @@ def test_initial_sync_replaces_forcemanager_with_salesforce(
             assert float(fm["Z_Annual_Visits"]) == float(account["Annual_Visits__c"])
 
     # ForceManager requires an account on every contact: a private Salesforce contact is
-    # rejected, logged with ForceManager's error, and the rest lands.
+    # skipped, with the reason in the plan, and the rest lands.
     contacts = sf_live(sync, "SELECT Id, LastName, Email, AccountId FROM Contact")
     private = {c["Id"] for c in contacts if not c["AccountId"]}
     contacts = [c for c in contacts if c["AccountId"]]
     fm_contacts = fm_by_ext_id(sync, "contacts")
     assert set(fm_contacts) == {c["Id"] for c in contacts}
-    rejected = sync.query(
-        "select salesforce_id, error_message from main.sync_log "
-        "where object = 'contacts' and status = 'error'"
+    skipped = sync.query(
+        "select salesforce_id, skip_reason from main.sync_plan "
+        "where object = 'contacts' and action = 'skip'"
     )
-    assert {row[0] for row in rejected} == private
-    assert all("accountId" in row[1] for row in rejected)
+    assert {row[0] for row in skipped} == private
+    assert all("account" in row[1] for row in skipped)
     for contact in contacts:
         fm = fm_contacts[contact["Id"]]
         assert fm["lastName"] == contact["LastName"]
@@ -96,10 +96,8 @@ def test_initial_sync_replaces_forcemanager_with_salesforce(
         assert fm["statusId"]["value"] == opportunity["StageName"]
         assert ref_id(fm["accountId1"]) == fm_accounts[opportunity["AccountId"]]["id"]
 
-    # Activities pointing at a contact ForceManager rejected cannot be linked to it: they wait
-    # (logged) until the contact exists there.
     def reachable(soql: str) -> set[str]:
-        return {r["Id"] for r in sf_live(sync, soql) if r["WhoId"] not in private}
+        return {r["Id"] for r in sf_live(sync, soql)}
 
     calendar = fm_by_ext_id(sync, "calendar")
     assert set(fm_by_ext_id(sync, "activities")) == reachable(

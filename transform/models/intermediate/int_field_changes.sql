@@ -78,7 +78,8 @@ current_values as (
       when fields.kind = 'ref' and forcemanager_values.value is not null
         then coalesce(forcemanager_refs.sync_key, 'fm:' || forcemanager_values.value)
       else forcemanager_values.value
-    end as forcemanager_value
+    end as forcemanager_value,
+    coalesce(salesforce_refs.is_blocked_in_forcemanager, false) as is_ref_blocked_in_forcemanager
   from pairs
   inner join fields on fields.object = pairs.object
   left join salesforce_values
@@ -103,6 +104,8 @@ translated as (
     current_values.*,
     case
       when current_values.salesforce_value is null then null
+      -- a reference to a record ForceManager cannot hold is left out of the write
+      when current_values.is_ref_blocked_in_forcemanager then {{ unknown_value() }}
       when current_values.kind = 'probability'
         then {{ crmsync_number_text('round(cast(current_values.salesforce_value as double) / 10) * 10') }}
       -- ForceManager keeps hours and minutes only

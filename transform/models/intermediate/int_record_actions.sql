@@ -38,6 +38,7 @@ decided as (
     coalesce(per_record.salesforce_changed, false) as salesforce_changed,
     coalesce(per_record.conflicts, 0) as conflicts,
     case
+      when pairs.is_blocked_in_forcemanager then null
       when pairs.sync_mode = 'initial' then
         case
           when pairs.forcemanager_state = 'live' then 'delete'
@@ -86,5 +87,8 @@ select
   salesforce_changed,
   conflicts,
   forcemanager_action,
-  salesforce_action
+  salesforce_action,
+  case
+    when is_blocked_in_forcemanager then 'ForceManager requires an account on every contact'
+  end as skip_reason
 from decided

@@ -51,6 +51,11 @@ unlinked_forcemanager as (
     and not records.is_deleted
 ),
 
+contact_accounts as (
+  select record_id from {{ ref('int_salesforce__values') }}
+  where object = 'contacts' and field = 'account' and value is not null
+),
+
 pairs as (
   select object, sync_key, salesforce_id, forcemanager_id, origin from links
   union all
@@ -79,9 +84,19 @@ select
     when forcemanager_records.forcemanager_id is null then 'unknown'
     when forcemanager_records.is_deleted then 'deleted'
     else 'live'
-  end as forcemanager_state
+  end as forcemanager_state,
+  -- ForceManager requires an account on every contact: a Salesforce contact without one
+  -- (a private contact) cannot be created there, so it is skipped rather than retried forever
+  pairs.object = 'contacts'
+    and pairs.forcemanager_id is null
+    and pairs.salesforce_id is not null
+    and contact_accounts.record_id is null
+    as is_blocked_in_forcemanager
 from pairs
 inner join objects on objects.object = pairs.object
+left join contact_accounts
+  on pairs.object = 'contacts'
+  and contact_accounts.record_id = pairs.salesforce_id
 left join salesforce_records
   on salesforce_records.object = pairs.object
   and salesforce_records.salesforce_id = pairs.salesforce_id

@@ -30,6 +30,12 @@ per_target as (
     'fm_to_sf', 'salesforce', salesforce_action
   from actions
   where salesforce_action is not null
+  union all
+  -- records the target system cannot hold: listed so that they are not silently missing
+  select run_id, object, sync_key, salesforce_id, forcemanager_id, 0,
+    'sf_to_fm', 'forcemanager', 'skip'
+  from actions
+  where skip_reason is not null
 )
 
 select
@@ -41,8 +47,13 @@ select
   per_target.salesforce_id,
   per_target.forcemanager_id,
   field_lists.api_fields,
-  per_target.conflicts
+  per_target.conflicts,
+  actions.skip_reason
 from per_target
+left join actions
+  on per_target.action = 'skip'
+  and actions.object = per_target.object
+  and actions.sync_key = per_target.sync_key
 left join field_lists
   on field_lists.object = per_target.object
   and field_lists.sync_key = per_target.sync_key
