@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from crmsync_common.jsonvalues import dumps
+
 
 def _as_object(value: Any) -> dict[str, Any]:
     """`fields` and `refs` arrive as JSON objects; accept JSON text too, and null as empty."""
@@ -67,7 +69,7 @@ class RowSpool:
             path = Path(self._tmp.name) / f"{len(self._files)}.jsonl"
             handle = path.open("w+", encoding="utf-8")
             self._files[stream] = handle
-        handle.write(json.dumps(row, separators=(",", ":")) + "\n")
+        handle.write(dumps(row) + "\n")
         self._counts[stream] = self._counts.get(stream, 0) + 1
 
     def rows(self, stream: str, action: str | None = None) -> Iterator[dict[str, Any]]:

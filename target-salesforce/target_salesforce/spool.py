@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from crmsync_common.jsonvalues import dumps
+
 ACTIONS = ("create", "update", "delete")
 
 
@@ -43,7 +45,7 @@ class Spool:
             path = Path(self._dir.name) / f"{obj}.{action}.jsonl"
             handle = path.open("w+", encoding="utf-8")
             self._files[key] = handle
-        handle.write(json.dumps(row, default=str) + "\n")
+        handle.write(dumps(row) + "\n")
         self.counts[key] = self.counts.get(key, 0) + 1
 
     def objects(self) -> set[str]:
