@@ -65,7 +65,7 @@
         {'name': 'name', 'kind': 'text', 'sf': 'Name', 'sf_col': 'r.name', 'fm': 'reference', 'fm_col': 'r.reference'},
         {'name': 'stage', 'kind': 'stage', 'sf': 'StageName', 'sf_col': 'r.stagename', 'fm': 'statusId', 'fm_col': 'r.statusid__id'},
         {'name': 'amount', 'kind': 'number', 'sf': 'Amount', 'sf_col': 'r.amount', 'fm': 'total', 'fm_col': 'r.total'},
-        {'name': 'probability', 'kind': 'probability', 'sf': 'Probability', 'sf_col': 'r.probability', 'fm': 'salesProbability', 'fm_col': 'r.salesprobability * 10'},
+        {'name': 'probability', 'kind': 'probability', 'sf': 'Probability', 'sf_col': 'r.probability', 'fm': 'salesProbability', 'fm_col': 'cast(r.salesprobability as double) * 10'},
         {'name': 'close_date', 'kind': 'date', 'sf': 'CloseDate', 'sf_col': 'r.closedate', 'fm': 'salesForecastDate', 'fm_col': 'r.salesforecastdate'},
         {'name': 'description', 'kind': 'text', 'sf': 'Description', 'sf_col': 'r.description', 'fm': 'comments', 'fm_col': 'r.comments'},
         {'name': 'account', 'kind': 'ref', 'ref': 'accounts', 'sf': 'AccountId', 'sf_col': 'r.accountid', 'fm': 'accountId1', 'fm_col': 'r.accountid1__id'},
