@@ -24,10 +24,13 @@ $(VENV)/.installed: pyproject.toml $(wildcard */pyproject.toml)
 demo: setup
 	$(BIN)/python -m crmsync.demo
 
+# Unit, plugin and dbt tests in two workers; then the end-to-end tests one at a time (they run
+# `meltano run` jobs, which share Meltano's run folders).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

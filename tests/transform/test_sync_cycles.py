@@ -10,8 +10,9 @@ from apply import apply_plan
 from conftest import ADMIN
 from warehouse import Warehouse
 
-PLAN = ("build", "--select", "tag:plan")
-REPORT = ("build", "--select", "tag:report")
+# the sync jobs' selectors (meltano.yml): unit tests run in test_dbt_unit_tests.py
+PLAN = ("build", "--select", "tag:plan", "--exclude-resource-type", "unit_test")
+REPORT = ("build", "--select", "tag:report", "--exclude-resource-type", "unit_test")
 INITIAL = (*PLAN, "--vars", '{"sync_mode": "initial"}')
 
 
