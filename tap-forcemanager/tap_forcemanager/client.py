@@ -140,6 +140,8 @@ class ForceManagerStream(RESTStream[int]):
         """The incremental filter: changed after the bookmark minus the lookback window."""
         if self.replication_method != "INCREMENTAL" or not self.replication_key:
             return None
+        if self.config.get("full_refresh"):
+            return None
         start = self.get_starting_timestamp(context)
         if start is None:
             return None

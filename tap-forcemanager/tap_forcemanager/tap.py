@@ -12,6 +12,7 @@ from forcemanager_client import (
     ForceManagerClient,
     ForceManagerSession,
 )
+from forcemanager_client.settings import connection_properties
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -42,28 +43,13 @@ class TapForceManager(Tap):
     name = "tap-forcemanager"
 
     config_jsonschema = th.PropertiesList(
+        *connection_properties(),
         th.Property(
-            "base_url",
-            th.StringType,
-            default=DEFAULT_BASE_URL,
-            title="Base URL",
-            description="ForceManager API base URL, up to and including `/api/v4`.",
-        ),
-        th.Property(
-            "public_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Public key",
-            description="API public key (Settings > Integrations > API key).",
-        ),
-        th.Property(
-            "private_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Private key",
-            description="API private key.",
+            "full_refresh",
+            th.BooleanType,
+            default=False,
+            title="Full refresh",
+            description="Ignore bookmarks and read every record again (the initial sync).",
         ),
         th.Property(
             "start_date",
@@ -77,13 +63,6 @@ class TapForceManager(Tap):
             default=DEFAULT_PAGE_SIZE,
             title="Page size",
             description="Records per list call (the API's own default is 50).",
-        ),
-        th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=DEFAULT_REQUESTS_PER_SECOND,
-            title="Requests per second",
-            description="Client-side rate limit for every call, login included (plans: 4 or 13).",
         ),
         th.Property(
             "lookback_seconds",

@@ -11,6 +11,7 @@ from forcemanager_client import (
     DEFAULT_REQUESTS_PER_SECOND,
     ForceManagerClient,
 )
+from forcemanager_client.settings import connection_properties
 from singer_sdk import Target
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -34,36 +35,7 @@ class TargetForceManager(Target):
     default_sink_class = PublishRowSink
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "base_url",
-            th.StringType,
-            default=DEFAULT_BASE_URL,
-            title="Base URL",
-            description="ForceManager API base URL, up to and including `/api/v4`.",
-        ),
-        th.Property(
-            "public_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Public key",
-            description="API public key.",
-        ),
-        th.Property(
-            "private_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Private key",
-            description="API private key.",
-        ),
-        th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=DEFAULT_REQUESTS_PER_SECOND,
-            title="Requests per second",
-            description="Client-side rate limit for every call, login included (plans: 4 or 13).",
-        ),
+        *connection_properties(),
         th.Property(
             "max_concurrency",
             th.IntegerType,

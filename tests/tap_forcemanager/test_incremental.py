@@ -136,6 +136,23 @@ def test_full_refresh_reads_every_record(box, fm, capsys):
     assert {r["id"] for r in records} == ids
 
 
+def test_full_refresh_setting_ignores_the_bookmark(box, fm, capsys):
+    """`full_refresh: true` (the initial sync's extractor) reads past a bookmark in the future."""
+    created = fm.create("accounts", account("read again"))
+    state = {
+        "bookmarks": {
+            "accounts": {
+                "replication_key": "dateModified",
+                "replication_key_value": "2999-01-01T00:00:00Z",
+            }
+        }
+    }
+    records, _ = run_tap(tap_config(box), capsys, {"accounts"}, state)
+    assert created not in {r["id"] for r in records}
+    records, _ = run_tap(tap_config(box, full_refresh=True), capsys, {"accounts"}, state)
+    assert created in {r["id"] for r in records}
+
+
 def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
     """A run with a wrong private key fails clearly and never prints either key."""
     config = tap_config(box, private_key="wrong-key-24680")
