@@ -90,10 +90,10 @@ def test_cycle_killed_mid_apply_converges_without_duplicates(
         process.wait()
 
     # The killed run's job record stays "running" until Meltano's heartbeat timeout; the next
-    # scheduled cycle comes after it, this test does not wait: it forces the run, as the cron
+    # scheduled cycle comes after it, this test does not wait: it forces the runs, as the cron
     # wrapper does (flock already rules out overlapping cycles).
     sync.run("sync-initial", CRMSYNC_CONFIRM_INITIAL_WIPE="true", MELTANO_RUN_FORCE="true")
-    sync.incremental_sync()
+    sync.run("sync-incremental", MELTANO_RUN_FORCE="true")
 
     accounts = sf_live(sync, "SELECT Id FROM Account")
     contacts = sf_live(sync, "SELECT Id FROM Contact WHERE AccountId != null")
@@ -129,7 +129,7 @@ def test_statistics_count_the_changes_and_recent_log_keeps_100(
     sf.request(
         "POST",
         "sobjects/Contact",
-        json={"LastName": "Okafor", "AccountId": contacts[4]["AccountId"]},
+        json={"FirstName": "Ada", "LastName": "Okafor", "AccountId": contacts[4]["AccountId"]},
     )
 
     sync.incremental_sync()
