@@ -68,11 +68,11 @@ def test_initial_sync_replaces_forcemanager_with_salesforce(
         else:
             assert float(fm["Z_Annual_Visits"]) == float(account["Annual_Visits__c"])
 
-    # ForceManager requires an account on every contact: a private Salesforce contact is
-    # skipped, with the reason in the plan, and the rest lands.
-    contacts = sf_live(sync, "SELECT Id, LastName, Email, AccountId FROM Contact")
-    private = {c["Id"] for c in contacts if not c["AccountId"]}
-    contacts = [c for c in contacts if c["AccountId"]]
+    # ForceManager requires an account and a first name on every contact: a Salesforce contact
+    # without them is skipped, with the reason in the plan, and the rest lands.
+    contacts = sf_live(sync, "SELECT Id, FirstName, LastName, Email, AccountId FROM Contact")
+    private = {c["Id"] for c in contacts if not (c["AccountId"] and c["FirstName"])}
+    contacts = [c for c in contacts if c["Id"] not in private]
     fm_contacts = fm_by_ext_id(sync, "contacts")
     assert set(fm_contacts) == {c["Id"] for c in contacts}
     skipped = sync.query(

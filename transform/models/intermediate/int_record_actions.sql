@@ -89,6 +89,7 @@ select
   forcemanager_action,
   salesforce_action,
   case
-    when is_blocked_in_forcemanager then 'ForceManager requires an account on every contact'
+    when is_blocked_in_forcemanager
+      then 'ForceManager requires an account and a first name on every contact'
   end as skip_reason
 from decided

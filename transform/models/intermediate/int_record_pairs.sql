@@ -51,9 +51,12 @@ unlinked_forcemanager as (
     and not records.is_deleted
 ),
 
+-- Salesforce contacts that have what ForceManager requires of a contact
 contact_accounts as (
   select record_id from {{ ref('int_salesforce__values') }}
-  where object = 'contacts' and field = 'account' and value is not null
+  where object = 'contacts' and field in ('account', 'first_name') and value is not null
+  group by record_id
+  having count(distinct field) = 2
 ),
 
 pairs as (
@@ -85,8 +88,9 @@ select
     when forcemanager_records.is_deleted then 'deleted'
     else 'live'
   end as forcemanager_state,
-  -- ForceManager requires an account on every contact: a Salesforce contact without one
-  -- (a private contact) cannot be created there, so it is skipped rather than retried forever
+  -- ForceManager requires an account and a first name on every contact: a Salesforce contact
+  -- without them (a private contact) cannot be created there, so it is skipped rather than
+  -- retried forever
   pairs.object = 'contacts'
     and pairs.forcemanager_id is null
     and pairs.salesforce_id is not null
