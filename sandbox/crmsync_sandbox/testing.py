@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import signal
@@ -245,3 +246,27 @@ class SandboxProcess:
                 self.stop()
                 raise SandboxStartError(f"crmsync-sandbox not ready after {timeout} s:\n{self.log}")
             time.sleep(_POLL_S)
+
+
+def start_for_import(work_dir: Path, **options: Any) -> SandboxProcess:
+    """Start a sandbox while a test module is imported, stopped when the process exits.
+
+    For suites that need a server at collection time (the Singer SDK's standard tests discover
+    streams then). requests reads its CA bundle from the environment, and other modules'
+    sandboxes have test CAs of their own, so this one's CA is added to the bundle already set
+    rather than replacing it.
+
+    Args:
+        work_dir: A fresh folder for the data dir and the combined CA bundle.
+        **options: `serve` options, e.g. `seed=7`.
+
+    Returns:
+        The started sandbox.
+    """
+    process = SandboxProcess(work_dir / "data", **options).start()
+    atexit.register(process.stop)
+    bundle = work_dir / "ca-bundle.pem"
+    paths = (os.environ.get("REQUESTS_CA_BUNDLE"), process.env["REQUESTS_CA_BUNDLE"])
+    bundle.write_text("".join(Path(p).read_text() for p in paths if p and Path(p).is_file()))
+    os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
+    return process
