@@ -75,6 +75,7 @@ def seed(wh: Warehouse) -> None:
         "raw_salesforce.contact",
         {
             "id": "003A",
+            "firstname": "Jane",
             "lastname": "Doe",
             "email": "d@x.io",
             "accountid": "001A",
