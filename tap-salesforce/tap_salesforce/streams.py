@@ -41,6 +41,9 @@ class SalesforceObjectStream(Stream):
         super().__init__(tap, schema=object_schema(describe), name=describe["name"])
         self.replication_key = REPLICATION_KEY if REPLICATION_KEY in names else None
         self.sf_tap = tap
+        #: ``(soql, page)``: the first page of this run's query, fetched with other streams'.
+        self.first_page: tuple[str, dict[str, Any]] | None = None
+        self._soql: str | None = None
 
     @property
     @override
@@ -67,10 +70,7 @@ class SalesforceObjectStream(Stream):
             self.logger.warning("Skipping %s: the API budget is spent.", self.name)
             return
         fields = self._selected_fields()
-        since = self._since(context, fields)
-        soql = extraction_query(
-            self.name, fields, replication_key=self.replication_key, since=since
-        )
+        soql = self.extraction_soql()
         properties = self.schema["properties"]
         progress = Progress(self.logger, self.name)
         try:
@@ -83,6 +83,16 @@ class SalesforceObjectStream(Stream):
             return
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
+
+    def extraction_soql(self) -> str:
+        """This run's query: the selected fields, changed since the bookmark (or all)."""
+        if self._soql is None:
+            fields = self._selected_fields()
+            since = self._since(None, fields)
+            self._soql = extraction_query(
+                self.name, fields, replication_key=self.replication_key, since=since
+            )
+        return self._soql
 
     def _selected_fields(self) -> list[str]:
         """Describe's fields that are selected, in describe order (new fields are selected)."""
@@ -119,7 +129,8 @@ class SalesforceObjectStream(Stream):
         if mode == "bulk":
             yield from self._read_bulk(soql)
             return
-        pages = self.client.query_pages(soql, include_deleted=True)
+        prefetched = self.first_page[1] if self.first_page and self.first_page[0] == soql else None
+        pages = self.client.query_pages(soql, include_deleted=True, first_page=prefetched)
         first = next(pages)
         threshold = int(self.config.get("bulk_threshold", 10_000))
         if mode == "auto" and first.get("totalSize", 0) > threshold:

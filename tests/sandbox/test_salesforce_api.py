@@ -437,3 +437,55 @@ def test_limits_header_endpoint_and_exhaustion(api: SfApi) -> None:
     assert error_code(refused) == "REQUEST_LIMIT_EXCEEDED"
     assert refused.headers["Sforce-Limit-Info"] == "api-usage=105/105"
     api.admin_limits(15_000, 0)
+
+
+def test_composite_runs_subrequests_as_one_api_call(api: SfApi) -> None:
+    """Up to 25 subrequests answer in order with their own status; usage grows by one."""
+    base = f"/services/data/{api.version}"
+    api.admin_limits(15_000, 0)
+    reply = api.call(
+        "POST",
+        "composite",
+        json={
+            "allOrNone": False,
+            "compositeRequest": [
+                {"method": "GET", "url": f"{base}/sobjects/Account/describe", "referenceId": "d"},
+                {
+                    "method": "GET",
+                    "url": f"{base}/queryAll?q=SELECT+Id,+Name+FROM+Account+LIMIT+3",
+                    "referenceId": "q",
+                },
+                {"method": "GET", "url": f"{base}/sobjects/Nope/describe", "referenceId": "x"},
+                {
+                    "method": "GET",
+                    "url": f"{base}/query?q=SELECT+Bogus+FROM+Account",
+                    "referenceId": "e",
+                },
+            ],
+        },
+    )
+    assert reply.status_code == 200
+    assert reply.headers["Sforce-Limit-Info"] == "api-usage=1/15000"
+    describe, query, missing, bad = reply.json()["compositeResponse"]
+    assert (describe["referenceId"], describe["httpStatusCode"]) == ("d", 200)
+    assert describe["body"]["name"] == "Account"
+    assert query["httpStatusCode"] == 200
+    assert len(query["body"]["records"]) == 3
+    assert set(query["body"]["records"][0]) == {"attributes", "Id", "Name"}
+    assert missing["httpStatusCode"] == 404
+    assert missing["body"][0]["errorCode"] == "NOT_FOUND"
+    assert bad["httpStatusCode"] == 400
+    assert bad["body"][0]["errorCode"] == "INVALID_FIELD"
+
+    too_many = api.call(
+        "POST",
+        "composite",
+        json={
+            "compositeRequest": [
+                {"method": "GET", "url": f"{base}/limits", "referenceId": f"r{i}"}
+                for i in range(26)
+            ]
+        },
+    )
+    assert too_many.status_code == 400
+    assert error_code(too_many) == "LIMIT_EXCEEDED"

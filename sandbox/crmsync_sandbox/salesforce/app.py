@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crmsync_sandbox.common import CallCounter, RecordStore, SandboxMiddleware
 from crmsync_sandbox.config import SandboxConfig
-from crmsync_sandbox.salesforce import bulk, composite, query, sobjects, tooling
+from crmsync_sandbox.salesforce import bulk, composite, composite_request, query, sobjects, tooling
 from crmsync_sandbox.salesforce.auth import Credentials, Sessions, parse_basic
 from crmsync_sandbox.salesforce.bulk import BulkJobs
 from crmsync_sandbox.salesforce.exceptions import OAuthError
@@ -114,6 +114,8 @@ def _route_spec() -> list[tuple[str, Any, list[str]]]:
         ("/queryAll", query.query_all, _GET),
         ("/queryAll/", query.query_all, _GET),
         ("/queryAll/{locator}", query.query, _GET),
+        ("/composite", _COMPOSITE, _POST),
+        ("/composite/", _COMPOSITE, _POST),
         ("/composite/sobjects", composite.collection, ["POST", "PATCH", "DELETE"]),
         ("/composite/sobjects/", composite.collection, ["POST", "PATCH", "DELETE"]),
         ("/composite/sobjects/{sobject}", composite.retrieve, ["GET", "PATCH"]),
@@ -132,6 +134,9 @@ def _route_spec() -> list[tuple[str, Any, list[str]]]:
         ("/jobs/ingest/{job_id}/batches", bulk.upload_batch, _PUT),
         ("/jobs/ingest/{job_id}/{kind}", bulk.ingest_results, _GET),
     ]
+
+
+_COMPOSITE = composite_request.handler(_route_spec)
 
 
 def build_routes(state: OrgState) -> list[Route]:
