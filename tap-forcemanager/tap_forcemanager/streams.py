@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from tap_forcemanager.client import ForceManagerStream
+from tap_forcemanager.client import ForceManagerStream, format_timestamp, parse_timestamp
 from tap_forcemanager.schemas import DATE_MODIFIED
 
 if TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+
+#: State key of a value list: when it was last read in full.
+READ_AT_KEY = "read_at"
 
 
 class RecordStream(ForceManagerStream):
@@ -100,7 +105,22 @@ class UsersStream(ForceManagerStream):
 
 
 class LookupStream(ForceManagerStream):
-    """A value list, read in full each run (they are small)."""
+    """A value list, read in full, at most every `lookup_refresh_minutes` (they change rarely).
+
+    The time of the last complete read is kept in the stream's state; a run within the
+    interval emits nothing and the warehouse keeps the list it has.
+    """
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        now = datetime.now(UTC)
+        last = parse_timestamp(self.stream_state.get(READ_AT_KEY))
+        interval = timedelta(minutes=int(self.config.get("lookup_refresh_minutes", 60)))
+        if last and now - last < interval and not self.config.get("full_refresh"):
+            self.logger.info("%s: read at %s, within lookup_refresh_minutes.", self.name, last)
+            return
+        yield from super().get_records(context)
+        self.stream_state[READ_AT_KEY] = format_timestamp(now)
 
 
 LOOKUP_NAMES = (

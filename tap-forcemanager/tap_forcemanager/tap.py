@@ -35,6 +35,9 @@ from tap_forcemanager.streams import (
 #: Overlap re-read on every incremental run: records sharing the bookmark's timestamp, or
 #: committed a little after their timestamp, are read again instead of being missed.
 DEFAULT_LOOKBACK_SECONDS = 300
+#: Value lists change rarely; reading all nine every 15 minutes would cost more calls than a
+#: quiet cycle's records.
+DEFAULT_LOOKUP_REFRESH_MINUTES = 60
 
 
 class TapForceManager(Tap):
@@ -50,6 +53,15 @@ class TapForceManager(Tap):
             default=False,
             title="Full refresh",
             description="Ignore bookmarks and read every record again (the initial sync).",
+        ),
+        th.Property(
+            "lookup_refresh_minutes",
+            th.IntegerType,
+            default=DEFAULT_LOOKUP_REFRESH_MINUTES,
+            title="Lookup refresh minutes",
+            description="Read the value lists (branches, types, statuses, countries, "
+            "currencies) again only when their last read is older than this; 0 reads them "
+            "every run, and a full refresh always does.",
         ),
         th.Property(
             "start_date",

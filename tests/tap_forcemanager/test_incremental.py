@@ -153,6 +153,23 @@ def test_full_refresh_setting_ignores_the_bookmark(box, fm, capsys):
     assert created in {r["id"] for r in records}
 
 
+def test_value_lists_are_read_again_only_after_the_refresh_interval(box, capsys):
+    """A run within `lookup_refresh_minutes` of the last read costs no call for the list."""
+    streams = {"branches", "currencies"}
+    records, state = run_tap(tap_config(box), capsys, streams)
+    assert records
+    box.reset_calls("forcemanager")
+    again, state_again = run_tap(tap_config(box), capsys, streams, state)
+    assert again == []
+    assert not [r for r in box.calls("forcemanager")["by_route"] if "branches" in r]
+    assert state_again["bookmarks"]["branches"] == state["bookmarks"]["branches"]
+
+    refreshed, _ = run_tap(tap_config(box, lookup_refresh_minutes=0), capsys, streams, state)
+    assert len(refreshed) == len(records)
+    forced, _ = run_tap(tap_config(box, full_refresh=True), capsys, streams, state)
+    assert len(forced) == len(records)
+
+
 def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
     """A run with a wrong private key fails clearly and never prints either key."""
     config = tap_config(box, private_key="wrong-key-24680")
