@@ -125,13 +125,18 @@ class TapForceManager(Tap):
         return entry.schema.to_dict() if entry is not None else None
 
     def _discovered_schema(self, resource: str) -> dict[str, Any]:
-        """`/schema` plus extra fields, fetched once per resource (events and tasks share)."""
+        """`/schema`, fetched once per resource (events and tasks share it).
+
+        The tenant's `/schema` lists its `Z_` extra fields, typed; only when it lists none are
+        the extra-field definitions read to type them (one more call).
+        """
         cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_schema_cache", {})
         if resource not in cache:
             document = self._client.schema(resource)
-            cache[resource] = resource_schema(
-                document, self._client.extra_fields(resource), resource
-            )
+            properties = document.get("properties", document) if isinstance(document, dict) else {}
+            has_extras = any(str(name).startswith("Z_") for name in properties or {})
+            extras = [] if has_extras else self._client.extra_fields(resource)
+            cache[resource] = resource_schema(document, extras, resource)
         return cache[resource]
 
     def _lookup_stream(self, name: str) -> LookupStream:

@@ -186,3 +186,22 @@ def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
     assert "401" in done.stderr
     assert "wrong-key-24680" not in done.stderr + done.stdout
     assert box.env["FORCEMANAGER_PUBLIC_KEY"] not in done.stderr + done.stdout
+
+
+def test_discovery_reads_extra_fields_from_the_schema_when_it_lists_them(box, fm):
+    """A resource whose `/schema` lists `Z_` fields costs one call; others read definitions."""
+    fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
+    box.reset_calls("forcemanager")
+    schema = TapForceManager(config=tap_config(box)).catalog_dict
+    routes = box.calls("forcemanager")["by_route"]
+    accounts = next(s for s in schema["streams"] if s["tap_stream_id"] == "accounts")
+    assert "Z_Tier" in accounts["schema"]["properties"]
+    assert routes["GET /api/v4/accounts/schema"] == 1
+    without_extras = {
+        stream["tap_stream_id"].replace("events", "calendar").replace("tasks", "calendar")
+        for stream in schema["streams"]
+        if stream["tap_stream_id"] in {"contacts", "opportunities", "activities", "events", "tasks"}
+        and not any(name.startswith("Z_") for name in stream["schema"]["properties"])
+    }
+    # accounts' schema lists Z_Tier: only resources without any extra field read definitions
+    assert routes.get("GET /api/v4/extrafields/{resource}", 0) == len(without_extras) < 5
