@@ -123,14 +123,26 @@ class SalesforceObjectStream(Stream):
             start -= timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
         return start
 
+    def _prefetched_page(self, soql: str) -> dict[str, Any] | None:
+        """The prefetched first page of ``soql`` if it is the whole result.
+
+        A page with more to follow is asked again: its query locator would have sat idle
+        while the streams before this one were read, and locators expire.
+        """
+        if self.first_page is None or self.first_page[0] != soql:
+            return None
+        page = self.first_page[1]
+        return page if page.get("done", False) else None
+
     def _read(self, soql: str) -> Iterator[dict[str, Any]]:
         """Read through REST paging, or Bulk API 2.0 when the result is large."""
         mode = self.config.get("query_api", "auto")
         if mode == "bulk":
             yield from self._read_bulk(soql)
             return
-        prefetched = self.first_page[1] if self.first_page and self.first_page[0] == soql else None
-        pages = self.client.query_pages(soql, include_deleted=True, first_page=prefetched)
+        pages = self.client.query_pages(
+            soql, include_deleted=True, first_page=self._prefetched_page(soql)
+        )
         first = next(pages)
         threshold = int(self.config.get("bulk_threshold", 10_000))
         if mode == "auto" and first.get("totalSize", 0) > threshold:

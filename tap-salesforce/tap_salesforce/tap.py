@@ -179,14 +179,14 @@ class TapSalesforce(Tap):
         """Ask every selected object's first REST page in one `/composite` call (per 25).
 
         A quiet cycle then costs one call for all objects instead of one per object; a
-        stream whose page failed, or whose query changed since, asks again on its own.
+        stream whose page failed, or holds only part of its result, asks again on its own.
         """
+        if self.config.get("query_api", "auto") == "bulk":
+            return
         streams = [
             stream
             for stream in self.streams.values()
-            if isinstance(stream, SalesforceObjectStream)
-            and stream.selected
-            and self.config.get("query_api", "auto") != "bulk"
+            if isinstance(stream, SalesforceObjectStream) and stream.selected
         ]
         if len(streams) < 2:
             return
