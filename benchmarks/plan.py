@@ -5,7 +5,7 @@ through target-warehouse and `crmsync:prepare` stores the settings, exactly as a
 Each size then rebuilds every object's raw table with N rows per object and side in one DuckDB
 statement (template rows cycled, ids renumbered, references pointing at records of the same
 index, every ForceManager record linked to the Salesforce record of its index by `extId`), and
-dbt's `build --select tag:plan` (what `dbt-duckdb:plan` runs, without Meltano's start-up) is
+dbt's `dbt-duckdb:plan` command (read from meltano.yml; without Meltano's start-up) is
 timed with the peak memory of its processes.
 """
 
@@ -21,7 +21,7 @@ import duckdb
 
 from benchmarks.context import MELTANO_DIR, Bench, Measured, fatal_note, meltano_run, run_measured
 from benchmarks.report import Row
-from crmsync.local import PROJECT_ROOT
+from crmsync.local import PROJECT_ROOT, dbt_command
 
 SECONDS_GOAL = 60.0
 MEMORY_GOAL_MB = 4096.0
@@ -146,12 +146,11 @@ def run_dbt_plan(warehouse: Path, target_dir: Path) -> Measured:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     dbt = MELTANO_DIR / "utilities" / "dbt-duckdb" / "venv" / "bin" / "dbt"
-    measured = run_measured(
-        [str(dbt), "build", "--select", "tag:plan", "--project-dir", str(project)], env=env
-    )
+    args = dbt_command("plan")
+    measured = run_measured([str(dbt), *args, "--project-dir", str(project)], env=env)
     if measured.returncode != 0:
         tail = "\n".join(measured.output.splitlines()[-30:])
-        raise RuntimeError(f"dbt build --select tag:plan exited {measured.returncode}:\n{tail}")
+        raise RuntimeError(f"dbt {' '.join(args)} exited {measured.returncode}:\n{tail}")
     return measured
 
 

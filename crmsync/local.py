@@ -8,6 +8,7 @@ file and Meltano system database), so several can exist one after another in one
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -21,6 +22,16 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
 DEFAULT_JOB_TIMEOUT_S = 900.0
+
+
+def dbt_command(name: str) -> list[str]:
+    """The dbt arguments of a `dbt-duckdb` command in meltano.yml (`plan`, `report`...).
+
+    Tests and benchmarks that run dbt without Meltano run exactly what the jobs run.
+    """
+    config = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    [dbt] = [u for u in config["plugins"]["utilities"] if u["name"] == "dbt-duckdb"]
+    return shlex.split(dbt["commands"][name]["args"])
 
 
 class JobFailed(RuntimeError):  # noqa: N818 - reads as "the job failed"

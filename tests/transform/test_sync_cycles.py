@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any
 
 import pytest
-import yaml
 from apply import apply_plan
 from conftest import ADMIN
-from warehouse import PROJECT_DIR, Warehouse
+from warehouse import Warehouse
 
+from crmsync.local import dbt_command
 
-def meltano_command(name: str) -> tuple[str, ...]:
-    """The arguments of a dbt-duckdb command in meltano.yml, as the sync jobs run it."""
-    config = yaml.safe_load((PROJECT_DIR.parent / "meltano.yml").read_text())
-    [dbt] = [u for u in config["plugins"]["utilities"] if u["name"] == "dbt-duckdb"]
-    return tuple(shlex.split(dbt["commands"][name]["args"]))
-
-
-PLAN = meltano_command("plan")
-REPORT = meltano_command("report")
-INITIAL = meltano_command("plan_initial")
-CHECK = meltano_command("check")
+# what the sync jobs run (meltano.yml); unit tests run in test_dbt_unit_tests.py
+PLAN = tuple(dbt_command("plan"))
+REPORT = tuple(dbt_command("report"))
+INITIAL = tuple(dbt_command("plan_initial"))
+CHECK = tuple(dbt_command("check"))
 
 
 def plan(wh: Warehouse, *args: str) -> str:
