@@ -155,6 +155,7 @@ class TapSalesforce(Tap):
         return catalog
 
     def _add_new_fields(self, catalog: Catalog) -> None:
+        self.client.prefetch_describes(self.object_names)
         for name in self.object_names:
             entry = catalog.get_stream(name)
             if entry is None or entry.schema.properties is None:
