@@ -12,7 +12,6 @@ from tap_forcemanager.client import ForceManagerStream, format_timestamp, parse_
 from tap_forcemanager.schemas import DATE_MODIFIED
 
 if TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
 
 
@@ -149,8 +148,11 @@ class ExtraFieldsStream(ForceManagerStream):
         return [{"resource": resource} for resource in EXTRA_FIELD_RESOURCES]
 
     @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        yield from super().parse_response(response)
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The resource's definitions, read once per run with discovery's."""
+        resource = (context or {})["resource"]
+        for row in self._tap.extra_field_definitions(resource):  # type: ignore[attr-defined]
+            yield self.post_process(dict(row), context) or row
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:

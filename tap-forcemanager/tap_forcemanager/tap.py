@@ -135,8 +135,23 @@ class TapForceManager(Tap):
             document = self._client.schema(resource)
             properties = document.get("properties", document) if isinstance(document, dict) else {}
             has_extras = any(str(name).startswith("Z_") for name in properties or {})
-            extras = [] if has_extras else self._client.extra_fields(resource)
+            extras = [] if has_extras else self.extra_field_definitions(resource)
             cache[resource] = resource_schema(document, extras, resource)
+        return cache[resource]
+
+    def extra_field_definitions(self, resource: str) -> list[dict[str, Any]]:
+        """A resource's extra-field definitions, read once per run (discovery and the
+        `extra_fields` stream share them).
+
+        Args:
+            resource: The record resource.
+
+        Returns:
+            Its definitions, as `GET /extrafields/{resource}` lists them.
+        """
+        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_extra_fields", {})
+        if resource not in cache:
+            cache[resource] = self._client.extra_fields(resource)
         return cache[resource]
 
     def _lookup_stream(self, name: str) -> LookupStream:

@@ -205,3 +205,18 @@ def test_discovery_reads_extra_fields_from_the_schema_when_it_lists_them(box, fm
     }
     # accounts' schema lists Z_Tier: only resources without any extra field read definitions
     assert routes.get("GET /api/v4/extrafields/{resource}", 0) == len(without_extras) < 5
+
+
+def test_a_run_without_catalog_reads_each_resource_metadata_once(box, fm, capsys):
+    """In-process discovery and the extra_fields stream share one definitions read."""
+    fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
+    box.reset_calls("forcemanager")
+    TapForceManager(config=tap_config(box)).sync_all()
+    messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    definitions = [
+        m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "extra_fields"
+    ]
+    assert {d["resource"] for d in definitions} >= {"accounts"}
+    routes = box.calls("forcemanager")["by_route"]
+    assert routes["GET /api/v4/extrafields/{resource}"] == 5
+    assert sum(n for r, n in routes.items() if r.endswith("/schema")) == 5
