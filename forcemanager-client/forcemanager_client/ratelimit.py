@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 
 #: A slot is reserved this much later than the exact interval: the server measures arrival
-#: times, which drift from our send times (thread wake-up on a busy machine, network); at 4/s
-#: this leaves 50 ms of slack per one-second window, which absorbed the drift seen under load.
-SAFETY_MARGIN = 0.05
+#: times, which drift from our send times (thread wake-up on a busy machine, network). 2% leaves
+#: 20 ms of slack per one-second window: the write benchmark at 4/s and 13/s, run beside the
+#: end-to-end tests on two cores, got no 429 (5% capped utilisation at 0.92 of the limit).
+SAFETY_MARGIN = 0.02
 
 
 class RateLimiter:
