@@ -236,9 +236,8 @@ def _classify(side: str, by_route: dict[str, int]) -> dict[str, Any]:
         if any(auth in path for auth in AUTH_ROUTES):
             continue
         kept[route] = count
-        # Bulk query jobs and the tap's `/composite` calls (GET subrequests only) read.
-        reading = "/jobs/query" in path or path.endswith("/composite")
-        if method in WRITE_METHODS and not reading:
+        bulk_query = "/jobs/query" in path
+        if method in WRITE_METHODS and not bulk_query:
             writes += count
         else:
             reads += count

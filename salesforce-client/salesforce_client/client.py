@@ -19,8 +19,6 @@ from salesforce_client.settings import SalesforceSettings
 
 logger = logging.getLogger(__name__)
 
-#: Subrequests one `/composite` call may carry; the call counts as one API request.
-COMPOSITE_MAX_SUBREQUESTS = 25
 #: A 401 on a fresh token means the credentials lost access; one re-login per call is enough.
 MAX_REAUTH_PER_CALL = 2
 SESSION_EXPIRED = "INVALID_SESSION_ID"
@@ -252,47 +250,6 @@ class SalesforceClient:
         """
         return self.request("GET", path, params=params).json()
 
-    def get_many(self, paths: list[str]) -> list[tuple[int, Any]]:
-        """GET several data-API resources through `/composite`: one API call per 25.
-
-        Args:
-            paths: data-API-relative paths, with their query strings.
-
-        Returns:
-            Each path's ``(status, body)``, in order; a failed subrequest keeps its error body.
-        """
-        replies: list[tuple[int, Any]] = []
-        for start in range(0, len(paths), COMPOSITE_MAX_SUBREQUESTS):
-            chunk = paths[start : start + COMPOSITE_MAX_SUBREQUESTS]
-            base = self.settings.data_path
-            body = {
-                "allOrNone": False,
-                "compositeRequest": [
-                    {"method": "GET", "url": f"{base}/{path}", "referenceId": f"r{i}"}
-                    for i, path in enumerate(chunk)
-                ],
-            }
-            reply = self.request("POST", "composite", json=body).json()
-            replies += [(r["httpStatusCode"], r["body"]) for r in reply["compositeResponse"]]
-        return replies
-
-    def prefetch_describes(self, sobjects: list[str]) -> None:
-        """Fetch several objects' describes in one `/composite` call (per 25), not one each.
-
-        A failed subrequest is left out: :meth:`describe` then asks for that object on its
-        own and raises its error.
-
-        Args:
-            sobjects: object API names.
-        """
-        missing = [name for name in sobjects if name not in self._describes]
-        if len(missing) < 2:
-            return
-        replies = self.get_many([f"sobjects/{name}/describe" for name in missing])
-        for name, (status, body) in zip(missing, replies, strict=True):
-            if status == 200:
-                self._describes[name] = body
-
     def describe(self, sobject: str) -> dict[str, Any]:
         """Return the object's describe, fetched once per client.
 
@@ -306,25 +263,18 @@ class SalesforceClient:
             self._describes[sobject] = self.get_json(f"sobjects/{sobject}/describe")
         return self._describes[sobject]
 
-    def query_pages(
-        self,
-        soql: str,
-        *,
-        include_deleted: bool = True,
-        first_page: dict[str, Any] | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    def query_pages(self, soql: str, *, include_deleted: bool = True) -> Iterator[dict[str, Any]]:
         """Run a SOQL query and yield each result page (REST paging by ``nextRecordsUrl``).
 
         Args:
             soql: the query.
             include_deleted: use ``queryAll`` so deleted and archived records come too.
-            first_page: the query's first page, already fetched (see :meth:`get_many`).
 
         Yields:
             Each page: ``{"totalSize", "done", "records", ...}``.
         """
         endpoint = "queryAll" if include_deleted else "query"
-        page = first_page or self.get_json(endpoint, params={"q": soql})
+        page = self.get_json(endpoint, params={"q": soql})
         yield page
         while not page.get("done", True) and page.get("nextRecordsUrl"):
             page = self.get_json(page["nextRecordsUrl"])

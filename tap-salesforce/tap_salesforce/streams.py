@@ -41,9 +41,6 @@ class SalesforceObjectStream(Stream):
         super().__init__(tap, schema=object_schema(describe), name=describe["name"])
         self.replication_key = REPLICATION_KEY if REPLICATION_KEY in names else None
         self.sf_tap = tap
-        #: ``(soql, page)``: the first page of this run's query, fetched with other streams'.
-        self.first_page: tuple[str, dict[str, Any]] | None = None
-        self._soql: str | None = None
 
     @property
     @override
@@ -70,7 +67,10 @@ class SalesforceObjectStream(Stream):
             self.logger.warning("Skipping %s: the API budget is spent.", self.name)
             return
         fields = self._selected_fields()
-        soql = self.extraction_soql()
+        since = self._since(context, fields)
+        soql = extraction_query(
+            self.name, fields, replication_key=self.replication_key, since=since
+        )
         properties = self.schema["properties"]
         progress = Progress(self.logger, self.name)
         try:
@@ -83,16 +83,6 @@ class SalesforceObjectStream(Stream):
             return
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
-
-    def extraction_soql(self) -> str:
-        """This run's query: the selected fields, changed since the bookmark (or all)."""
-        if self._soql is None:
-            fields = self._selected_fields()
-            since = self._since(None, fields)
-            self._soql = extraction_query(
-                self.name, fields, replication_key=self.replication_key, since=since
-            )
-        return self._soql
 
     def _selected_fields(self) -> list[str]:
         """Describe's fields that are selected, in describe order (new fields are selected)."""
@@ -123,26 +113,13 @@ class SalesforceObjectStream(Stream):
             start -= timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
         return start
 
-    def _prefetched_page(self, soql: str) -> dict[str, Any] | None:
-        """The prefetched first page of ``soql`` if it is the whole result.
-
-        A page with more to follow is asked again: its query locator would have sat idle
-        while the streams before this one were read, and locators expire.
-        """
-        if self.first_page is None or self.first_page[0] != soql:
-            return None
-        page = self.first_page[1]
-        return page if page.get("done", False) else None
-
     def _read(self, soql: str) -> Iterator[dict[str, Any]]:
         """Read through REST paging, or Bulk API 2.0 when the result is large."""
         mode = self.config.get("query_api", "auto")
         if mode == "bulk":
             yield from self._read_bulk(soql)
             return
-        pages = self.client.query_pages(
-            soql, include_deleted=True, first_page=self._prefetched_page(soql)
-        )
+        pages = self.client.query_pages(soql, include_deleted=True)
         first = next(pages)
         threshold = int(self.config.get("bulk_threshold", 10_000))
         if mode == "auto" and first.get("totalSize", 0) > threshold:

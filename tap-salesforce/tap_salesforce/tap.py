@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from typing import Any
-from urllib.parse import urlencode
 
 from salesforce_client import (
     ApiBudgetExceededError,
@@ -137,7 +136,6 @@ class TapSalesforce(Tap):
         Returns:
             The streams.
         """
-        self.client.prefetch_describes(self.object_names)
         describes = [self.describe(name) for name in self.object_names]
         streams: list[Stream] = [SalesforceObjectStream(self, d) for d in describes]
         streams.append(FieldsStream(self, describes))
@@ -155,7 +153,6 @@ class TapSalesforce(Tap):
         return catalog
 
     def _add_new_fields(self, catalog: Catalog) -> None:
-        self.client.prefetch_describes(self.object_names)
         for name in self.object_names:
             entry = catalog.get_stream(name)
             if entry is None or entry.schema.properties is None:
@@ -170,36 +167,10 @@ class TapSalesforce(Tap):
     @override
     def sync_all(self) -> None:
         """Sync every stream; exit non-zero after a clean stop by the API budget guard."""
-        self._prefetch_first_pages()
         super().sync_all()
         if self.budget_error is not None:
             self.logger.error("Stopped early: %s", self.budget_error)
             sys.exit(EXIT_BUDGET_SPENT)
-
-    def _prefetch_first_pages(self) -> None:
-        """Ask every selected object's first REST page in one `/composite` call (per 25).
-
-        A quiet cycle then costs one call for all objects instead of one per object; a
-        stream whose page failed, or holds only part of its result, asks again on its own.
-        """
-        if self.config.get("query_api", "auto") == "bulk":
-            return
-        streams = [
-            stream
-            for stream in self.streams.values()
-            if isinstance(stream, SalesforceObjectStream) and stream.selected
-        ]
-        if len(streams) < 2:
-            return
-        queries = [stream.extraction_soql() for stream in streams]
-        try:
-            replies = self.client.get_many([f"queryAll?{urlencode({'q': q})}" for q in queries])
-        except ApiBudgetExceededError as exc:
-            self.budget_error = exc
-            return
-        for stream, soql, (status, body) in zip(streams, queries, replies, strict=True):
-            if status == 200:
-                stream.first_page = (soql, body)
 
 
 if __name__ == "__main__":

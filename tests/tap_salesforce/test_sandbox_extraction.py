@@ -88,16 +88,19 @@ def test_auto_mode_switches_to_bulk_above_threshold(own_sandbox: SandboxProcess)
     assert routes.get("POST /services/data/{version}/jobs/query") == 1
 
 
-def test_quiet_run_costs_two_calls_for_all_objects(own_sandbox: SandboxProcess) -> None:
-    """With nothing changed, a run costs one composite call of describes, one of queries."""
-    objects = ["Account", "Contact", "Opportunity"]
+def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> None:
+    """With nothing changed, a run costs one describe and one query per object."""
+    objects = ["Account", "Contact"]
     config = sandbox_config(own_sandbox, objects=objects)
     first = run_tap(config)
     requests.post(own_sandbox.root_url("salesforce") + "/__sandbox/calls/reset", timeout=10)
     run_tap(config, state=first.state)
     routes = own_sandbox.calls("salesforce")["by_route"]
     data_calls = {route: n for route, n in routes.items() if "oauth2" not in route}
-    assert data_calls == {"POST /services/data/{version}/composite": 2}
+    assert data_calls == {
+        "GET /services/data/{version}/sobjects/{sobject}/describe": 2,
+        "GET /services/data/{version}/queryAll": 2,
+    }
 
 
 def test_budget_guard_stops_with_resumable_state(own_sandbox: SandboxProcess) -> None:
@@ -108,23 +111,20 @@ def test_budget_guard_stops_with_resumable_state(own_sandbox: SandboxProcess) ->
         timeout=10,
     )
     objects = ["Account", "Contact"]
-    # A first run fits in its share: one composite call of describes, one of queries.
-    first = run_tap(sandbox_config(own_sandbox, objects=objects, max_api_share_per_run=0.025))
-    assert first.exit_code == 0
-    assert first.records["Account"]
-    assert first.records["Contact"]
-    # Past half a call's worth, the next run stops after its describes, before its queries.
-    stopped = run_tap(
-        sandbox_config(own_sandbox, objects=objects, max_api_share_per_run=0.005),
-        state=first.state,
-    )
+    # Two describes and the Account query fit in 2.5 calls' worth; the Contact query does not.
+    stopped = run_tap(sandbox_config(own_sandbox, objects=objects, max_api_share_per_run=0.025))
     assert stopped.exit_code == 2
-    assert not set(stopped.records) & set(objects)  # only the describes' field list came
-    assert stopped.state == first.state or not stopped.state
+    assert stopped.records.get("Account")
+    assert not stopped.records.get("Contact")
+    assert stopped.state["bookmarks"]["Account"]["replication_key_value"]
+    assert "Contact" not in stopped.state["bookmarks"] or not stopped.state["bookmarks"][
+        "Contact"
+    ].get("replication_key_value")
 
-    resumed = run_tap(sandbox_config(own_sandbox, objects=objects), state=first.state)
+    resumed = run_tap(sandbox_config(own_sandbox, objects=objects), state=stopped.state)
     assert resumed.exit_code == 0
-    assert resumed.records.get("Account")
+    assert resumed.records.get("Contact")
+    assert len(resumed.records.get("Account", [])) < len(stopped.records["Account"])
 
 
 def test_new_field_is_read_for_every_record_even_with_a_cached_catalog(
