@@ -21,6 +21,10 @@ from tap_forcemanager.schemas import DATE_MODIFIED
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+#: State key: when the last complete read started. A change it missed was committed after
+#: that moment, so its timestamp is later than the moment less the lookback window; starting
+#: there (not at the newest record seen) keeps a quiet cycle from re-reading the last writes.
+READ_FROM_KEY = "read_from"
 #: The audit dates whose latest value is a record's `dateModified`.
 _AUDIT_DATES = ("dateCreated", "dateUpdated", "dateDeleted")
 
@@ -137,12 +141,15 @@ class ForceManagerStream(RESTStream[int]):
         return params
 
     def changed_since_filter(self, context: Context | None) -> str | None:
-        """The incremental filter: changed after the bookmark minus the lookback window."""
+        """The incremental filter: changed after the last complete read's start (or, before
+        one, the bookmark) minus the lookback window."""
         if self.replication_method != "INCREMENTAL" or not self.replication_key:
             return None
         if self.config.get("full_refresh"):
             return None
-        start = self.get_starting_timestamp(context)
+        start = parse_timestamp(self.stream_state.get(READ_FROM_KEY))
+        if start is None:
+            start = self.get_starting_timestamp(context)
         if start is None:
             return None
         lookback = timedelta(seconds=int(self.config.get("lookback_seconds", 0)))

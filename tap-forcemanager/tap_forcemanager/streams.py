@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from tap_forcemanager.client import ForceManagerStream, format_timestamp, parse_timestamp
+from tap_forcemanager.client import (
+    READ_FROM_KEY,
+    ForceManagerStream,
+    format_timestamp,
+    parse_timestamp,
+)
 from tap_forcemanager.schemas import DATE_MODIFIED
 
 if TYPE_CHECKING:
@@ -31,6 +36,12 @@ class RecordStream(ForceManagerStream):
     is_sorted = False
     #: The ForceManager resource the stream reads (its `/schema` and extra fields too).
     resource: str = ""
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        started = datetime.now(UTC)
+        yield from super().get_records(context)
+        self.stream_state[READ_FROM_KEY] = format_timestamp(started)
 
 
 class AccountsStream(RecordStream):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from salesforce_client import ApiBudgetExceededError, BulkClient, SalesforceClient
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 #: State key holding the object's field list as of the last complete read.
 FIELD_NAMES_KEY = "field_names"
+#: State key: when the last complete read started. A change it missed was committed after
+#: that moment, so its SystemModstamp is later than the moment less the lookback window;
+#: starting there (not at the newest record seen) keeps a quiet cycle from re-reading the
+#: last writes.
+READ_FROM_KEY = "read_from"
 
 
 class SalesforceObjectStream(Stream):
@@ -66,6 +71,7 @@ class SalesforceObjectStream(Stream):
         if self.sf_tap.budget_error is not None:
             self.logger.warning("Skipping %s: the API budget is spent.", self.name)
             return
+        started = datetime.now(UTC)
         fields = self._selected_fields()
         since = self._since(context, fields)
         soql = extraction_query(
@@ -83,6 +89,7 @@ class SalesforceObjectStream(Stream):
             return
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
+        self.stream_state[READ_FROM_KEY] = started.isoformat()
 
     def _selected_fields(self) -> list[str]:
         """Describe's fields that are selected, in describe order (new fields are selected)."""
@@ -94,7 +101,8 @@ class SalesforceObjectStream(Stream):
         ]
 
     def _since(self, context: Context | None, fields: list[str]) -> datetime | None:
-        """Where to start reading: the bookmark less the overlap window, or the start date.
+        """Where to start reading: the last complete read's start (before one, the bookmark)
+        less the overlap window, or the start date.
 
         A field that was not there at the last complete read means a full read, so that its
         values arrive although no record's SystemModstamp moved.
@@ -108,8 +116,11 @@ class SalesforceObjectStream(Stream):
                 "%s has new fields %s: reading every record again.", self.name, new_fields
             )
             return None
-        start = self.get_starting_timestamp(context)
-        if start is not None and self.stream_state.get("replication_key_value"):
+        read_from = self.stream_state.get(READ_FROM_KEY)
+        start = (
+            datetime.fromisoformat(read_from) if read_from else self.get_starting_timestamp(context)
+        )
+        if start is not None and (read_from or self.stream_state.get("replication_key_value")):
             start -= timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
         return start
 

@@ -104,6 +104,41 @@ def test_records_sharing_the_bookmark_timestamp_are_not_lost(box, fm, capsys):
         assert record_id in {r["id"] for r in records}
 
 
+def test_a_quiet_run_does_not_read_the_last_changes_again(box, fm, capsys):
+    """The next run starts at the last read's start less the lookback, not at the newest
+    record less the lookback: once the lookback has passed, nothing is read twice."""
+    config = tap_config(box, lookback_seconds=1)
+    fm.create("accounts", account("written before the first read"))
+    time.sleep(2.2)  # the write is now older than the lookback window
+    first, state = run_tap(config, capsys, {"accounts"})
+    assert len(first) == 1
+    assert state["bookmarks"]["accounts"]["read_from"] > first[0]["dateModified"]
+    second, state_again = run_tap(config, capsys, {"accounts"}, state)
+    assert second == []
+    read_from = state["bookmarks"]["accounts"]["read_from"]
+    assert state_again["bookmarks"]["accounts"]["read_from"] > read_from
+
+
+def test_a_change_committed_during_the_last_read_is_not_lost(box, fm, capsys):
+    """A record stamped before the newest record seen, but after the last read started (it
+    was committed late), is read by the next run."""
+    late = fm.create("accounts", account("committed late"))
+    stamped = fm.get_json(f"/accounts/{late}")["dateCreated"]
+    moment = datetime.fromisoformat(stamped.replace("Z", "+00:00"))
+    state = {
+        "bookmarks": {
+            "accounts": {
+                "replication_key": "dateModified",
+                # a record stamped well after the late one was seen by the last read
+                "replication_key_value": (moment + timedelta(seconds=600)).isoformat(),
+                "read_from": (moment - timedelta(seconds=1)).isoformat(),
+            }
+        }
+    }
+    records, _ = run_tap(tap_config(box), capsys, {"accounts"}, state)
+    assert late in {r["id"] for r in records}
+
+
 def test_events_and_tasks_split_the_calendar(box, fm, capsys):
     """Calendar entries go to `events` or `tasks` by their task flag."""
     event = fm.create("calendar", {"subject": "meeting", "task": False, "salesRepId": 1})

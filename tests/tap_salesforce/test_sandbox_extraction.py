@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 
@@ -65,6 +66,24 @@ def test_records_sharing_the_bookmark_timestamp_are_not_lost(
     sharing = {i for i, stamp in stamps.items() if stamp == shared}
     assert sharing <= read
     assert sharing <= ids
+
+
+def test_a_quiet_run_does_not_read_the_last_changes_again(
+    https: SandboxProcess, client: SalesforceClient
+) -> None:
+    """The next run starts at the last read's start less the lookback, not at the newest
+    record less the lookback: once the lookback has passed, nothing is read twice."""
+    _create_accounts(client, [f"quiet-{uuid.uuid4().hex[:8]}"])
+    time.sleep(2.2)  # the write is now older than the lookback window
+    config = sandbox_config(https, objects=["Account"], lookback_seconds=1)
+    first = run_tap(config)
+    assert first.records["Account"]
+    second = run_tap(config, state=first.state)
+    assert second.records.get("Account", []) == []
+    assert (
+        second.state["bookmarks"]["Account"]["read_from"]
+        > first.state["bookmarks"]["Account"]["read_from"]
+    )
 
 
 def test_bulk_path_equals_rest_path(own_sandbox: SandboxProcess) -> None:
