@@ -55,6 +55,8 @@ class Sizes:
         change_share: Share of records changed before the change cycle (fig. 5).
         plan_records: Records per object of the dbt plan runs (fig. 6).
         repeats: Runs per short measurement (the median is reported).
+        wait_lookback: Let the taps' lookback window pass after the initial sync, as the
+            15-minute schedule does, so the quiet cycles measure a quiet cycle.
     """
 
     server_records: int
@@ -68,6 +70,7 @@ class Sizes:
     change_share: float
     plan_records: tuple[int, ...]
     repeats: int
+    wait_lookback: bool
 
 
 FULL = Sizes(
@@ -82,6 +85,7 @@ FULL = Sizes(
     change_share=0.01,
     plan_records=(10_000, 100_000, 1_000_000),
     repeats=3,
+    wait_lookback=True,
 )
 QUICK = Sizes(
     server_records=2_000,
@@ -95,6 +99,7 @@ QUICK = Sizes(
     change_share=0.05,
     plan_records=(500,),
     repeats=1,
+    wait_lookback=False,
 )
 
 

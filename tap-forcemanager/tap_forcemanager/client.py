@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from forcemanager_client import ForceManagerSession, page_size_headers
@@ -20,6 +20,8 @@ from tap_forcemanager.schemas import DATE_MODIFIED
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+
+    from tap_forcemanager.tap import TapForceManager
 
 #: State key: when the last complete read started. A change it missed was committed after
 #: that moment, so its timestamp is later than the moment less the lookback window; starting
@@ -104,9 +106,14 @@ class ForceManagerStream(RESTStream[int]):
         return str(self.config["base_url"]).rstrip("/")
 
     @property
+    def fm_tap(self) -> TapForceManager:
+        """The tap, typed."""
+        return cast("TapForceManager", self._tap)
+
+    @property
     def fm_session(self) -> ForceManagerSession:
         """The tap-wide session: one login, one rate limit for every stream."""
-        return self._tap.fm_session  # type: ignore[attr-defined]
+        return self.fm_tap.fm_session
 
     @override
     @property

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: State key of a value list: when it was last read in full.
 READ_AT_KEY = "read_at"
+#: State key of a record stream: its schema and when `/schema` was read for it.
+SCHEMA_KEY = "schema"
 
 
 class RecordStream(ForceManagerStream):
@@ -42,6 +44,9 @@ class RecordStream(ForceManagerStream):
         started = datetime.now(UTC)
         yield from super().get_records(context)
         self.stream_state[READ_FROM_KEY] = format_timestamp(started)
+        fresh = self.fm_tap.fresh_schemas.get(self.resource)
+        if fresh is not None:
+            self.stream_state[SCHEMA_KEY] = fresh
 
 
 class AccountsStream(RecordStream):
@@ -162,7 +167,7 @@ class ExtraFieldsStream(ForceManagerStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The resource's definitions, read once per run with discovery's."""
         resource = (context or {})["resource"]
-        for row in self._tap.extra_field_definitions(resource):  # type: ignore[attr-defined]
+        for row in self.fm_tap.extra_field_definitions(resource):
             yield self.post_process(dict(row), context) or row
 
     @override

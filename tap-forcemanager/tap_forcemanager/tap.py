@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path, PurePath
 from typing import Any
 
 from forcemanager_client import (
@@ -17,15 +20,18 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from tap_forcemanager.client import format_timestamp, parse_timestamp
 from tap_forcemanager.schemas import (
     EXTRA_FIELDS_SCHEMA,
     USERS_SCHEMA,
+    extra_field_property,
     lookup_schema,
     resource_schema,
 )
 from tap_forcemanager.streams import (
     LOOKUP_NAMES,
     RECORD_STREAMS,
+    SCHEMA_KEY,
     ExtraFieldsStream,
     LookupStream,
     RecordStream,
@@ -38,6 +44,9 @@ DEFAULT_LOOKBACK_SECONDS = 300
 #: Value lists change rarely; reading all nine every 15 minutes would cost more calls than a
 #: quiet cycle's records.
 DEFAULT_LOOKUP_REFRESH_MINUTES = 60
+#: A resource's standard fields change with ForceManager releases; its `Z_` fields are checked
+#: against the extra-field definitions every run.
+DEFAULT_SCHEMA_REFRESH_MINUTES = 60
 
 
 class TapForceManager(Tap):
@@ -64,6 +73,15 @@ class TapForceManager(Tap):
             "every run, and a full refresh always does.",
         ),
         th.Property(
+            "schema_refresh_minutes",
+            th.IntegerType,
+            default=DEFAULT_SCHEMA_REFRESH_MINUTES,
+            title="Schema refresh minutes",
+            description="Read a resource's /schema again only when the schema kept in the "
+            "state is older than this or misses an extra field the definitions list; 0 "
+            "reads it every run, and a full refresh always does.",
+        ),
+        th.Property(
             "start_date",
             th.DateTimeType,
             title="Start date",
@@ -84,6 +102,16 @@ class TapForceManager(Tap):
             description="Incremental runs re-read this many seconds before the bookmark.",
         ),
     ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the input state's bookmarks: discovery runs before the SDK loads the state."""
+        state = kwargs.get("state")
+        if isinstance(state, str | PurePath):
+            state = json.loads(Path(state).read_text(encoding="utf-8") or "{}")
+        self._bookmarks: dict[str, Any] = (state or {}).get("bookmarks") or {}
+        #: Schemas read from `/schema` this run, as the state keeps them, per resource.
+        self.fresh_schemas: dict[str, dict[str, Any]] = {}
+        super().__init__(*args, **kwargs)
 
     @cached_property
     def fm_session(self) -> ForceManagerSession:
@@ -112,8 +140,10 @@ class TapForceManager(Tap):
         return streams
 
     def _record_stream(self, stream_class: type[RecordStream]) -> RecordStream:
-        """A record stream, its schema from the input catalog or else from the API."""
+        """A record stream, its schema from the input catalog, the state or the API."""
         schema = self._catalog_schema(stream_class.name)
+        if schema is None:
+            schema = self._kept_schema(stream_class.name, stream_class.resource)
         if schema is None:
             schema = self._discovered_schema(stream_class.resource)
         return stream_class(self, schema=schema)
@@ -124,20 +154,39 @@ class TapForceManager(Tap):
         entry = catalog.get_stream(stream_name) if catalog is not None else None
         return entry.schema.to_dict() if entry is not None else None
 
-    def _discovered_schema(self, resource: str) -> dict[str, Any]:
-        """`/schema`, fetched once per resource (events and tasks share it).
+    def _kept_schema(self, stream_name: str, resource: str) -> dict[str, Any] | None:
+        """The schema the stream's state keeps, while younger than `schema_refresh_minutes`
+        and holding every extra field the resource's definitions list."""
+        minutes = int(self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES))
+        kept = (self._bookmarks.get(stream_name) or {}).get(SCHEMA_KEY) or {}
+        if minutes <= 0 or self.config.get("full_refresh") or "schema" not in kept:
+            return None
+        read_at = parse_timestamp(kept.get("read_at"))
+        if read_at is None or datetime.now(UTC) - read_at >= timedelta(minutes=minutes):
+            return None
+        schema: dict[str, Any] = kept["schema"]
+        listed = {
+            prop[0]
+            for definition in self.extra_field_definitions(resource)
+            if not definition.get("deleted") and (prop := extra_field_property(definition))
+        }
+        missing = listed - set(schema.get("properties", {}))
+        if missing:
+            self.logger.info("%s: new extra fields %s: reading /schema.", resource, sorted(missing))
+            return None
+        return schema
 
-        The tenant's `/schema` lists its `Z_` extra fields, typed; only when it lists none are
-        the extra-field definitions read to type them (one more call).
-        """
-        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_schema_cache", {})
-        if resource not in cache:
+    def _discovered_schema(self, resource: str) -> dict[str, Any]:
+        """`/schema` (typed `Z_` fields included) plus the extra-field definitions, read once
+        per resource (events and tasks share it)."""
+        if resource not in self.fresh_schemas:
             document = self._client.schema(resource)
-            properties = document.get("properties", document) if isinstance(document, dict) else {}
-            has_extras = any(str(name).startswith("Z_") for name in properties or {})
-            extras = [] if has_extras else self.extra_field_definitions(resource)
-            cache[resource] = resource_schema(document, extras, resource)
-        return cache[resource]
+            schema = resource_schema(document, self.extra_field_definitions(resource), resource)
+            self.fresh_schemas[resource] = {
+                "read_at": format_timestamp(datetime.now(UTC)),
+                "schema": schema,
+            }
+        return self.fresh_schemas[resource]["schema"]
 
     def extra_field_definitions(self, resource: str) -> list[dict[str, Any]]:
         """A resource's extra-field definitions, read once per run (discovery and the

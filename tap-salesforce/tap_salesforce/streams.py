@@ -6,7 +6,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from salesforce_client import ApiBudgetExceededError, BulkClient, SalesforceClient
+from salesforce_client import (
+    ApiBudgetExceededError,
+    BulkClient,
+    SalesforceApiError,
+    SalesforceClient,
+)
 from singer_sdk import Stream
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -27,6 +32,8 @@ FIELD_NAMES_KEY = "field_names"
 #: starting there (not at the newest record seen) keeps a quiet cycle from re-reading the
 #: last writes.
 READ_FROM_KEY = "read_from"
+#: State key holding the object's describe and when it was read (see schema_refresh_minutes).
+DESCRIBE_KEY = "describe"
 
 
 class SalesforceObjectStream(Stream):
@@ -74,13 +81,10 @@ class SalesforceObjectStream(Stream):
         started = datetime.now(UTC)
         fields = self._selected_fields()
         since = self._since(context, fields)
-        soql = extraction_query(
-            self.name, fields, replication_key=self.replication_key, since=since
-        )
         properties = self.schema["properties"]
         progress = Progress(self.logger, self.name)
         try:
-            for row in self._read(soql):
+            for row in self._rows(fields, since):
                 progress.tick()
                 yield {name: conform(row.get(name), properties[name]) for name in fields}
         except ApiBudgetExceededError as exc:
@@ -90,6 +94,34 @@ class SalesforceObjectStream(Stream):
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
         self.stream_state[READ_FROM_KEY] = started.isoformat()
+        if self.name in self.sf_tap.fresh_describes:
+            self.stream_state[DESCRIBE_KEY] = self.sf_tap.fresh_describes[self.name]
+
+    def _rows(self, fields: list[str], since: datetime | None) -> Iterator[dict[str, Any]]:
+        """The query's rows. A field deleted since the describe kept in the state was read
+        fails the query before any row: the object is described again and the query re-run
+        without it (the field stays in this run's schema, empty)."""
+        soql = extraction_query(
+            self.name, fields, replication_key=self.replication_key, since=since
+        )
+        rows = self._read(soql)
+        try:
+            first = next(rows, None)
+        except SalesforceApiError as exc:
+            if exc.error_code != "INVALID_FIELD" or not self.sf_tap.describe_is_kept(self.name):
+                raise
+            self.logger.warning("%s: %s. Describing %s again.", self.name, exc, self.name)
+            describe = self.sf_tap.describe(self.name, refresh=True)
+            current = {field["name"] for field in queryable_fields(describe)}
+            fields[:] = [name for name in fields if name in current]
+            soql = extraction_query(
+                self.name, fields, replication_key=self.replication_key, since=since
+            )
+            rows = self._read(soql)
+            first = next(rows, None)
+        if first is not None:
+            yield first
+            yield from rows
 
     def _selected_fields(self) -> list[str]:
         """Describe's fields that are selected, in describe order (new fields are selected)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePath
 from typing import Any
 
 from salesforce_client import (
@@ -18,7 +21,7 @@ from typing_extensions import override
 
 from tap_salesforce.exceptions import UnknownObjectError
 from tap_salesforce.schema import json_type, queryable_fields
-from tap_salesforce.streams import FieldsStream, SalesforceObjectStream
+from tap_salesforce.streams import DESCRIBE_KEY, FieldsStream, SalesforceObjectStream
 
 DEFAULT_OBJECTS = ["Account", "Contact", "Opportunity", "Task", "Event", "User"]
 #: Records changed within this many seconds before the bookmark are read again: a record
@@ -28,6 +31,14 @@ DEFAULT_LOOKBACK_SECONDS = 300
 DEFAULT_BULK_THRESHOLD = 10_000
 #: Exit status of a run stopped by the API budget guard (the state written resumes it).
 EXIT_BUDGET_SPENT = 2
+#: An object's describe changes when an admin edits its fields: once an hour is soon enough
+#: for a new custom field, and saves a describe per object in every 15-minute cycle.
+DEFAULT_SCHEMA_REFRESH_MINUTES = 60
+#: The describe keys the tap uses (the state keeps only these).
+_DESCRIBE_FIELD_KEYS = (
+    "name", "label", "type", "custom", "createable", "updateable", "nillable", "externalId",
+    "length", "precision", "scale", "picklistValues", "referenceTo",
+)  # fmt: skip
 
 
 class TapSalesforce(Tap):
@@ -82,6 +93,15 @@ class TapSalesforce(Tap):
             description="Ignore bookmarks and read every record again.",
         ),
         th.Property(
+            "schema_refresh_minutes",
+            th.IntegerType,
+            default=DEFAULT_SCHEMA_REFRESH_MINUTES,
+            title="Schema Refresh Minutes",
+            description="Describe each object again only when the describe kept in the "
+            "state is older than this (a new field is then read for every record); 0 "
+            "describes every run, and a full refresh always does.",
+        ),
+        th.Property(
             "refresh_schema_at_run",
             th.BooleanType,
             default=True,
@@ -93,13 +113,20 @@ class TapSalesforce(Tap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._client: SalesforceClient | None = None
+        # Discovery runs before the SDK loads the state, and reads the describes kept in it.
+        state = kwargs.get("state")
+        if isinstance(state, str | PurePath):
+            state = json.loads(Path(state).read_text(encoding="utf-8") or "{}")
+        self._bookmarks: dict[str, Any] = (state or {}).get("bookmarks") or {}
+        #: Describes fetched this run, as the state keeps them: ``{"read_at", "describe"}``.
+        self.fresh_describes: dict[str, dict[str, Any]] = {}
         self._catalog_refreshed = False
         self.budget_error: ApiBudgetExceededError | None = None
         super().__init__(*args, **kwargs)
 
     @property
     def client(self) -> SalesforceClient:
-        """The run's one Salesforce session (describes cached: one call per object per run)."""
+        """The run's one Salesforce session."""
         if self._client is None:
             self._client = SalesforceClient.from_config(self.config)
         return self._client
@@ -109,25 +136,66 @@ class TapSalesforce(Tap):
         """The configured objects."""
         return list(self.config.get("objects") or DEFAULT_OBJECTS)
 
-    def describe(self, sobject: str) -> dict[str, Any]:
-        """Describe one configured object.
+    def describe(self, sobject: str, *, refresh: bool = False) -> dict[str, Any]:
+        """Describe one configured object: the one kept in the state while it is younger
+        than ``schema_refresh_minutes``, else from the API (kept in ``fresh_describes``).
 
         Args:
             sobject: the object API name.
+            refresh: describe from the API whatever the state holds.
 
         Returns:
-            The describe.
+            The describe, with the keys the tap uses.
 
         Raises:
             UnknownObjectError: the org has no such object.
         """
+        if sobject in self.fresh_describes:
+            return self.fresh_describes[sobject]["describe"]
+        kept = self._kept_describe(sobject)
+        if kept is not None and not refresh:
+            return kept
         try:
-            return self.client.describe(sobject)
+            full = self.client.describe(sobject)
         except SalesforceApiError as exc:
             if exc.status == 404 or exc.error_code in {"NOT_FOUND", "INVALID_TYPE"}:
                 msg = f"Object {sobject!r} in the objects setting does not exist in the org."
                 raise UnknownObjectError(msg) from None
             raise
+        describe = {
+            "name": full["name"],
+            "fields": [
+                {key: field[key] for key in _DESCRIBE_FIELD_KEYS if key in field}
+                for field in full.get("fields", [])
+            ],
+        }
+        self.fresh_describes[sobject] = {
+            "read_at": datetime.now(UTC).isoformat(),
+            "describe": describe,
+        }
+        return describe
+
+    def describe_is_kept(self, sobject: str) -> bool:
+        """True when this run uses the describe kept in the state.
+
+        Args:
+            sobject: the object API name.
+
+        Returns:
+            Whether the describe came from the state.
+        """
+        return sobject not in self.fresh_describes and self._kept_describe(sobject) is not None
+
+    def _kept_describe(self, sobject: str) -> dict[str, Any] | None:
+        minutes = int(self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES))
+        kept = (self._bookmarks.get(sobject) or {}).get(DESCRIBE_KEY) or {}
+        if minutes <= 0 or self.config.get("full_refresh") or "describe" not in kept:
+            return None
+        try:
+            age = datetime.now(UTC) - datetime.fromisoformat(kept["read_at"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return kept["describe"] if age < timedelta(minutes=minutes) else None
 
     @override
     def discover_streams(self) -> list[Stream]:

@@ -223,23 +223,44 @@ def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
     assert box.env["FORCEMANAGER_PUBLIC_KEY"] not in done.stderr + done.stdout
 
 
-def test_discovery_reads_extra_fields_from_the_schema_when_it_lists_them(box, fm):
-    """A resource whose `/schema` lists `Z_` fields costs one call; others read definitions."""
-    fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
-    box.reset_calls("forcemanager")
-    schema = TapForceManager(config=tap_config(box)).catalog_dict
+def run_without_catalog(config, capsys, state=None):
+    """Sync every stream in-process, discovering as Meltano runs the tap (no catalog)."""
+    capsys.readouterr()
+    TapForceManager(config=config, state=state or {}).sync_all()
+    messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "accounts"]
+    states = [m["value"] for m in messages if m["type"] == "STATE"]
+    return records, states[-1]
+
+
+def schema_reads(box) -> dict[str, int]:
     routes = box.calls("forcemanager")["by_route"]
-    accounts = next(s for s in schema["streams"] if s["tap_stream_id"] == "accounts")
-    assert "Z_Tier" in accounts["schema"]["properties"]
-    assert routes["GET /api/v4/accounts/schema"] == 1
-    without_extras = {
-        stream["tap_stream_id"].replace("events", "calendar").replace("tasks", "calendar")
-        for stream in schema["streams"]
-        if stream["tap_stream_id"] in {"contacts", "opportunities", "activities", "events", "tasks"}
-        and not any(name.startswith("Z_") for name in stream["schema"]["properties"])
-    }
-    # accounts' schema lists Z_Tier: only resources without any extra field read definitions
-    assert routes.get("GET /api/v4/extrafields/{resource}", 0) == len(without_extras) < 5
+    return {route: n for route, n in routes.items() if route.endswith("/schema")}
+
+
+def test_a_quiet_run_reads_each_resource_schema_only_when_it_changed(box, fm, capsys):
+    """The schemas are kept in the state for schema_refresh_minutes: a later run reads the
+    definitions (its extra_fields stream) and the records, and `/schema` only for a resource
+    whose definitions list an extra field the kept schema lacks."""
+    config = tap_config(box)
+    _, state = run_without_catalog(config, capsys)
+    assert set(state["bookmarks"]["accounts"]["schema"]) == {"read_at", "schema"}
+
+    box.reset_calls("forcemanager")
+    run_without_catalog(config, capsys, state)
+    assert schema_reads(box) == {}
+
+    fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
+    record_id = fm.create("accounts", {**account("tiered"), "Z_Tier": "Gold"})
+    box.reset_calls("forcemanager")
+    records, state = run_without_catalog(config, capsys, state)
+    assert schema_reads(box) == {"GET /api/v4/accounts/schema": 1}
+    assert {r["id"]: r.get("Z_Tier") for r in records}[record_id] == "Gold"
+    assert "Z_Tier" in state["bookmarks"]["accounts"]["schema"]["schema"]["properties"]
+
+    box.reset_calls("forcemanager")
+    run_without_catalog({**config, "schema_refresh_minutes": 0}, capsys, state)
+    assert sum(schema_reads(box).values()) == 5
 
 
 def test_a_run_without_catalog_reads_each_resource_metadata_once(box, fm, capsys):

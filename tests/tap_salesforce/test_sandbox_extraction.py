@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import requests
 from crmsync_sandbox.testing import SandboxProcess
@@ -107,19 +109,82 @@ def test_auto_mode_switches_to_bulk_above_threshold(own_sandbox: SandboxProcess)
     assert routes.get("POST /services/data/{version}/jobs/query") == 1
 
 
+def _data_calls(sandbox: SandboxProcess) -> dict[str, int]:
+    routes = sandbox.calls("salesforce")["by_route"]
+    return {route: n for route, n in routes.items() if "oauth2" not in route}
+
+
+def _reset_calls(sandbox: SandboxProcess) -> None:
+    requests.post(sandbox.root_url("salesforce") + "/__sandbox/calls/reset", timeout=10)
+
+
 def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> None:
-    """With nothing changed, a run costs one describe and one query per object."""
+    """With nothing changed, a run costs one query per object: the describes are kept in
+    the state for schema_refresh_minutes; with 0, every run describes."""
     objects = ["Account", "Contact"]
     config = sandbox_config(own_sandbox, objects=objects)
     first = run_tap(config)
-    requests.post(own_sandbox.root_url("salesforce") + "/__sandbox/calls/reset", timeout=10)
-    run_tap(config, state=first.state)
-    routes = own_sandbox.calls("salesforce")["by_route"]
-    data_calls = {route: n for route, n in routes.items() if "oauth2" not in route}
-    assert data_calls == {
+    assert set(first.state["bookmarks"]["Account"]["describe"]) == {"read_at", "describe"}
+    _reset_calls(own_sandbox)
+    second = run_tap(config, state=first.state)
+    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
+    assert second.schemas == first.schemas
+    assert (
+        second.state["bookmarks"]["Account"]["describe"]
+        == (first.state["bookmarks"]["Account"]["describe"])
+    )
+
+    _reset_calls(own_sandbox)
+    run_tap({**config, "schema_refresh_minutes": 0}, state=first.state)
+    assert _data_calls(own_sandbox) == {
         "GET /services/data/{version}/sobjects/{sobject}/describe": 2,
         "GET /services/data/{version}/queryAll": 2,
     }
+
+
+def test_new_field_arrives_once_the_kept_describe_is_older_than_the_refresh(
+    own_sandbox: SandboxProcess,
+) -> None:
+    """A field created after the describe was kept reaches the run that describes again,
+    with every record's value."""
+    config = sandbox_config(own_sandbox, objects=["Account"])
+    first = run_tap(config)
+    SalesforceClient.from_config(config).request(
+        "POST",
+        "tooling/sobjects/CustomField",
+        json={
+            "FullName": "Account.Segment__c",
+            "Metadata": {"label": "Segment", "type": "Text", "length": 40},
+        },
+    )
+    within = run_tap(config, state=first.state)
+    assert "Segment__c" not in within.schemas["Account"]["properties"]
+
+    state = copy.deepcopy(within.state)
+    kept = state["bookmarks"]["Account"]["describe"]
+    kept["read_at"] = (datetime.now(UTC) - timedelta(minutes=61)).isoformat()
+    after = run_tap(config, state=state)
+    assert "Segment__c" in after.schemas["Account"]["properties"]
+    assert len(after.records["Account"]) == len(first.records["Account"])
+    assert all("Segment__c" in record for record in after.records["Account"])
+
+
+def test_a_field_deleted_since_the_kept_describe_is_described_again(
+    own_sandbox: SandboxProcess,
+) -> None:
+    """The query of a kept describe naming a field the org no longer has fails; the tap
+    describes the object again and reads the records without it."""
+    config = sandbox_config(own_sandbox, objects=["Account"])
+    first = run_tap(config)
+    state = copy.deepcopy(first.state)
+    kept = state["bookmarks"]["Account"]["describe"]["describe"]
+    kept["fields"].append({"name": "Gone__c", "type": "string", "custom": True})
+    run = run_tap(config, state=state)
+    assert run.exit_code == 0
+    assert len(run.records["Account"]) == len(first.records["Account"])
+    assert all("Gone__c" not in record for record in run.records["Account"])
+    fresh = run.state["bookmarks"]["Account"]["describe"]["describe"]["fields"]
+    assert "Gone__c" not in {field["name"] for field in fresh}
 
 
 def test_budget_guard_stops_with_resumable_state(own_sandbox: SandboxProcess) -> None:
@@ -149,8 +214,9 @@ def test_budget_guard_stops_with_resumable_state(own_sandbox: SandboxProcess) ->
 def test_new_field_is_read_for_every_record_even_with_a_cached_catalog(
     own_sandbox: SandboxProcess,
 ) -> None:
-    """A field added after the catalog and the bookmark arrives for all records."""
-    config = sandbox_config(own_sandbox, objects=["Account"])
+    """A field added after the catalog and the bookmark arrives for all records (with
+    every run describing)."""
+    config = sandbox_config(own_sandbox, objects=["Account"], schema_refresh_minutes=0)
     catalog = TapSalesforceCatalog.discover(config)
     first = run_tap(config, catalog=catalog)
     client = SalesforceClient.from_config(config)
