@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from pathlib import Path, PurePath
 from typing import Any
 
+from crmsync_common.singerstate import input_bookmarks
 from forcemanager_client import (
     DEFAULT_BASE_URL,
     DEFAULT_PAGE_SIZE,
@@ -105,10 +104,7 @@ class TapForceManager(Tap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Keep the input state's bookmarks: discovery runs before the SDK loads the state."""
-        state = kwargs.get("state")
-        if isinstance(state, str | PurePath):
-            state = json.loads(Path(state).read_text(encoding="utf-8") or "{}")
-        self._bookmarks: dict[str, Any] = (state or {}).get("bookmarks") or {}
+        self._bookmarks = input_bookmarks(kwargs.get("state"))
         #: Schemas read from `/schema` this run, as the state keeps them, per resource.
         self.fresh_schemas: dict[str, dict[str, Any]] = {}
         super().__init__(*args, **kwargs)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePath
 from typing import Any
 
+from crmsync_common.singerstate import input_bookmarks
 from salesforce_client import (
     ApiBudgetExceededError,
     SalesforceApiError,
@@ -114,10 +113,7 @@ class TapSalesforce(Tap):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._client: SalesforceClient | None = None
         # Discovery runs before the SDK loads the state, and reads the describes kept in it.
-        state = kwargs.get("state")
-        if isinstance(state, str | PurePath):
-            state = json.loads(Path(state).read_text(encoding="utf-8") or "{}")
-        self._bookmarks: dict[str, Any] = (state or {}).get("bookmarks") or {}
+        self._bookmarks = input_bookmarks(kwargs.get("state"))
         #: Describes fetched this run, as the state keeps them: ``{"read_at", "describe"}``.
         self.fresh_describes: dict[str, dict[str, Any]] = {}
         self._catalog_refreshed = False
