@@ -121,7 +121,10 @@ class PeakMemory:
                     name = process_name(child.cmdline())
                 except psutil.Error:
                     continue
-                self._names[child.pid] = name
+                # A child sampled between fork and exec still shows its parent's command
+                # line: only a known name is final.
+                if name in KNOWN_NAMES or name.startswith(("tap-", "target-")):
+                    self._names[child.pid] = name
             if name in self.exclude_names:
                 continue
             peak = _peak_rss_mb(child.pid)

@@ -80,6 +80,12 @@ def matching(where: str) -> list[int]:
         ("typeId IN (3, 4)", [2]),
         ("typeId NOT IN (3)", [1, 3]),
         ("name = NULL", []),
+        # equalities of one field ORed (the target's extId lookups) are one set test
+        ("name = 'ACME' OR name = 'Beta' OR name = 'nobody'", [1, 2]),
+        ("total = 99 OR total = 10.5", [1, 3]),
+        ("dateUpdated = '2024-01-01T10:00:00Z' OR dateUpdated = NULL", [3]),
+        ("(name = 'acme' OR name = 'beta') AND deleted = false", [1]),
+        ("name = 'acme' OR typeId = 3", [1, 2]),
     ],
 )
 def test_where_semantics(where, expected):

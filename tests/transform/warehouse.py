@@ -359,7 +359,8 @@ class Warehouse:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         proc = subprocess.run(
-            [str(self.dbt), *args, "--project-dir", str(PROJECT_DIR)],
+            # run_results.json gives the run id (the cycle's commands do not write it)
+            [str(self.dbt), *args, "--write-json", "--project-dir", str(PROJECT_DIR)],
             capture_output=True,
             text=True,
             env=env,

@@ -117,6 +117,12 @@ class _Parser:
             terms.append(self.conjunction())
         if len(terms) == 1:
             return terms[0]
+        if all(isinstance(term, _Equals) for term in terms):
+            fields = {(term.key, term.kind) for term in terms}  # type: ignore[union-attr]
+            if len(fields) == 1:
+                # `extId='a' OR extId='b' ...` (the target's lookups): one set test per record
+                [(key, kind)] = fields
+                return _Equals(key, kind, set().union(*(term.values for term in terms)))  # type: ignore[union-attr]
         return lambda record: any(term(record) for term in terms)
 
     def conjunction(self) -> Predicate:
@@ -240,10 +246,24 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+class _Equals:
+    """`field = value` (or several values of one field ORed): a set test."""
+
+    def __init__(self, key: str, kind: str, values: set[Any]) -> None:
+        self.key, self.kind, self.values = key, kind, values
+        self.get = _getter(key, kind)
+
+    def __call__(self, record: dict[str, Any]) -> bool:
+        value = self.get(record)
+        return value is not None and value in self.values
+
+
 def _compare(key: str, kind: str, operator: str, token: _Token) -> Predicate:
     expected = _coerce(kind, token)
     if expected is None:  # `x = NULL` is never true in SQL
         return lambda _record: False
+    if operator == "=":
+        return _Equals(key, kind, {expected})
     get = _getter(key, kind)
     test = _OPERATORS[operator]
 
