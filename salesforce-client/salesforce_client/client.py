@@ -6,6 +6,9 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http import HTTPStatus
 from typing import Any
 
 import requests
@@ -262,6 +265,21 @@ class SalesforceClient:
         if sobject not in self._describes:
             self._describes[sobject] = self.get_json(f"sobjects/{sobject}/describe")
         return self._describes[sobject]
+
+    def metadata_changed_since(self, moment: datetime) -> bool:
+        """Whether any object's metadata changed since `moment` (one describe global call
+        with ``If-Modified-Since``; Salesforce answers 304 when nothing changed).
+
+        Args:
+            moment: when the caller last described.
+
+        Returns:
+            False only on a 304.
+        """
+        # HTTP dates have whole seconds: a second earlier never misses a change.
+        since = format_datetime(moment.astimezone(UTC) - timedelta(seconds=1), usegmt=True)
+        response = self.request("GET", "sobjects", headers={"If-Modified-Since": since})
+        return response.status_code != HTTPStatus.NOT_MODIFIED
 
     def query_pages(self, soql: str, *, include_deleted: bool = True) -> Iterator[dict[str, Any]]:
         """Run a SOQL query and yield each result page (REST paging by ``nextRecordsUrl``).

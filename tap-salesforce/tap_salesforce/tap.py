@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from crmsync_common.singerstate import input_bookmarks
@@ -30,8 +31,7 @@ DEFAULT_LOOKBACK_SECONDS = 300
 DEFAULT_BULK_THRESHOLD = 10_000
 #: Exit status of a run stopped by the API budget guard (the state written resumes it).
 EXIT_BUDGET_SPENT = 2
-#: An object's describe changes when an admin edits its fields: once an hour is soon enough
-#: for a new custom field, and saves a describe per object in every 15-minute cycle.
+#: Describes are kept while the org reports no metadata change, and at most this long.
 DEFAULT_SCHEMA_REFRESH_MINUTES = 60
 #: The describe keys the tap uses (the state keeps only these).
 _DESCRIBE_FIELD_KEYS = (
@@ -96,9 +96,10 @@ class TapSalesforce(Tap):
             th.IntegerType,
             default=DEFAULT_SCHEMA_REFRESH_MINUTES,
             title="Schema Refresh Minutes",
-            description="Describe each object again only when the describe kept in the "
-            "state is older than this (a new field is then read for every record); 0 "
-            "describes every run, and a full refresh always does.",
+            description="Reuse the describes kept in the state while the org reports no "
+            "metadata change since they were read (one describe-global call with "
+            "If-Modified-Since per run) and they are younger than this; 0 describes every run, "
+            "and a full refresh always does.",
         ),
         th.Property(
             "refresh_schema_at_run",
@@ -133,8 +134,9 @@ class TapSalesforce(Tap):
         return list(self.config.get("objects") or DEFAULT_OBJECTS)
 
     def describe(self, sobject: str, *, refresh: bool = False) -> dict[str, Any]:
-        """Describe one configured object: the one kept in the state while it is younger
-        than ``schema_refresh_minutes``, else from the API (kept in ``fresh_describes``).
+        """Describe one configured object: the one kept in the state while the org's metadata
+        is unchanged since and it is younger than ``schema_refresh_minutes``, else from the
+        API (kept in ``fresh_describes``).
 
         Args:
             sobject: the object API name.
@@ -149,7 +151,7 @@ class TapSalesforce(Tap):
         if sobject in self.fresh_describes:
             return self.fresh_describes[sobject]["describe"]
         kept = self._kept_describe(sobject)
-        if kept is not None and not refresh:
+        if kept is not None and not refresh and not self._metadata_changed:
             return kept
         try:
             full = self.client.describe(sobject)
@@ -170,6 +172,23 @@ class TapSalesforce(Tap):
             "describe": describe,
         }
         return describe
+
+    @cached_property
+    def _metadata_changed(self) -> bool:
+        """Whether the org's metadata changed since the oldest describe kept in the state
+        (one describe global call per run, made only when a kept describe could serve)."""
+        moments = [
+            datetime.fromisoformat(entry["read_at"])
+            for name in self.object_names
+            if self._kept_describe(name) is not None
+            and (entry := self._bookmarks[name][DESCRIBE_KEY])
+        ]
+        if not moments:
+            return True
+        changed = self.client.metadata_changed_since(min(moments))
+        if changed:
+            self.logger.info("The org's metadata changed since %s: describing again.", min(moments))
+        return changed
 
     def describe_is_kept(self, sobject: str) -> bool:
         """True when this run uses the describe kept in the state.

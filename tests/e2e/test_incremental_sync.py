@@ -195,6 +195,7 @@ def test_new_salesforce_custom_field_reaches_forcemanager(
 ) -> None:
     sync = local_sync()
     sync.initial_sync()
+    sync.incremental_sync()  # the extractors now keep their describes in their state
     sync.salesforce.request(
         "POST",
         "tooling/sobjects/CustomField",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+import requests
 from crmsync_sandbox.testing import SandboxProcess
 
 from tests.sandbox.salesforce_helpers import SfApi, error_code, https_session, password_token
@@ -421,6 +423,30 @@ def test_tooling_custom_field_shows_in_describe_soql_and_writes(api: SfApi) -> N
         ).status_code
         == 400
     )
+
+
+def test_describe_global_answers_304_until_a_field_is_added(api: SfApi) -> None:
+    """`GET sobjects` with If-Modified-Since: 304 while no field was added since, else 200."""
+
+    def describe_global(moment: datetime) -> requests.Response:
+        since = format_datetime(moment.astimezone(UTC), usegmt=True)
+        return api.call("GET", "sobjects", headers={"If-Modified-Since": since})
+
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    unchanged = describe_global(later)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    body = {
+        "FullName": "Account.Since__c",
+        "Metadata": {"label": "Since", "type": "Text", "length": 40},
+    }
+    assert api.call("POST", "tooling/sobjects/CustomField", json=body).status_code == 201
+    changed = describe_global(before)
+    assert changed.status_code == 200
+    assert any(o["name"] == "Account" for o in changed.json()["sobjects"])
+    assert describe_global(later).status_code == 304
+    assert api.call("GET", "sobjects", headers={"If-Modified-Since": "soon"}).status_code == 200
 
 
 def test_limits_header_endpoint_and_exhaustion(api: SfApi) -> None:

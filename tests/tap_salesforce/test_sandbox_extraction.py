@@ -119,15 +119,18 @@ def _reset_calls(sandbox: SandboxProcess) -> None:
 
 
 def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> None:
-    """With nothing changed, a run costs one query per object: the describes are kept in
-    the state for schema_refresh_minutes; with 0, every run describes."""
+    """With nothing changed, a run costs one describe-global call (the org's metadata is
+    unchanged: 304) and one query per object; with schema_refresh_minutes 0, it describes."""
     objects = ["Account", "Contact"]
     config = sandbox_config(own_sandbox, objects=objects)
     first = run_tap(config)
     assert set(first.state["bookmarks"]["Account"]["describe"]) == {"read_at", "describe"}
     _reset_calls(own_sandbox)
     second = run_tap(config, state=first.state)
-    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
+    assert _data_calls(own_sandbox) == {
+        "GET /services/data/{version}/sobjects": 1,
+        "GET /services/data/{version}/queryAll": 2,
+    }
     assert second.schemas == first.schemas
     assert (
         second.state["bookmarks"]["Account"]["describe"]
@@ -142,11 +145,12 @@ def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> No
     }
 
 
-def test_new_field_arrives_once_the_kept_describe_is_older_than_the_refresh(
+def test_new_field_arrives_in_the_next_run_and_old_describes_are_renewed(
     own_sandbox: SandboxProcess,
 ) -> None:
-    """A field created after the describe was kept reaches the run that describes again,
-    with every record's value."""
+    """A field created after the describes were kept changes the org's metadata: the next
+    run describes again and reads the field for every record. Describes older than
+    schema_refresh_minutes are renewed even without a change."""
     config = sandbox_config(own_sandbox, objects=["Account"])
     first = run_tap(config)
     SalesforceClient.from_config(config).request(
@@ -157,16 +161,21 @@ def test_new_field_arrives_once_the_kept_describe_is_older_than_the_refresh(
             "Metadata": {"label": "Segment", "type": "Text", "length": 40},
         },
     )
-    within = run_tap(config, state=first.state)
-    assert "Segment__c" not in within.schemas["Account"]["properties"]
-
-    state = copy.deepcopy(within.state)
-    kept = state["bookmarks"]["Account"]["describe"]
-    kept["read_at"] = (datetime.now(UTC) - timedelta(minutes=61)).isoformat()
-    after = run_tap(config, state=state)
+    after = run_tap(config, state=first.state)
     assert "Segment__c" in after.schemas["Account"]["properties"]
     assert len(after.records["Account"]) == len(first.records["Account"])
     assert all("Segment__c" in record for record in after.records["Account"])
+
+    state = copy.deepcopy(after.state)
+    state["bookmarks"]["Account"]["describe"]["read_at"] = (
+        datetime.now(UTC) - timedelta(minutes=61)
+    ).isoformat()
+    _reset_calls(own_sandbox)
+    run_tap(config, state=state)
+    assert _data_calls(own_sandbox) == {
+        "GET /services/data/{version}/sobjects/{sobject}/describe": 1,
+        "GET /services/data/{version}/queryAll": 1,
+    }
 
 
 def test_a_field_deleted_since_the_kept_describe_is_described_again(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from crmsync_sandbox.common import RecordStore, gc_paused
@@ -71,6 +72,8 @@ class Org:
         self.records: dict[str, dict[str, Record]] = {name: {} for name in self.objects}
         self.counters: dict[str, int] = {}
         self.custom_fields: list[dict[str, Any]] = []
+        #: When a field was last added (`If-Modified-Since` of describe global); None: never.
+        self.schema_changed_at: datetime | None = None
         self.clock = OrgClock()
         self._unique: dict[tuple[str, str], dict[str, str]] = {}
         self._undo: list[tuple[str, str, Record | None]] | None = None
@@ -86,6 +89,9 @@ class Org:
         for spec in store.get_meta(_META_CUSTOM_FIELDS) or []:
             self._install_field(spec["object"], FieldDef(**_field_kwargs(spec["field"])))
             self.custom_fields.append(spec)
+            if spec.get("created_at"):
+                created = datetime.fromisoformat(spec["created_at"])
+                self.schema_changed_at = max(created, self.schema_changed_at or created)
         with gc_paused():
             for name, records in self.records.items():
                 loaded = [record for _id, record in store.load(name)]
@@ -496,7 +502,13 @@ class Org:
     def add_custom_field(self, obj_name: str, fdef: FieldDef) -> str:
         """Add a custom field to an object, persist its definition, return its Tooling id."""
         self._install_field(obj_name, fdef)
-        spec = {"object": obj_name, "field": asdict(fdef), "id": self.new_id(CUSTOM_FIELD_PREFIX)}
+        self.schema_changed_at = datetime.now(UTC)
+        spec = {
+            "object": obj_name,
+            "field": asdict(fdef),
+            "id": self.new_id(CUSTOM_FIELD_PREFIX),
+            "created_at": self.schema_changed_at.isoformat(),
+        }
         self.custom_fields.append(spec)
         if self.store is not None:
             self.store.set_meta(_META_CUSTOM_FIELDS, self.custom_fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -37,7 +38,11 @@ async def resources(ctx: Ctx) -> Response:
 
 
 async def describe_global(ctx: Ctx) -> Response:
-    """``GET sobjects/``."""
+    """``GET sobjects/``; 304 when no field was added since ``If-Modified-Since``."""
+    since = _http_date(ctx.request.headers.get("If-Modified-Since"))
+    changed = ctx.org.schema_changed_at
+    if since is not None and (changed is None or changed < since + timedelta(seconds=1)):
+        return Response(status_code=304)
     return json_response(
         {
             "encoding": "UTF-8",
@@ -45,6 +50,17 @@ async def describe_global(ctx: Ctx) -> Response:
             "sobjects": [o.global_entry(ctx.version) for o in ctx.org.objects.values()],
         }
     )
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date header (second precision), or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def describe(ctx: Ctx) -> Response:
