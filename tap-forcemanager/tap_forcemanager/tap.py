@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from crmsync_common.singerstate import input_bookmarks
+from crmsync_common.singerstate import input_bookmarks, kept_entry
 from forcemanager_client import (
     DEFAULT_BASE_URL,
     DEFAULT_PAGE_SIZE,
@@ -19,7 +19,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_forcemanager.client import format_timestamp, parse_timestamp
+from tap_forcemanager.client import format_timestamp
 from tap_forcemanager.schemas import (
     EXTRA_FIELDS_SCHEMA,
     USERS_SCHEMA,
@@ -153,12 +153,16 @@ class TapForceManager(Tap):
     def _kept_schema(self, stream_name: str, resource: str) -> dict[str, Any] | None:
         """The schema the stream's state keeps, while younger than `schema_refresh_minutes`
         and holding every extra field the resource's definitions list."""
-        minutes = int(self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES))
-        kept = (self._bookmarks.get(stream_name) or {}).get(SCHEMA_KEY) or {}
-        if minutes <= 0 or self.config.get("full_refresh") or "schema" not in kept:
-            return None
-        read_at = parse_timestamp(kept.get("read_at"))
-        if read_at is None or datetime.now(UTC) - read_at >= timedelta(minutes=minutes):
+        kept = kept_entry(
+            self._bookmarks,
+            stream_name,
+            SCHEMA_KEY,
+            max_age_minutes=int(
+                self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES)
+            ),
+            refresh=bool(self.config.get("full_refresh")),
+        )
+        if kept is None or "schema" not in kept:
             return None
         schema: dict[str, Any] = kept["schema"]
         listed = {

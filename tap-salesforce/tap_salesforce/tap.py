@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from crmsync_common.singerstate import input_bookmarks
+from crmsync_common.singerstate import input_bookmarks, kept_entry
 from salesforce_client import (
     ApiBudgetExceededError,
     SalesforceApiError,
@@ -180,8 +180,7 @@ class TapSalesforce(Tap):
         moments = [
             datetime.fromisoformat(entry["read_at"])
             for name in self.object_names
-            if self._kept_describe(name) is not None
-            and (entry := self._bookmarks[name][DESCRIBE_KEY])
+            if (entry := self._kept_entry(name)) is not None
         ]
         if not moments:
             return True
@@ -202,15 +201,20 @@ class TapSalesforce(Tap):
         return sobject not in self.fresh_describes and self._kept_describe(sobject) is not None
 
     def _kept_describe(self, sobject: str) -> dict[str, Any] | None:
-        minutes = int(self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES))
-        kept = (self._bookmarks.get(sobject) or {}).get(DESCRIBE_KEY) or {}
-        if minutes <= 0 or self.config.get("full_refresh") or "describe" not in kept:
-            return None
-        try:
-            age = datetime.now(UTC) - datetime.fromisoformat(kept["read_at"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        return kept["describe"] if age < timedelta(minutes=minutes) else None
+        entry = self._kept_entry(sobject)
+        return None if entry is None else entry["describe"]
+
+    def _kept_entry(self, sobject: str) -> dict[str, Any] | None:
+        entry = kept_entry(
+            self._bookmarks,
+            sobject,
+            DESCRIBE_KEY,
+            max_age_minutes=int(
+                self.config.get("schema_refresh_minutes", DEFAULT_SCHEMA_REFRESH_MINUTES)
+            ),
+            refresh=bool(self.config.get("full_refresh")),
+        )
+        return entry if entry is not None and "describe" in entry else None
 
     @override
     def discover_streams(self) -> list[Stream]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from crmsync_common.singerstate import input_bookmarks
+from crmsync_common.singerstate import input_bookmarks, kept_entry
 
 BOOKMARKS = {"Account": {"replication_key_value": "2026-01-01T00:00:00Z"}}
 
@@ -25,3 +26,25 @@ def test_bookmarks_from_a_dict_and_from_nothing(tmp_path: Path) -> None:
     empty = tmp_path / "empty.json"
     empty.write_text("")
     assert input_bookmarks(empty) == {}
+
+
+def _kept(minutes_ago: float, **extra) -> dict:
+    read_at = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+    return {"Account": {"describe": {"read_at": read_at, **extra}}}
+
+
+def test_kept_entry_while_younger_than_the_limit_and_not_refreshing() -> None:
+    fresh = _kept(5, fields=[])
+    assert (
+        kept_entry(fresh, "Account", "describe", max_age_minutes=60, refresh=False)
+        == (fresh["Account"]["describe"])
+    )
+    assert kept_entry(fresh, "Account", "describe", max_age_minutes=60, refresh=True) is None
+    assert kept_entry(fresh, "Account", "describe", max_age_minutes=0, refresh=False) is None
+    assert kept_entry(_kept(61), "Account", "describe", max_age_minutes=60, refresh=False) is None
+    assert kept_entry(fresh, "Contact", "describe", max_age_minutes=60, refresh=False) is None
+    zulu = {"a": {"schema": {"read_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}}}
+    assert kept_entry(zulu, "a", "schema", max_age_minutes=60, refresh=False) is not None
+    for bad in ({"read_at": "soon"}, {}, "text"):
+        state = {"a": {"schema": bad}}
+        assert kept_entry(state, "a", "schema", max_age_minutes=60, refresh=False) is None
