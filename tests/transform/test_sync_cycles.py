@@ -246,6 +246,56 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     assert "PASS=0 " not in check.output
 
 
+def compared(wh: Warehouse) -> dict[str, set[str]]:
+    """The sync keys per object the last plan compared field by field."""
+    rows = wh.query("select distinct object, sync_key from crmsync_plan.int_field_changes")
+    keys: dict[str, set[str]] = {}
+    for row in rows:
+        keys.setdefault(row["object"], set()).add(row["sync_key"])
+    return keys
+
+
+def test_a_cycle_compares_only_the_pairs_something_touched(warehouse: Warehouse) -> None:
+    wh = warehouse
+    seed(wh)
+    cycle(wh, None, *INITIAL)
+    cycle(wh)  # compares the records the initial sync created, and settles them
+    plan(wh)
+    assert compared(wh) == {}
+    pairs = wh.query(
+        "select count(*) as n, count(*) filter (where is_clean) as clean "
+        "from crmsync_plan.int_record_pairs"
+    )[0]
+    assert pairs["n"] == pairs["clean"] == 5
+
+    # an edit on one side: that pair only
+    wh.upsert("raw_salesforce.account", {"id": "001A", "phone": "2"})
+    plan(wh)
+    assert compared(wh) == {"accounts": {"sf:001A"}}
+
+    # a new label for an opportunity status: every opportunity, nothing else
+    with wh.connect() as con:
+        con.execute(
+            "update raw_forcemanager.opportunitystatuses set descriptionen = 'Qualification' "
+            "where id = 11"
+        )
+    plan(wh)
+    assert compared(wh) == {"accounts": {"sf:001A"}, "opportunities": {"sf:006A"}}
+
+    # a write that fails keeps no fingerprint: the pair is compared again until it lands
+    fm_acme = wh.query("select id from raw_forcemanager.accounts where extid = '001A'")[0]["id"]
+    cycle(wh, {("accounts", str(fm_acme))})
+    [link] = wh.query(
+        "select salesforce_hash, forcemanager_hash from crmsync_state.sync_links "
+        "where sync_key = 'sf:001A'"
+    )
+    assert link == {"salesforce_hash": None, "forcemanager_hash": None}
+    plan(wh)
+    assert compared(wh) == {"accounts": {"sf:001A"}}
+    [retry] = published(wh, "forcemanager", "accounts")
+    assert retry["fields"] == {"phone": "2"}
+
+
 @pytest.mark.slow
 def test_forcemanager_record_reaches_salesforce_and_links_survive_a_rebuild(
     warehouse: Warehouse,

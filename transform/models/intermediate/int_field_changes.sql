@@ -1,5 +1,6 @@
 {#-
-  The three-way comparison: one row per record pair (either side live) and field, with each
+  The three-way comparison: one row per record pair to compare (either side live, not clean:
+  int_record_pairs) and field, with each
   side's current value, each side's base (the last synced state, kept per side because some
   mappings are lossy), each value as the other side would read it back, and what changed.
   Decides per field what flows where: a field changed on one side only flows to the other
@@ -13,7 +14,8 @@ with
 
 pairs as (
   select * from {{ ref('int_record_pairs') }}
-  where salesforce_state = 'live' or forcemanager_state = 'live'
+  where (salesforce_state = 'live' or forcemanager_state = 'live')
+    and not is_clean
 ),
 
 fields as (

@@ -1,6 +1,7 @@
 {#-
   ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
-  one row per live record of a synced object and mapped field, standard and custom alike.
+  one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
+  mapped field, standard and custom alike.
   References stay ForceManager ids here; int_field_comparisons turns them into sync keys.
 -#}
 {%- set objects = crmsync_objects() %}
@@ -10,6 +11,12 @@ with
 
 fields as (
   select * from {{ ref('int_object_fields') }}
+),
+
+to_compare as (
+  select object, forcemanager_id as record_id from {{ ref('int_record_pairs') }}
+  where not is_clean
+    and forcemanager_state = 'live'
 ),
 {% for object, spec in objects.items() %}
 {%- set staged = ref('stg_forcemanager__' ~ object) %}
@@ -34,6 +41,9 @@ fields as (
     end as raw_value
   from {{ staged }} as staged
   inner join fields on fields.object = '{{ object }}'
+  inner join to_compare
+    on to_compare.object = '{{ object }}'
+    and to_compare.record_id = staged.forcemanager_id
   where not staged.is_deleted
 ),
 {% endfor %}

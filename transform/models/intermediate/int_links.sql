@@ -4,8 +4,15 @@
   recovered from the records themselves (ForceManager extId = Salesforce Id; Salesforce
   ForceManager_Id__c = ForceManager id) and from the sync log's creates when the warehouse is
   rebuilt. An initial sync starts from no links: ForceManager's records are all replaced.
+  A stored link carries the fingerprints of its last settled comparison (sync_links).
 -#}
 {%- set stored = state_relation('sync_links') %}
+{%- set stored_columns = relation_columns(stored) %}
+{%- set fingerprints = {
+    'salesforce_hash': crmsync_row_hash_type(),
+    'forcemanager_hash': crmsync_row_hash_type(),
+    'context_hash': dbt.type_string(),
+} %}
 
 with
 
@@ -27,7 +34,12 @@ log_lines as (
 
 stored_links as (
   {%- if stored is not none %}
-  select object, sync_key, salesforce_id, forcemanager_id, origin
+  select
+    object, sync_key, salesforce_id, forcemanager_id, origin,
+    {%- for name, type in fingerprints.items() %}
+    cast({{ name if name in stored_columns else 'null' }} as {{ type }}) as stored_{{ name }}
+    {{- ',' if not loop.last }}
+    {%- endfor %}
   from {{ stored }}
   {%- else %}
   select
@@ -35,24 +47,31 @@ stored_links as (
     cast(null as {{ dbt.type_string() }}) as sync_key,
     cast(null as {{ dbt.type_string() }}) as salesforce_id,
     cast(null as bigint) as forcemanager_id,
-    cast(null as {{ dbt.type_string() }}) as origin
+    cast(null as {{ dbt.type_string() }}) as origin,
+    {%- for name, type in fingerprints.items() %}
+    cast(null as {{ type }}) as stored_{{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
   from (select 1 as one) as empty_state
   where 1 = 0
   {%- endif %}
 ),
 
 candidates as (
-  select object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority
+  select
+    object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority,
+    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
   from stored_links
   union all
   -- a ForceManager record crmsync created carries the Salesforce Id it came from
-  select object, 'sf:' || salesforce_id, salesforce_id, forcemanager_id, 'salesforce', 2
+  select
+    object, 'sf:' || salesforce_id, salesforce_id, forcemanager_id, 'salesforce', 2,
+    null, null, null
   from forcemanager_records
   where salesforce_id is not null
   union all
   -- a Salesforce record crmsync created carries the ForceManager id it came from
   select object, 'fm:' || cast(forcemanager_id as {{ dbt.type_string() }}), salesforce_id,
-    forcemanager_id, 'forcemanager', 3
+    forcemanager_id, 'forcemanager', 3, null, null, null
   from salesforce_records
   where forcemanager_id is not null
   union all
@@ -63,7 +82,10 @@ candidates as (
     salesforce_id,
     cast(forcemanager_id as bigint),
     case when direction = 'sf_to_fm' then 'salesforce' else 'forcemanager' end,
-    4
+    4,
+    null,
+    null,
+    null
   from log_lines
   where action = 'create'
     and status = 'success'
@@ -110,7 +132,10 @@ select
   salesforce_id,
   forcemanager_id,
   origin,
-  priority as link_source_priority
+  priority as link_source_priority,
+  stored_salesforce_hash,
+  stored_forcemanager_hash,
+  stored_context_hash
 from ranked
 where salesforce_rank = 1
   and forcemanager_rank = 1

@@ -1,6 +1,6 @@
 {#-
-  The plan per record pair: what each target does with it (create, update, delete or
-  nothing). Record rules: a record only one side has is created on the other (ForceManager
+  The plan per record pair that is not clean (a clean one plans nothing): what each target
+  does with it (create, update, delete or nothing). Record rules: a record only one side has is created on the other (ForceManager
   records reach Salesforce only on two-way objects); a Salesforce delete deletes in
   ForceManager; a ForceManager delete deletes in Salesforce only on two-way objects and only
   when Salesforce did not change the record since the last sync; otherwise the record is
@@ -10,8 +10,10 @@
 -#}
 with
 
+-- a clean pair plans nothing (int_record_pairs)
 pairs as (
   select * from {{ ref('int_record_pairs') }}
+  where not is_clean
 ),
 
 field_changes as (

@@ -2,6 +2,7 @@
   The base: the canonical value of every synced field as each side held it after the last
   successful sync (one row per object, sync key and field). Only writes the sync log confirms
   move it; a failed write leaves the old base, so the record is planned again next cycle.
+  A clean pair (int_record_pairs.is_clean), which the plan did not compare, keeps its base.
   Rewritten per synced object on every report.
 -#}
 {{ config(unique_key='object', incremental_strategy='delete+insert') }}
@@ -19,6 +20,11 @@ outcomes as (
 
 field_changes as (
   select * from {{ ref('int_field_changes') }}
+),
+
+clean_pairs as (
+  select object, sync_key from {{ ref('int_record_pairs') }}
+  where is_clean
 ),
 
 previous as (
@@ -88,15 +94,35 @@ next_state as (
     and previous.sync_key = resolved.sync_key
     and previous.field = resolved.field
   where resolved.outcome <> 'drop'
+),
+
+kept as (
+  select
+    previous.object,
+    previous.sync_key,
+    previous.field,
+    previous.base_salesforce,
+    previous.base_forcemanager,
+    false as is_missing
+  from previous
+  inner join clean_pairs
+    on clean_pairs.object = previous.object
+    and clean_pairs.sync_key = previous.sync_key
+),
+
+all_rows as (
+  select * from next_state
+  union all
+  select * from kept
 )
 
 select
-  next_state.object,
-  next_state.sync_key,
-  next_state.field,
-  next_state.base_salesforce,
-  next_state.base_forcemanager,
+  all_rows.object,
+  all_rows.sync_key,
+  all_rows.field,
+  all_rows.base_salesforce,
+  all_rows.base_forcemanager,
   '{{ invocation_id }}' as updated_by_run
-from next_state
-inner join objects on objects.object = next_state.object
-where not next_state.is_missing
+from all_rows
+inner join objects on objects.object = all_rows.object
+where not all_rows.is_missing

@@ -2,8 +2,16 @@
   The links between records, kept across runs: one row per linked record pair, by object and
   sync key. Rewritten per synced object on every report from the plan's links plus the creates
   this run's log confirms (with the new record's id). Objects that are off keep their rows.
+  Each link keeps the fingerprints (int_record_pairs) of its pair's last settled comparison:
+  a clean pair's, or those of a pair compared this run whose planned writes all landed. A pair
+  whose writes failed keeps none, so the next plan compares it again.
 -#}
-{{ config(unique_key='object', incremental_strategy='delete+insert') }}
+{#- a state written before a column existed gains it -#}
+{{ config(
+    unique_key='object',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+) }}
 
 with
 
@@ -24,6 +32,29 @@ log_lines as (
 
 actions as (
   select * from {{ ref('int_record_actions') }}
+),
+
+pairs as (
+  select * from {{ ref('int_record_pairs') }}
+),
+
+outcomes as (
+  {{ write_outcomes_sql() }}
+),
+
+fingerprints as (
+  select
+    pairs.object,
+    pairs.sync_key,
+    pairs.salesforce_hash,
+    pairs.forcemanager_hash,
+    pairs.context_hash
+  from pairs
+  left join outcomes
+    on outcomes.object = pairs.object
+    and outcomes.sync_key = pairs.sync_key
+  where pairs.is_clean
+    or (outcomes.forcemanager_ok and outcomes.salesforce_ok)
 ),
 
 created_in_forcemanager as (
@@ -82,11 +113,17 @@ ranked as (
 )
 
 select
-  object,
-  sync_key,
-  salesforce_id,
-  forcemanager_id,
-  origin,
+  ranked.object,
+  ranked.sync_key,
+  ranked.salesforce_id,
+  ranked.forcemanager_id,
+  ranked.origin,
+  fingerprints.salesforce_hash,
+  fingerprints.forcemanager_hash,
+  fingerprints.context_hash,
   '{{ invocation_id }}' as updated_by_run
 from ranked
-where key_rank = 1
+left join fingerprints
+  on fingerprints.object = ranked.object
+  and fingerprints.sync_key = ranked.sync_key
+where ranked.key_rank = 1
