@@ -56,22 +56,17 @@ stored_links as (
   {%- endif %}
 ),
 
-candidates as (
-  select
-    object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority,
-    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
-  from stored_links
-  union all
+-- what the records themselves and the log say, where the stored links do not say it already
+marks as (
   -- a ForceManager record crmsync created carries the Salesforce Id it came from
-  select
-    object, 'sf:' || salesforce_id, salesforce_id, forcemanager_id, 'salesforce', 2,
-    null, null, null
+  select object, 'sf:' || salesforce_id as sync_key, salesforce_id, forcemanager_id,
+    'salesforce' as origin, 2 as priority
   from forcemanager_records
   where salesforce_id is not null
   union all
   -- a Salesforce record crmsync created carries the ForceManager id it came from
   select object, 'fm:' || cast(forcemanager_id as {{ dbt.type_string() }}), salesforce_id,
-    forcemanager_id, 'forcemanager', 3, null, null, null
+    forcemanager_id, 'forcemanager', 3
   from salesforce_records
   where forcemanager_id is not null
   union all
@@ -82,10 +77,7 @@ candidates as (
     salesforce_id,
     cast(forcemanager_id as bigint),
     case when direction = 'sf_to_fm' then 'salesforce' else 'forcemanager' end,
-    4,
-    null,
-    null,
-    null
+    4
   from log_lines
   where action = 'create'
     and status = 'success'
@@ -93,25 +85,79 @@ candidates as (
     and forcemanager_id is not null
 ),
 
-checked as (
+candidates as (
   select
-    candidates.*,
-    coalesce(not salesforce_records.is_deleted, false) as salesforce_live,
-    coalesce(not forcemanager_records.is_deleted, false) as forcemanager_live
+    object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority,
+    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
+  from stored_links
+  union all
+  -- a mark of a stored link would lose to it on both sides: left out before the ranking
+  select
+    marks.object, marks.sync_key, marks.salesforce_id, marks.forcemanager_id, marks.origin,
+    marks.priority, null, null, null
+  from marks
+  where not exists (
+    select 1 from stored_links
+    where stored_links.object = marks.object
+      and stored_links.salesforce_id = marks.salesforce_id
+      and stored_links.forcemanager_id = marks.forcemanager_id
+  )
+),
+
+synced_candidates as (
+  select candidates.*
   from candidates
   inner join objects on objects.object = candidates.object
-  left join salesforce_records
-    on salesforce_records.object = candidates.object
-    and salesforce_records.salesforce_id = candidates.salesforce_id
-  left join forcemanager_records
-    on forcemanager_records.object = candidates.object
-    and forcemanager_records.forcemanager_id = candidates.forcemanager_id
   where objects.is_synced
     and objects.sync_mode <> 'initial'
 ),
 
+-- records with more than one candidate partner; every other candidate is the only link of
+-- both its records and needs no ranking (the usual case: a stored link nothing contests)
+salesforce_contested as (
+  select object, salesforce_id from synced_candidates
+  group by object, salesforce_id
+  having count(*) > 1
+),
+
+forcemanager_contested as (
+  select object, forcemanager_id from synced_candidates
+  group by object, forcemanager_id
+  having count(*) > 1
+),
+
+flagged as (
+  select
+    synced_candidates.*,
+    salesforce_contested.object is not null or forcemanager_contested.object is not null
+      as is_contested
+  from synced_candidates
+  left join salesforce_contested
+    on salesforce_contested.object = synced_candidates.object
+    and salesforce_contested.salesforce_id = synced_candidates.salesforce_id
+  left join forcemanager_contested
+    on forcemanager_contested.object = synced_candidates.object
+    and forcemanager_contested.forcemanager_id = synced_candidates.forcemanager_id
+),
+
+checked as (
+  select
+    flagged.*,
+    coalesce(not salesforce_records.is_deleted, false) as salesforce_live,
+    coalesce(not forcemanager_records.is_deleted, false) as forcemanager_live
+  from flagged
+  left join salesforce_records
+    on salesforce_records.object = flagged.object
+    and salesforce_records.salesforce_id = flagged.salesforce_id
+  left join forcemanager_records
+    on forcemanager_records.object = flagged.object
+    and forcemanager_records.forcemanager_id = flagged.forcemanager_id
+  where flagged.is_contested
+),
+
 -- one partner per record on each side: live records first (a ForceManager record re-created
 -- after a delete replaces the deleted one), then the stored link, then the records' own marks
+-- (a contested record's candidates are all contested, so each ranking sees all of them)
 ranked as (
   select
     checked.*,
@@ -124,6 +170,19 @@ ranked as (
       order by salesforce_live desc, priority, salesforce_id
     ) as forcemanager_rank
   from checked
+),
+
+chosen as (
+  {%- for source, condition in [
+      ('flagged', 'not is_contested'),
+      ('ranked', 'salesforce_rank = 1 and forcemanager_rank = 1')] %}
+  select
+    object, sync_key, salesforce_id, forcemanager_id, origin, priority,
+    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
+  from {{ source }}
+  where {{ condition }}
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
 )
 
 select
@@ -136,6 +195,4 @@ select
   stored_salesforce_hash,
   stored_forcemanager_hash,
   stored_context_hash
-from ranked
-where salesforce_rank = 1
-  and forcemanager_rank = 1
+from chosen

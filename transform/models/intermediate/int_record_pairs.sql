@@ -27,40 +27,57 @@ forcemanager_records as (
   select * from {{ ref('int_forcemanager__records') }}
 ),
 
-unlinked_salesforce as (
+-- every link with its Salesforce record, and every live Salesforce record with no link
+salesforce_side as (
   select
-    records.object,
-    'sf:' || records.salesforce_id as sync_key,
-    records.salesforce_id,
-    cast(null as bigint) as forcemanager_id,
-    'salesforce' as origin,
-    cast(null as {{ crmsync_row_hash_type() }}) as stored_salesforce_hash,
-    cast(null as {{ crmsync_row_hash_type() }}) as stored_forcemanager_hash,
-    cast(null as {{ dbt.type_string() }}) as stored_context_hash
-  from salesforce_records as records
-  left join links
-    on links.object = records.object
-    and links.salesforce_id = records.salesforce_id
-  where links.sync_key is null
-    and not records.is_deleted
+    coalesce(links.object, records.object) as object,
+    links.sync_key,
+    coalesce(links.salesforce_id, records.salesforce_id) as salesforce_id,
+    links.forcemanager_id,
+    links.origin,
+    links.stored_salesforce_hash,
+    links.stored_forcemanager_hash,
+    links.stored_context_hash,
+    records.salesforce_id is not null as has_salesforce_record,
+    records.is_deleted as salesforce_deleted,
+    records.row_hash as salesforce_hash
+  from links
+  full outer join salesforce_records as records
+    on records.object = links.object
+    and records.salesforce_id = links.salesforce_id
+  where links.sync_key is not null
+    or not records.is_deleted
 ),
 
-unlinked_forcemanager as (
+-- ... then with its ForceManager record, and every live ForceManager record with no link
+pairs as (
   select
-    records.object,
-    'fm:' || cast(records.forcemanager_id as {{ dbt.type_string() }}) as sync_key,
-    cast(null as {{ dbt.type_string() }}) as salesforce_id,
-    records.forcemanager_id,
-    'forcemanager' as origin,
-    cast(null as {{ crmsync_row_hash_type() }}) as stored_salesforce_hash,
-    cast(null as {{ crmsync_row_hash_type() }}) as stored_forcemanager_hash,
-    cast(null as {{ dbt.type_string() }}) as stored_context_hash
-  from forcemanager_records as records
-  left join links
-    on links.object = records.object
-    and links.forcemanager_id = records.forcemanager_id
-  where links.sync_key is null
-    and not records.is_deleted
+    coalesce(sides.object, records.object) as object,
+    coalesce(
+      sides.sync_key,
+      'sf:' || sides.salesforce_id,
+      'fm:' || cast(records.forcemanager_id as {{ dbt.type_string() }})
+    ) as sync_key,
+    sides.salesforce_id,
+    coalesce(sides.forcemanager_id, records.forcemanager_id) as forcemanager_id,
+    coalesce(
+      sides.origin, case when sides.object is null then 'forcemanager' else 'salesforce' end
+    ) as origin,
+    sides.stored_salesforce_hash,
+    sides.stored_forcemanager_hash,
+    sides.stored_context_hash,
+    coalesce(sides.has_salesforce_record, false) as has_salesforce_record,
+    sides.salesforce_deleted,
+    sides.salesforce_hash,
+    records.forcemanager_id is not null as has_forcemanager_record,
+    records.is_deleted as forcemanager_deleted,
+    records.row_hash as forcemanager_hash
+  from salesforce_side as sides
+  full outer join forcemanager_records as records
+    on records.object = sides.object
+    and records.forcemanager_id = sides.forcemanager_id
+  where sides.object is not null
+    or not records.is_deleted
 ),
 
 -- Salesforce contacts that have what ForceManager requires of a contact
@@ -69,17 +86,6 @@ contact_accounts as (
   where not is_deleted
     and nullif(cast(account as {{ dbt.type_string() }}), '') is not null
     and nullif(cast(first_name as {{ dbt.type_string() }}), '') is not null
-),
-
-pairs as (
-  select
-    object, sync_key, salesforce_id, forcemanager_id, origin,
-    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
-  from links
-  union all
-  select * from unlinked_salesforce
-  union all
-  select * from unlinked_forcemanager
 )
 
 select
@@ -93,25 +99,25 @@ select
   objects.sync_mode,
   case
     when pairs.salesforce_id is null then 'none'
-    when salesforce_records.salesforce_id is null then 'unknown'
-    when salesforce_records.is_deleted then 'deleted'
+    when not pairs.has_salesforce_record then 'unknown'
+    when pairs.salesforce_deleted then 'deleted'
     else 'live'
   end as salesforce_state,
   case
     when pairs.forcemanager_id is null then 'none'
-    when forcemanager_records.forcemanager_id is null then 'unknown'
-    when forcemanager_records.is_deleted then 'deleted'
+    when not pairs.has_forcemanager_record then 'unknown'
+    when pairs.forcemanager_deleted then 'deleted'
     else 'live'
   end as forcemanager_state,
-  salesforce_records.row_hash as salesforce_hash,
-  forcemanager_records.row_hash as forcemanager_hash,
+  pairs.salesforce_hash,
+  pairs.forcemanager_hash,
   contexts.context_hash,
   coalesce(
     objects.sync_mode = 'incremental'
-      and not salesforce_records.is_deleted
-      and not forcemanager_records.is_deleted
-      and pairs.stored_salesforce_hash = salesforce_records.row_hash
-      and pairs.stored_forcemanager_hash = forcemanager_records.row_hash
+      and not pairs.salesforce_deleted
+      and not pairs.forcemanager_deleted
+      and pairs.stored_salesforce_hash = pairs.salesforce_hash
+      and pairs.stored_forcemanager_hash = pairs.forcemanager_hash
       and pairs.stored_context_hash = contexts.context_hash,
     false
   ) as is_clean,
@@ -129,9 +135,3 @@ left join contexts on contexts.object = pairs.object
 left join contact_accounts
   on pairs.object = 'contacts'
   and contact_accounts.record_id = pairs.salesforce_id
-left join salesforce_records
-  on salesforce_records.object = pairs.object
-  and salesforce_records.salesforce_id = pairs.salesforce_id
-left join forcemanager_records
-  on forcemanager_records.object = pairs.object
-  and forcemanager_records.forcemanager_id = pairs.forcemanager_id
