@@ -101,17 +101,16 @@ def run(bench: Bench) -> None:
                 "warehouse_mb": round(warehouse.stat().st_size / 2**20),
             }  # fmt: skip
             at_goal_size = records >= 1_000_000
-            met = None
-            if at_goal_size:
-                met = changed.seconds <= SECONDS_GOAL and _dbt_mb(changed) <= MEMORY_GOAL_MB
+            time_met = changed.seconds <= SECONDS_GOAL if at_goal_size else None
+            memory_met = _dbt_mb(changed) <= MEMORY_GOAL_MB if at_goal_size else None
             label = f"dbt plan, {records:,} records/object"
             bench.report.add(
                 Row(6, f"{label}, 1% changed: time", round(changed.seconds, 1), "s",
-                    "<= 60 s at 1M" if at_goal_size else "", met,
+                    "<= 60 s at 1M" if at_goal_size else "", time_met,
                     f"{sum(changed_rows.values()):,} of {sum(raw_rows.values()):,} raw rows "
                     f"changed, {sum(published.values()):,} publish rows{growth}"),
                 Row(6, f"{label}, 1% changed: peak memory", round(_dbt_mb(changed)), "MB",
-                    "<= 4,096 MB at 1M" if at_goal_size else "", met,
+                    "<= 4,096 MB at 1M" if at_goal_size else "", memory_met,
                     ", ".join(f"{k} {v:g}" for k, v in changed.peak_mb.items())),
                 Row(6, f"{label}, quiet: time", round(quiet.seconds, 1), "s",
                     note=f"peak dbt {_dbt_mb(quiet):,.0f} MB; state from the report step "

@@ -2,7 +2,7 @@
   ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
   one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
   mapped field, standard and custom alike.
-  References stay ForceManager ids here; int_field_comparisons turns them into sync keys.
+  References stay ForceManager ids here; int_field_changes turns them into sync keys.
 -#}
 {%- set objects = crmsync_objects() %}
 {%- set system = 'forcemanager' %}
