@@ -361,4 +361,4 @@ def test_publish_contract_stops_a_plan_that_would_write_a_malformed_row(
     )
     result = wh.dbt_run("test", "--select", "pub_forcemanager__accounts")
     assert result.returncode != 0
-    assert "publish_contract_pub_forcemanager__accounts_forcemanager" in result.output
+    assert "Failure in test publish_contracts" in result.output

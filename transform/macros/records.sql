@@ -1,6 +1,7 @@
 {#- Every record of a synced object on one system (`salesforce` or `forcemanager`), deleted
-    ones included, with the field that links it to the other system and a hash of every
-    staged column but the modification time (macros/fingerprint.sql). -#}
+    ones included, with the field that links it to the other system, its owner (for
+    unmapped_users) and a hash of every staged column but the modification time
+    (macros/fingerprint.sql). -#}
 {% macro synced_records(system) %}
 with
 
@@ -11,8 +12,10 @@ objects as (
 unioned as (
   {%- for object in crmsync_object_names() %}
   {%- set staged = ref('stg_' ~ system ~ '__' ~ object) %}
+  {%- set owner = crmsync_objects()[object].fields
+      | selectattr('kind', 'equalto', 'owner') | map(attribute='name') | first %}
   {%- set hashed = [] %}
-  {%- for column in relation_columns(existing_relation(staged)) if column != 'modified_at' %}
+  {%- for column in staged_columns(system, object) if column != 'modified_at' %}
     {%- do hashed.append(adapter.quote(column)) %}
   {%- endfor %}
   select
@@ -21,6 +24,11 @@ unioned as (
     forcemanager_id,
     is_deleted,
     modified_at,
+    {% if owner -%}
+    {{ canonical_text("'owner'", adapter.quote(owner)) }}
+    {%- else -%}
+    cast(null as {{ dbt.type_string() }})
+    {%- endif %} as owner_id,
     {{ crmsync_row_hash(hashed) }} as row_hash
   from {{ staged }}
   {{- ' union all' if not loop.last }}

@@ -31,13 +31,13 @@
   {%- endif -%}
 {%- endmacro -%}
 
-{%- macro _stage_object(system, object) -%}
+{#- What one side's staging of `object` reads and returns: the raw relation (none when the
+    object was never extracted), its columns, the raw columns used, and the custom ones. -#}
+{%- macro _staging_inputs(system, object) -%}
   {%- set spec = crmsync_objects()[object] -%}
   {%- set is_sf = system == 'salesforce' -%}
-  {%- set raw = source('raw_' ~ system, spec[system]) -%}
-  {%- set existing = existing_relation(raw) -%}
+  {%- set existing = existing_relation(source('raw_' ~ system, spec[system])) -%}
   {%- set present = relation_columns(existing) -%}
-  {%- set key = 'id' -%}
   {%- set exprs = [spec.get(system ~ '_filter')] -%}
   {%- for f in spec.fields -%}
     {%- do exprs.append(f.sf_col if is_sf else f.fm_col) -%}
@@ -54,7 +54,29 @@
     {%- elif not is_sf and name.startswith('z_') and name not in used -%}
       {%- do custom.append(name) -%}
     {%- endif -%}
-  {%- endfor %}
+  {%- endfor -%}
+  {{ return({'spec': spec, 'existing': existing, 'present': present, 'used': used, 'custom': custom}) }}
+{%- endmacro -%}
+
+{#- The columns of one side's staging of `object`, in order, read from the raw table's columns
+    rather than from the database: staging is ephemeral, so there is no relation to describe. -#}
+{%- macro staged_columns(system, object) -%}
+  {%- set inputs = _staging_inputs(system, object) -%}
+  {%- set ids = ['salesforce_id', 'forcemanager_id'] if system == 'salesforce'
+      else ['forcemanager_id', 'salesforce_id'] -%}
+  {%- set columns = ids + ['is_deleted', 'modified_at'] -%}
+  {%- for f in inputs.spec.fields -%}{%- do columns.append(f.name) -%}{%- endfor -%}
+  {{ return(columns + inputs.custom) }}
+{%- endmacro -%}
+
+{%- macro _stage_object(system, object) -%}
+  {%- set inputs = _staging_inputs(system, object) -%}
+  {%- set spec = inputs.spec -%}
+  {%- set is_sf = system == 'salesforce' -%}
+  {%- set existing = inputs.existing -%}
+  {%- set present = inputs.present -%}
+  {%- set used = inputs.used -%}
+  {%- set custom = inputs.custom %}
 with
 
 raw as (

@@ -20,7 +20,7 @@ to_compare as (
 ),
 {% for object, spec in objects.items() %}
 {%- set staged = ref('stg_forcemanager__' ~ object) %}
-{%- set columns = relation_columns(existing_relation(staged)) %}
+{%- set columns = staged_columns(system, object) %}
 {{ object }}_values as (
   select
     '{{ object }}' as object,

@@ -85,59 +85,58 @@ marks as (
     and forcemanager_id is not null
 ),
 
-candidates as (
-  select
-    object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority,
-    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
-  from stored_links
-  union all
-  -- a mark of a stored link would lose to it on both sides: left out before the ranking
-  select
-    marks.object, marks.sync_key, marks.salesforce_id, marks.forcemanager_id, marks.origin,
-    marks.priority, null, null, null
+-- marks that do not repeat a stored link (a repeat would lose to it on both sides): few on
+-- a usual cycle, the records created since the last report and any link they contest
+new_marks as (
+  select marks.*
   from marks
-  where not exists (
-    select 1 from stored_links
-    where stored_links.object = marks.object
-      and stored_links.salesforce_id = marks.salesforce_id
-      and stored_links.forcemanager_id = marks.forcemanager_id
-  )
-),
-
-synced_candidates as (
-  select candidates.*
-  from candidates
-  inner join objects on objects.object = candidates.object
+  inner join objects on objects.object = marks.object
+  left join stored_links
+    on stored_links.object = marks.object
+    and stored_links.salesforce_id = marks.salesforce_id
+    and stored_links.forcemanager_id = marks.forcemanager_id
   where objects.is_synced
     and objects.sync_mode <> 'initial'
+    and stored_links.object is null
 ),
 
--- records with more than one candidate partner; every other candidate is the only link of
--- both its records and needs no ranking (the usual case: a stored link nothing contests)
+candidates as (
+  select
+    stored_links.object, sync_key, salesforce_id, forcemanager_id, origin, 1 as priority,
+    stored_salesforce_hash, stored_forcemanager_hash, stored_context_hash
+  from stored_links
+  inner join objects on objects.object = stored_links.object
+  where objects.is_synced
+    and objects.sync_mode <> 'initial'
+  union all
+  select
+    object, sync_key, salesforce_id, forcemanager_id, origin, priority, null, null, null
+  from new_marks
+),
+
+-- records a new mark names may have more than one candidate partner and are ranked; every
+-- other candidate is a stored link, the only one of each of its records (stored links are
+-- one to one), and is kept as it is
 salesforce_contested as (
-  select object, salesforce_id from synced_candidates
-  group by object, salesforce_id
-  having count(*) > 1
+  select distinct object, salesforce_id from new_marks
 ),
 
 forcemanager_contested as (
-  select object, forcemanager_id from synced_candidates
-  group by object, forcemanager_id
-  having count(*) > 1
+  select distinct object, forcemanager_id from new_marks
 ),
 
 flagged as (
   select
-    synced_candidates.*,
+    candidates.*,
     salesforce_contested.object is not null or forcemanager_contested.object is not null
       as is_contested
-  from synced_candidates
+  from candidates
   left join salesforce_contested
-    on salesforce_contested.object = synced_candidates.object
-    and salesforce_contested.salesforce_id = synced_candidates.salesforce_id
+    on salesforce_contested.object = candidates.object
+    and salesforce_contested.salesforce_id = candidates.salesforce_id
   left join forcemanager_contested
-    on forcemanager_contested.object = synced_candidates.object
-    and forcemanager_contested.forcemanager_id = synced_candidates.forcemanager_id
+    on forcemanager_contested.object = candidates.object
+    and forcemanager_contested.forcemanager_id = candidates.forcemanager_id
 ),
 
 checked as (

@@ -84,8 +84,8 @@ pairs as (
 contact_accounts as (
   select salesforce_id as record_id from {{ ref('stg_salesforce__contacts') }}
   where not is_deleted
-    and nullif(cast(account as {{ dbt.type_string() }}), '') is not null
-    and nullif(cast(first_name as {{ dbt.type_string() }}), '') is not null
+    and {{ canonical_text("'ref'", 'account') }} is not null
+    and {{ canonical_text("'text'", 'first_name') }} is not null
 )
 
 select

@@ -14,34 +14,15 @@ forcemanager_users as (
   select * from {{ ref('stg_forcemanager__users') }}
 ),
 
-objects as (
-  select * from {{ ref('int_sync_objects') }}
-  where is_synced
-),
-{%- set owner_fields = [] %}
-{%- for object, spec in crmsync_objects().items() %}
-  {%- for f in spec.fields if f.kind == 'owner' %}{% do owner_fields.append((object, f.name)) %}{% endfor %}
-{%- endfor %}
-{% for system in ['salesforce', 'forcemanager'] %}
-{{ system }}_owners as (
-  {%- for object, field in owner_fields %}
-  select
-    '{{ object }}' as object,
-    nullif(cast(staged.{{ adapter.quote(field) }} as {{ dbt.type_string() }}), '') as user_id
-  from {{ ref('stg_' ~ system ~ '__' ~ object) }} as staged
-  where not staged.is_deleted
-  {{- ' union all' if not loop.last }}
-  {%- endfor %}
-),
-
+{%- for system in ['salesforce', 'forcemanager'] %}
 {{ system }}_owned as (
-  select owners.user_id, count(*) as records_owned
-  from {{ system }}_owners as owners
-  inner join objects on objects.object = owners.object
-  where owners.user_id is not null
-  group by owners.user_id
+  select owner_id as user_id, count(*) as records_owned
+  from {{ ref('int_' ~ system ~ '__records') }}
+  where not is_deleted
+    and owner_id is not null
+  group by owner_id
 ){{ ',' if loop.first }}
-{% endfor %}
+{%- endfor %}
 
 select
   'salesforce' as system,

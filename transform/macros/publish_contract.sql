@@ -1,10 +1,11 @@
 {#-
-  The contract of a publish table, checked in one query: what the target applies must be
-  well-formed, or the run stops before any write. One row per violation, naming the rule.
-  `target` is the system the table writes to: its own id is null exactly on creates, and a
-  create carries the other system's id (ForceManager creates carry it as `extId`).
+  The contract of a publish table of records (tests/publish_contracts.sql checks every one in
+  a single test): what the target applies must be well-formed, or the run stops before any
+  write. One row per violation, naming the rule. `target` is the system the table writes to:
+  its own id is null exactly on creates, and a create carries the other system's id
+  (ForceManager creates carry it as `extId`).
 -#}
-{% test publish_contract(model, target) %}
+{% macro publish_contract_violations(model, target) %}
 {%- set own_id = 'forcemanager_id' if target == 'forcemanager' else 'salesforce_id' -%}
 {%- set other_id = 'salesforce_id' if target == 'forcemanager' else 'forcemanager_id' -%}
 
@@ -58,4 +59,4 @@ from rows
 group by salesforce_key, forcemanager_key
 having count(*) > 1
 
-{% endtest %}
+{% endmacro %}
