@@ -106,6 +106,9 @@ deduplicated as (
 
 r as (
   select * from deduplicated where version_rank = 1
+  {%- if spec.get(system ~ '_filter') %}
+  {{ crmsync_filter_fence() }}
+  {%- endif %}
 )
 
 select
@@ -148,3 +151,18 @@ where {{ spec.get(system ~ '_filter') }}
 
 {% macro stage_salesforce(object) %}{{ _stage_object('salesforce', object) }}{% endmacro %}
 {% macro stage_forcemanager(object) %}{{ _stage_object('forcemanager', object) }}{% endmacro %}
+
+{#-
+  Keeps the object's filter (applied after the de-duplication: the latest version decides
+  which object a row belongs to) out of the de-duplication's own filter. DuckDB turns "the
+  first row of each id" into an aggregate, but not once another condition joins it; then it
+  sorts every version of every row instead (3 s of 5 for the 2,000,000 raw Salesforce tasks
+  behind activities and tasks). A limit no table reaches is a fence its optimizer keeps.
+-#}
+{% macro crmsync_filter_fence() %}
+  {{ return(adapter.dispatch('crmsync_filter_fence', 'crmsync')()) }}
+{% endmacro %}
+
+{% macro default__crmsync_filter_fence() %}{% endmacro %}
+
+{% macro duckdb__crmsync_filter_fence() %}limit 9223372036854775807{% endmacro %}

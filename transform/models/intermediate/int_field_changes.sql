@@ -38,10 +38,11 @@ options as (
   select * from {{ ref('stg_crmsync__options') }}
 ),
 
--- every record's sync key, to compare references by (stable when a record gets its id on
--- the other side)
+-- the sync key of every record a reference can point to, to compare references by (stable
+-- when a record gets its id on the other side)
 reference_keys as (
   select * from {{ ref('int_record_pairs') }}
+  where object in (select ref_object from fields)
 ),
 
 base as (
@@ -142,6 +143,15 @@ translated as (
     and to_salesforce.from_user_id = current_values.forcemanager_value
 ),
 
+-- activities, events and tasks whose ForceManager record has an opportunity
+with_opportunity as (
+  select object, sync_key
+  from translated
+  where field = 'opportunity'
+    and object in ('activities', 'events', 'tasks')
+    and forcemanager_value is not null
+),
+
 compared as (
   select
     translated.*,
@@ -163,16 +173,17 @@ compared as (
       as differs,
     -- Salesforce keeps an activity's account and opportunity in one field (WhatId): with an
     -- opportunity set, the account is derived from it and is not written
-    translated.field = 'account'
-      and translated.object in ('activities', 'events', 'tasks')
-      and max(case when translated.field = 'opportunity' then translated.forcemanager_value end)
-        over (partition by translated.object, translated.sync_key) is not null
+    translated.field = 'account' and with_opportunity.sync_key is not null
       as is_derived_in_salesforce
   from translated
   left join base
     on base.object = translated.object
     and base.sync_key = translated.sync_key
     and base.field = translated.field
+  left join with_opportunity
+    on translated.field = 'account'
+    and with_opportunity.object = translated.object
+    and with_opportunity.sync_key = translated.sync_key
 ),
 
 decided as (
