@@ -178,9 +178,11 @@ def change_salesforce_records(warehouse: Path, *, percent: int) -> dict[str, int
         for table in sorted({sf_table for sf_table, *_ in OBJECTS.values()}):
             if "description" not in _columns(con, "raw_salesforce", table):
                 continue
+            # stamped with a load time, as the loader stamps a record it loads again
             edited = con.execute(
                 f'update raw_salesforce."{table}" '
-                "set description = coalesce(description, '') || ' (edited)' "
+                "set description = coalesce(description, '') || ' (edited)', "
+                "_sdc_batched_at = timezone('UTC', now()) "
                 f"where hash(id) % 100 < {percent}"
             ).fetchone()
             counts[f"raw_salesforce.{table}"] = edited[0] if edited else 0
@@ -209,7 +211,8 @@ def scale_raw_tables(warehouse: Path, records: int) -> dict[str, int]:
     ForceManager record id i + 1 and that Salesforce id as `extId`, and every reference points
     at the record of index i of the referenced object. The two sides therefore agree as they
     did in the template. The sync state and log are emptied: the first plan finds the links
-    by `extId` and has no base.
+    by `extId` and has no base. The plan's own tables go too (the records tables are
+    incremental, and the raw rows they were staged from are gone).
 
     Args:
         warehouse: The DuckDB file holding a synced template.
@@ -280,6 +283,7 @@ def scale_raw_tables(warehouse: Path, records: int) -> dict[str, int]:
             "where table_schema in ('crmsync_state', 'crmsync_log')"
         ).fetchall():
             con.execute(f"delete from {table}")
+        con.execute("drop schema if exists crmsync_plan cascade")
         con.execute("checkpoint")
     return counts
 

@@ -60,8 +60,8 @@
 
 {#- The columns of one side's staging of `object`, in order, read from the raw table's columns
     rather than from the database: staging is ephemeral, so there is no relation to describe. -#}
-{%- macro staged_columns(system, object) -%}
-  {%- set inputs = _staging_inputs(system, object) -%}
+{%- macro staged_columns(system, object, inputs=none) -%}
+  {%- set inputs = inputs or _staging_inputs(system, object) -%}
   {%- set ids = ['salesforce_id', 'forcemanager_id'] if system == 'salesforce'
       else ['forcemanager_id', 'salesforce_id'] -%}
   {%- set columns = ids + ['is_deleted', 'modified_at'] -%}
@@ -69,8 +69,12 @@
   {{ return(columns + inputs.custom) }}
 {%- endmacro -%}
 
-{%- macro _stage_object(system, object) -%}
-  {%- set inputs = _staging_inputs(system, object) -%}
+{#- One side's staging of `object` (`inputs`: its _staging_inputs, when the caller has them).
+    With `batched` (int_*__records), the select also returns each record's load time
+    (`batched_at`) and, given `batched.since`, reads only the raw rows loaded since then (and
+    those with no load time). -#}
+{%- macro _stage_object(system, object, batched=none, inputs=none) -%}
+  {%- set inputs = inputs or _staging_inputs(system, object) -%}
   {%- set spec = inputs.spec -%}
   {%- set is_sf = system == 'salesforce' -%}
   {%- set existing = inputs.existing -%}
@@ -82,6 +86,9 @@ with
 raw as (
   {% if existing is not none -%}
   select * from {{ existing }}
+  {%- if batched and batched.since is not none and '_sdc_batched_at' in present %}
+  where _sdc_batched_at > '{{ batched.since }}' or _sdc_batched_at is null
+  {%- endif %}
   {%- else -%}
   select cast(null as {{ dbt.type_string() }}) as id from (select 1 as one) as s where 1 = 0
   {%- endif %}
@@ -97,6 +104,9 @@ deduplicated as (
     {%- for name in custom %}
     raw.{{ adapter.quote(name) }},
     {%- endfor %}
+    {%- if batched %}
+    {% if '_sdc_batched_at' in present %}raw._sdc_batched_at{% else %}cast(null as {{ dbt.type_timestamp() }}){% endif %} as _sdc_batched_at,
+    {%- endif %}
     row_number() over (
       partition by raw.id
       order by {% if '_sdc_batched_at' in present %}raw._sdc_batched_at desc{% else %}raw.id{% endif %}
@@ -123,6 +133,9 @@ select
   cast(nullif(trim(cast(r.extid as {{ dbt.type_string() }})), '') as {{ dbt.type_string() }}) as salesforce_id,
   coalesce(cast(r.deleted as boolean), false) as is_deleted,
   {{ crmsync_to_timestamp('r.datemodified') }} as modified_at,
+  {%- endif %}
+  {%- if batched %}
+  cast(r._sdc_batched_at as {{ dbt.type_timestamp() }}) as batched_at,
   {%- endif %}
 
   -- mapped fields (macros/field_mapping.sql)
@@ -151,18 +164,3 @@ where {{ spec.get(system ~ '_filter') }}
 
 {% macro stage_salesforce(object) %}{{ _stage_object('salesforce', object) }}{% endmacro %}
 {% macro stage_forcemanager(object) %}{{ _stage_object('forcemanager', object) }}{% endmacro %}
-
-{#-
-  Keeps the object's filter (applied after the de-duplication: the latest version decides
-  which object a row belongs to) out of the de-duplication's own filter. DuckDB turns "the
-  first row of each id" into an aggregate, but not once another condition joins it; then it
-  sorts every version of every row instead (3 s of 5 for the 2,000,000 raw Salesforce tasks
-  behind activities and tasks). A limit no table reaches is a fence its optimizer keeps.
--#}
-{% macro crmsync_filter_fence() %}
-  {{ return(adapter.dispatch('crmsync_filter_fence', 'crmsync')()) }}
-{% endmacro %}
-
-{% macro default__crmsync_filter_fence() %}{% endmacro %}
-
-{% macro duckdb__crmsync_filter_fence() %}limit 9223372036854775807{% endmacro %}

@@ -20,11 +20,17 @@ contexts as (
 ),
 
 salesforce_records as (
-  select * from {{ ref('int_salesforce__records') }}
+  select records.*
+  from {{ ref('int_salesforce__records') }} as records
+  inner join objects on objects.object = records.object
+  where objects.is_synced
 ),
 
 forcemanager_records as (
-  select * from {{ ref('int_forcemanager__records') }}
+  select records.*
+  from {{ ref('int_forcemanager__records') }} as records
+  inner join objects on objects.object = records.object
+  where objects.is_synced
 ),
 
 -- every link with its Salesforce record, and every live Salesforce record with no link

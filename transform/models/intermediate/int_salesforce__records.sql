@@ -1,2 +1,9 @@
-{#- Every Salesforce record of a synced object, deleted ones included, with its link field. -#}
+{#- Every Salesforce record, deleted ones included, with its link field (macros/records.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['raw_table', 'salesforce_id'],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ prune_restaged_records('salesforce') }}",
+) }}
 {{ synced_records('salesforce') }}

@@ -2,6 +2,10 @@
     objects each owns: their records get the default owner, or none (the API's login user). -#}
 with
 
+objects as (
+  select * from {{ ref('int_sync_objects') }}
+),
+
 users as (
   select * from {{ ref('int_users_mapped') }}
 ),
@@ -16,11 +20,13 @@ forcemanager_users as (
 
 {%- for system in ['salesforce', 'forcemanager'] %}
 {{ system }}_owned as (
-  select owner_id as user_id, count(*) as records_owned
-  from {{ ref('int_' ~ system ~ '__records') }}
-  where not is_deleted
-    and owner_id is not null
-  group by owner_id
+  select records.owner_id as user_id, count(*) as records_owned
+  from {{ ref('int_' ~ system ~ '__records') }} as records
+  inner join objects on objects.object = records.object
+  where objects.is_synced
+    and not records.is_deleted
+    and records.owner_id is not null
+  group by records.owner_id
 ){{ ',' if loop.first }}
 {%- endfor %}
 
