@@ -17,3 +17,18 @@
 {% macro default__crmsync_filter_fence() %}{% endmacro %}
 
 {% macro duckdb__crmsync_filter_fence() %}limit 9223372036854775807{% endmacro %}
+
+{#-
+  Lets a CTE that a model reads more than once be computed at each read, as a view would.
+  DuckDB otherwise computes such a CTE once into a temporary result: for a CTE over millions
+  of rows (int_links reads the stored links and the records twice) writing and re-reading
+  that result costs more than scanning the table again, and it hides the table's statistics
+  from the joins that read it. Use as `name as {{ crmsync_inline() }} (...)`.
+-#}
+{% macro crmsync_inline() %}
+  {{ return(adapter.dispatch('crmsync_inline', 'crmsync')()) }}
+{% endmacro %}
+
+{% macro default__crmsync_inline() %}{% endmacro %}
+
+{% macro duckdb__crmsync_inline() %}not materialized{% endmacro %}

@@ -14,17 +14,19 @@
     'context_hash': dbt.type_string(),
 } %}
 
+{#- The stored links, the records and `flagged` are read twice each: inlined (macros/planner.sql)
+    rather than computed once into a temporary result of millions of rows. -#}
 with
 
 objects as (
   select * from {{ ref('int_sync_objects') }}
 ),
 
-salesforce_records as (
+salesforce_records as {{ crmsync_inline() }} (
   select * from {{ ref('int_salesforce__records') }}
 ),
 
-forcemanager_records as (
+forcemanager_records as {{ crmsync_inline() }} (
   select * from {{ ref('int_forcemanager__records') }}
 ),
 
@@ -32,7 +34,7 @@ log_lines as (
   select * from {{ ref('stg_crmsync__sync_log_lines') }}
 ),
 
-stored_links as (
+stored_links as {{ crmsync_inline() }} (
   {%- if stored is not none %}
   select
     object, sync_key, salesforce_id, forcemanager_id, origin,
@@ -125,7 +127,7 @@ forcemanager_contested as (
   select distinct object, forcemanager_id from new_marks
 ),
 
-flagged as (
+flagged as {{ crmsync_inline() }} (
   select
     candidates.*,
     salesforce_contested.object is not null or forcemanager_contested.object is not null
