@@ -58,12 +58,12 @@
     record again instead of only the new raw rows. -#}
 {% macro crmsync_records_version() %}{{ return('1') }}{% endmacro %}
 
-{#- Each raw table of one system: {table: {object: its _staging_inputs}}. -#}
+{#- Each raw table of one system: {table: {object: its staging_inputs}}. -#}
 {% macro _record_tables(system) %}
   {%- set tables = {} %}
   {%- for object in crmsync_object_names() %}
     {%- do tables.setdefault(crmsync_objects()[object][system], {}).update(
-        {object: _staging_inputs(system, object)}) %}
+        {object: staging_inputs(system, object)}) %}
   {%- endfor %}
   {{ return(tables) }}
 {% endmacro %}
@@ -107,6 +107,6 @@
     batched_at,
     '{{ signature }}' as hash_signature
   from (
-    {{ _stage_object(system, object, {'since': since}, inputs) }}
+    {{ stage_object(system, object, {'since': since}, inputs) }}
   ) as staged
 {% endmacro %}

@@ -33,7 +33,7 @@
 
 {#- What one side's staging of `object` reads and returns: the raw relation (none when the
     object was never extracted), its columns, the raw columns used, and the custom ones. -#}
-{%- macro _staging_inputs(system, object) -%}
+{%- macro staging_inputs(system, object) -%}
   {%- set spec = crmsync_objects()[object] -%}
   {%- set is_sf = system == 'salesforce' -%}
   {%- set existing = existing_relation(source('raw_' ~ system, spec[system])) -%}
@@ -61,7 +61,7 @@
 {#- The columns of one side's staging of `object`, in order, read from the raw table's columns
     rather than from the database: staging is ephemeral, so there is no relation to describe. -#}
 {%- macro staged_columns(system, object, inputs=none) -%}
-  {%- set inputs = inputs or _staging_inputs(system, object) -%}
+  {%- set inputs = inputs or staging_inputs(system, object) -%}
   {%- set ids = ['salesforce_id', 'forcemanager_id'] if system == 'salesforce'
       else ['forcemanager_id', 'salesforce_id'] -%}
   {%- set columns = ids + ['is_deleted', 'modified_at'] -%}
@@ -69,12 +69,13 @@
   {{ return(columns + inputs.custom) }}
 {%- endmacro -%}
 
-{#- One side's staging of `object` (`inputs`: its _staging_inputs, when the caller has them).
+{#- One side's staging of `object` (`inputs`: its staging_inputs, when the caller has them).
     With `batched` (int_*__records), the select also returns each record's load time
     (`batched_at`) and, given `batched.since`, reads only the raw rows loaded since then (and
-    those with no load time). -#}
-{%- macro _stage_object(system, object, batched=none, inputs=none) -%}
-  {%- set inputs = inputs or _staging_inputs(system, object) -%}
+    those with no load time). With `ids` (a select of staged record ids), it stages only those
+    records: the latest version of a record is the same whether or not the others are read. -#}
+{%- macro stage_object(system, object, batched=none, inputs=none, ids=none) -%}
+  {%- set inputs = inputs or staging_inputs(system, object) -%}
   {%- set spec = inputs.spec -%}
   {%- set is_sf = system == 'salesforce' -%}
   {%- set existing = inputs.existing -%}
@@ -86,8 +87,15 @@ with
 raw as (
   {% if existing is not none -%}
   select * from {{ existing }}
+  {%- set conditions = [] %}
   {%- if batched and batched.since is not none and '_sdc_batched_at' in present %}
-  where _sdc_batched_at > '{{ batched.since }}' or _sdc_batched_at is null
+  {%- do conditions.append("(_sdc_batched_at > '" ~ batched.since ~ "' or _sdc_batched_at is null)") %}
+  {%- endif %}
+  {%- if ids is not none %}
+  {%- do conditions.append('cast(id as ' ~ (dbt.type_string() if is_sf else 'bigint') ~ ') in (' ~ ids ~ ')') %}
+  {%- endif %}
+  {%- if conditions %}
+  where {{ conditions | join(' and ') }}
   {%- endif %}
   {%- else -%}
   select cast(null as {{ dbt.type_string() }}) as id from (select 1 as one) as s where 1 = 0
@@ -162,5 +170,5 @@ where {{ spec.get(system ~ '_filter') }}
 {%- endif %}
 {%- endmacro -%}
 
-{% macro stage_salesforce(object) %}{{ _stage_object('salesforce', object) }}{% endmacro %}
-{% macro stage_forcemanager(object) %}{{ _stage_object('forcemanager', object) }}{% endmacro %}
+{% macro stage_salesforce(object) %}{{ stage_object('salesforce', object) }}{% endmacro %}
+{% macro stage_forcemanager(object) %}{{ stage_object('forcemanager', object) }}{% endmacro %}

@@ -1,7 +1,7 @@
 {#-
   ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
   one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
-  mapped field, standard and custom alike.
+  mapped field, standard and custom alike. Only those records are staged (macros/staging.sql).
   References stay ForceManager ids here; int_field_changes turns them into sync keys.
 -#}
 {%- set objects = crmsync_objects() %}
@@ -19,8 +19,7 @@ to_compare as (
     and forcemanager_state = 'live'
 ),
 {% for object, spec in objects.items() %}
-{%- set staged = ref('stg_forcemanager__' ~ object) %}
-{%- set columns = staged_columns(system, object) %}
+{%- set inputs = staging_inputs(system, object) %}
 {{ object }}_values as (
   select
     '{{ object }}' as object,
@@ -31,19 +30,16 @@ to_compare as (
       {%- for f in spec.fields %}
       when '{{ f.name }}' then cast(staged.{{ adapter.quote(f.name) }} as {{ dbt.type_string() }})
       {%- endfor %}
-      {%- for column in columns %}
-      {%- if (system == 'salesforce' and column.endswith('__c') and column != 'forcemanager_id__c')
-            or (system == 'forcemanager' and column.startswith('z_')) %}
+      {%- for column in inputs.custom %}
       when '{{ column[:-3] if system == 'salesforce' else column[2:] }}'
         then cast(staged.{{ adapter.quote(column) }} as {{ dbt.type_string() }})
-      {%- endif %}
       {%- endfor %}
     end as raw_value
-  from {{ staged }} as staged
+  from (
+    {{ stage_object(system, object, inputs=inputs,
+        ids="select record_id from to_compare where object = '" ~ object ~ "'") }}
+  ) as staged
   inner join fields on fields.object = '{{ object }}'
-  inner join to_compare
-    on to_compare.object = '{{ object }}'
-    and to_compare.record_id = staged.forcemanager_id
   where not staged.is_deleted
 ),
 {% endfor %}
