@@ -59,6 +59,14 @@ def test_a_plan_stages_only_the_rows_loaded_since_the_last_one(warehouse: Wareho
     assert unchanged
     assert all(after[k] == before[k] for k in unchanged)
     assert_as_rebuilt(wh)
+    # proof that the rest is not staged again: an edit no load stamped is not seen
+    with wh.connect() as con:
+        con.execute("update raw_salesforce.account set name = 'Unseen' where id = '001B'")
+    plan(wh)
+    [beta] = wh.query(
+        "select row_hash from crmsync_plan.int_salesforce__records where salesforce_id = '001B'"
+    )
+    assert beta["row_hash"] == after["001B"]["row_hash"]
 
 
 def test_a_task_moving_between_activities_and_tasks_leaves_one_row(warehouse: Warehouse) -> None:
