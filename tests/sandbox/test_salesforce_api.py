@@ -515,3 +515,28 @@ def test_composite_runs_subrequests_as_one_api_call(api: SfApi) -> None:
     )
     assert too_many.status_code == 400
     assert error_code(too_many) == "LIMIT_EXCEEDED"
+
+
+def test_composite_carries_at_most_five_queries_and_subrequest_headers(api: SfApi) -> None:
+    """Queries (query, queryAll, their next pages) and collections count to five per call;
+    a subrequest's If-Modified-Since gets the describe global's 304."""
+    base = f"/services/data/{api.version}"
+    query = {"method": "GET", "url": f"{base}/queryAll?q=SELECT+Id+FROM+Account+LIMIT+1"}
+    unchanged = {
+        "method": "GET",
+        "url": f"{base}/sobjects",
+        "referenceId": "metadata",
+        "httpHeaders": {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    }
+    five = [{**query, "referenceId": f"q{i}"} for i in range(5)]
+    reply = api.call("POST", "composite", json={"compositeRequest": [unchanged, *five]})
+    assert reply.status_code == 200
+    check, *pages = reply.json()["compositeResponse"]
+    assert (check["httpStatusCode"], check["body"]) == (304, None)
+    assert [page["httpStatusCode"] for page in pages] == [200] * 5
+
+    six = [*five, {**query, "url": f"{base}/query?q=SELECT+Id+FROM+Contact", "referenceId": "c"}]
+    refused = api.call("POST", "composite", json={"compositeRequest": six})
+    assert refused.status_code == 400
+    assert error_code(refused) == "LIMIT_EXCEEDED"
+    assert "5 query" in refused.json()[0]["message"]

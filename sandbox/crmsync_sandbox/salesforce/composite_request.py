@@ -24,7 +24,10 @@ from crmsync_sandbox.salesforce.rest import (
 
 #: Subrequests one composite call may carry.
 MAX_SUBREQUESTS = 25
+#: Of them, queries (query, queryAll and their next pages) and sObject collections.
+MAX_QUERIES = 5
 _DATA_PATH = re.compile(r"^/services/data/(?P<version>v[^/]+)(?P<rest>/.*)$")
+_HEAVY_PATH = re.compile(r"^/services/data/v[^/]+/(query|queryAll|composite/sobjects)(/|$)")
 
 RouteSpec = Callable[[], Iterable[tuple[str, Handler, list[str]]]]
 
@@ -46,10 +49,22 @@ def handler(route_spec: RouteSpec) -> Handler:
                 "LIMIT_EXCEEDED",
                 f"Composite request cannot have more than {MAX_SUBREQUESTS} subrequests",
             )
+        heavy = sum(1 for sub in subrequests if _is_query_or_collection(sub))
+        if heavy > MAX_QUERIES:
+            raise ApiError(
+                400,
+                "LIMIT_EXCEEDED",
+                f"Composite request cannot have more than {MAX_QUERIES} query or sObject "
+                "collection subrequests",
+            )
         replies = [await _one(ctx, table, sub) for sub in subrequests]
         return json_response({"compositeResponse": replies})
 
     return composite
+
+
+def _is_query_or_collection(sub: Any) -> bool:
+    return isinstance(sub, dict) and bool(_HEAVY_PATH.match(urlsplit(str(sub.get("url"))).path))
 
 
 async def _one(
