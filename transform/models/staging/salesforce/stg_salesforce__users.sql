@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}  {#- unit tests feed it rows (dbt_project.yml) -#}
+{{ config(materialized='view', tags=['plan']) }}  {#- unit tests feed it rows (dbt_project.yml) -#}
 
 with
 
