@@ -163,15 +163,23 @@ def collect_log() -> int:
                 f"delete from {LOG_SCHEMA}.{LOG_TABLE} where source_file = ?", [path.name]
             )
             if rows:
-                placeholders = ", ".join("?" * (len(LOG_COLUMNS) + 2))
-                connection.executemany(
-                    f"insert into {LOG_SCHEMA}.{LOG_TABLE} values ({placeholders})", rows
-                )
+                _insert_columns(connection, f"{LOG_SCHEMA}.{LOG_TABLE}", rows)
             connection.execute("commit")
             _archive(path)
             loaded += len(rows)
     logger.info("loaded %d sync-log lines from %d files", loaded, len(files))
     return loaded
+
+
+def _insert_columns(
+    connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object, ...]]
+) -> None:
+    """Insert `rows` as one list parameter per column, unnested side by side: one statement
+    whatever the row count (`executemany` runs one insert per row: about 600 rows/s, minutes
+    for the log of an initial sync)."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    unnested = ", ".join(f"unnest(${index})" for index in range(1, len(columns) + 1))
+    connection.execute(f"insert into {table} select {unnested}", columns)
 
 
 def _create_log_table(connection: duckdb.DuckDBPyConnection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -128,3 +129,46 @@ def test_collect_log_loads_lines_once_and_skips_a_torn_line(workspace: Path) -> 
             "select forcemanager_id, status from crmsync_log.sync_log_lines order by line_number"
         ).fetchall()
     assert rows == [("7", "success"), ("8", "success")]
+
+
+def test_collect_log_loads_every_line_of_large_files_with_their_values(workspace: Path) -> None:
+    """Thousands of lines over several files load in one statement per file, each value in
+    its column (ids as text, timestamps parsed, errors kept) and numbered by its line."""
+    log_dir = Path(f"{workspace / 'warehouse.duckdb'}.sync_log")
+    log_dir.mkdir()
+    for run in ("r1", "r2"):
+        lines = [
+            {
+                "synced_at": f"2026-01-01T00:00:{index % 60:02d}.250000Z",
+                "run_id": run,
+                "object": "contacts",
+                "action": "update",
+                "direction": "fm_to_sf",
+                "salesforce_id": f"003{index:015d}",
+                "forcemanager_id": index,
+                "status": "error" if index % 100 == 0 else "success",
+                "error_code": "REJECTED" if index % 100 == 0 else None,
+                "error_message": "a field was rejected" if index % 100 == 0 else None,
+            }
+            for index in range(3_000)
+        ]
+        (log_dir / f"{run}.target-salesforce.jsonl").write_text(
+            "".join(json.dumps(line) + "\n" for line in lines)
+        )
+    assert steps.collect_log() == 6_000
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as connection:
+        summary = connection.execute(
+            "select run_id, count(*), count(distinct forcemanager_id), count(error_code), "
+            "max(line_number), max(synced_at) from crmsync_log.sync_log_lines "
+            "group by run_id order by run_id"
+        ).fetchall()
+        row = connection.execute(
+            "select salesforce_id, forcemanager_id, status, error_message, line_number "
+            "from crmsync_log.sync_log_lines where run_id = 'r2' and forcemanager_id = '2500'"
+        ).fetchone()
+    latest = datetime(2026, 1, 1, 0, 0, 59, 250000)
+    assert summary == [
+        ("r1", 3_000, 3_000, 30, 3_000, latest),
+        ("r2", 3_000, 3_000, 30, 3_000, latest),
+    ]
+    assert row == ("003000000000002500", "2500", "error", "a field was rejected", 2_501)
