@@ -296,6 +296,52 @@ def test_a_cycle_compares_only_the_pairs_something_touched(warehouse: Warehouse)
     assert retry["fields"] == {"phone": "2"}
 
 
+def base_rows(wh: Warehouse) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored base per pair: its fields' base values and the runs that wrote them."""
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in wh.query("select * from crmsync_state.sync_base order by field"):
+        pair = pairs.setdefault((row["object"], row["sync_key"]), {"fields": {}, "runs": set()})
+        pair["fields"][row["field"]] = (row["base_salesforce"], row["base_forcemanager"])
+        pair["runs"].add(row["updated_by_run"])
+    return pairs
+
+
+def test_a_report_rewrites_the_base_of_the_compared_pairs_only(warehouse: Warehouse) -> None:
+    """A quiet report writes no base row; an edit rewrites its pair's rows; a delete that
+    lands removes its pair's rows; the other pairs keep theirs as they were."""
+    wh = warehouse
+    seed(wh)
+    cycle(wh, None, *INITIAL)
+    cycle(wh)
+    settled = base_rows(wh)
+    assert len(settled) == 5
+    assert all(None not in pair["fields"] for pair in settled.values())
+
+    cycle(wh)
+    assert base_rows(wh) == settled
+
+    wh.upsert("raw_salesforce.account", {"id": "001A", "phone": "2"})
+    cycle(wh)
+    after_edit = base_rows(wh)
+    edited = ("accounts", "sf:001A")
+    assert after_edit[edited]["fields"]["phone"] == ("2", "2")
+    assert after_edit[edited]["runs"].isdisjoint(settled[edited]["runs"])
+    assert {k: v for k, v in after_edit.items() if k != edited} == {
+        k: v for k, v in settled.items() if k != edited
+    }
+
+    cycle(wh)  # compares the pair its write changed, and settles it
+    settled = base_rows(wh)
+    wh.upsert("raw_salesforce.contact", {"id": "003A", "isdeleted": True})
+    cycle(wh)
+    after_delete = base_rows(wh)
+    assert ("contacts", "sf:003A") not in after_delete
+    assert after_delete == {k: v for k, v in settled.items() if k != ("contacts", "sf:003A")}
+    assert wh.query("select count(*) as n from crmsync_state.sync_base where field is null") == [
+        {"n": 0}
+    ]
+
+
 @pytest.mark.slow
 def test_forcemanager_record_reaches_salesforce_and_links_survive_a_rebuild(
     warehouse: Warehouse,
