@@ -306,40 +306,71 @@ def base_rows(wh: Warehouse) -> dict[tuple[str, str], dict[str, Any]]:
     return pairs
 
 
-def test_a_report_rewrites_the_base_of_the_compared_pairs_only(warehouse: Warehouse) -> None:
-    """A quiet report writes no base row; an edit rewrites its pair's rows; a delete that
-    lands removes its pair's rows; the other pairs keep theirs as they were."""
+def link_rows(wh: Warehouse) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored links per pair, with the run that wrote each."""
+    return {
+        (row["object"], row["sync_key"]): row
+        for row in wh.query("select * from crmsync_state.sync_links")
+    }
+
+
+def test_a_report_rewrites_the_state_of_the_compared_pairs_only(warehouse: Warehouse) -> None:
+    """A quiet report writes no base or link row; an edit rewrites its pair's rows; a delete
+    that lands removes its pair's rows; the other pairs keep theirs as they were."""
     wh = warehouse
     seed(wh)
     cycle(wh, None, *INITIAL)
     cycle(wh)
-    settled = base_rows(wh)
+    settled, settled_links = base_rows(wh), link_rows(wh)
     assert len(settled) == 5
+    assert settled_links.keys() == settled.keys()
     assert all(None not in pair["fields"] for pair in settled.values())
 
     cycle(wh)
     assert base_rows(wh) == settled
+    assert link_rows(wh) == settled_links
 
     wh.upsert("raw_salesforce.account", {"id": "001A", "phone": "2"})
     cycle(wh)
-    after_edit = base_rows(wh)
+    after_edit, links_after_edit = base_rows(wh), link_rows(wh)
     edited = ("accounts", "sf:001A")
     assert after_edit[edited]["fields"]["phone"] == ("2", "2")
     assert after_edit[edited]["runs"].isdisjoint(settled[edited]["runs"])
     assert {k: v for k, v in after_edit.items() if k != edited} == {
         k: v for k, v in settled.items() if k != edited
     }
+    edited_link = links_after_edit[edited]
+    assert edited_link["salesforce_hash"] != settled_links[edited]["salesforce_hash"]
+    assert edited_link["updated_by_run"] != settled_links[edited]["updated_by_run"]
+    assert {k: v for k, v in links_after_edit.items() if k != edited} == {
+        k: v for k, v in settled_links.items() if k != edited
+    }
 
     cycle(wh)  # compares the pair its write changed, and settles it
-    settled = base_rows(wh)
+    settled, settled_links = base_rows(wh), link_rows(wh)
+    deleted = ("contacts", "sf:003A")
     wh.upsert("raw_salesforce.contact", {"id": "003A", "isdeleted": True})
     cycle(wh)
     after_delete = base_rows(wh)
-    assert ("contacts", "sf:003A") not in after_delete
-    assert after_delete == {k: v for k, v in settled.items() if k != ("contacts", "sf:003A")}
+    assert deleted not in after_delete
+    assert after_delete == {k: v for k, v in settled.items() if k != deleted}
+    links_after_delete = link_rows(wh)
+    assert {k: v for k, v in links_after_delete.items() if k != deleted} == {
+        k: v for k, v in settled_links.items() if k != deleted
+    }
     assert wh.query("select count(*) as n from crmsync_state.sync_base where field is null") == [
         {"n": 0}
     ]
+
+    # an initial sync replaces ForceManager's records: every link is new, and the deleted
+    # record's link, which no longer pairs, goes
+    cycle(wh, None, *INITIAL)
+    relinked = link_rows(wh)
+    assert relinked.keys() == links_after_delete.keys() - {deleted}
+    assert all(
+        link["forcemanager_id"] != links_after_delete[key]["forcemanager_id"]
+        for key, link in relinked.items()
+    )
 
 
 @pytest.mark.slow

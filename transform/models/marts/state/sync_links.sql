@@ -1,16 +1,21 @@
 {#-
   The links between records, kept across runs: one row per linked record pair, by object and
-  sync key. Rewritten per synced object on every report from the plan's links plus the creates
-  this run's log confirms (with the new record's id). Objects that are off keep their rows.
+  sync key, from the plan's links plus the creates this run's log confirms (with the new
+  record's id). Objects that are off keep their rows.
   Each link keeps the fingerprints (int_record_pairs) of its pair's last settled comparison:
   a clean pair's, or those of a pair compared this run whose planned writes all landed. A pair
   whose writes failed keeps none, so the next plan compares it again.
+
+  Incremental per pair, as sync_base: a report writes only the links that differ from the
+  stored ones, and removes the stored links of a synced object that no longer pair through one
+  marker row each (both ids null), which the post-hook deletes. A quiet report writes nothing.
 -#}
 {#- a state written before a column existed gains it -#}
 {{ config(
-    unique_key='object',
+    unique_key=['object', 'sync_key'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
+    post_hook='delete from {{ this }} where salesforce_id is null and forcemanager_id is null',
 ) }}
 
 with
@@ -110,20 +115,78 @@ ranked as (
     ) as key_rank
   from candidates
   inner join objects on objects.object = candidates.object
+),
+
+links as (
+  select
+    ranked.object,
+    ranked.sync_key,
+    ranked.salesforce_id,
+    ranked.forcemanager_id,
+    ranked.origin,
+    fingerprints.salesforce_hash,
+    fingerprints.forcemanager_hash,
+    fingerprints.context_hash
+  from ranked
+  left join fingerprints
+    on fingerprints.object = ranked.object
+    and fingerprints.sync_key = ranked.sync_key
+  where ranked.key_rank = 1
+),
+
+{%- if is_incremental() %}
+
+stored as (
+  select stored.*
+  from {{ this }} as stored
+  inner join objects on objects.object = stored.object
+),
+
+written as (
+  select links.*
+  from links
+  left join stored
+    on stored.object = links.object
+    and stored.sync_key = links.sync_key
+  where stored.sync_key is null
+    or stored.salesforce_id is distinct from links.salesforce_id
+    or stored.forcemanager_id is distinct from links.forcemanager_id
+    or stored.origin is distinct from links.origin
+    or stored.salesforce_hash is distinct from links.salesforce_hash
+    or stored.forcemanager_hash is distinct from links.forcemanager_hash
+    or stored.context_hash is distinct from links.context_hash
+),
+
+-- stored links that no longer pair: one marker row each (its columns null, of their types)
+gone as (
+  select
+    stored.object,
+    stored.sync_key,
+    {%- for column in ['salesforce_id', 'forcemanager_id', 'origin', 'salesforce_hash',
+                       'forcemanager_hash', 'context_hash'] %}
+    case when 1 = 0 then stored.{{ column }} end as {{ column }}
+    {{- ',' if not loop.last }}
+    {%- endfor %}
+  from stored
+  left join links
+    on links.object = stored.object
+    and links.sync_key = stored.sync_key
+  where links.sync_key is null
+),
+
+all_rows as (
+  select * from written
+  union all
+  select * from gone
 )
+{%- else %}
+
+all_rows as (
+  select * from links
+)
+{%- endif %}
 
 select
-  ranked.object,
-  ranked.sync_key,
-  ranked.salesforce_id,
-  ranked.forcemanager_id,
-  ranked.origin,
-  fingerprints.salesforce_hash,
-  fingerprints.forcemanager_hash,
-  fingerprints.context_hash,
+  *,
   '{{ invocation_id }}' as updated_by_run
-from ranked
-left join fingerprints
-  on fingerprints.object = ranked.object
-  and fingerprints.sync_key = ranked.sync_key
-where ranked.key_rank = 1
+from all_rows
