@@ -27,10 +27,10 @@ from typing import Any
 
 import duckdb
 
-from benchmarks.context import MELTANO_DIR, Bench, Measured, fatal_note, meltano_run, run_measured
+from benchmarks.context import Bench, Measured, fatal_note, meltano_run, run_measured
 from benchmarks.cycles import uncapped_project
 from benchmarks.report import Row
-from crmsync.local import PROJECT_ROOT, dbt_command
+from crmsync.local import PROJECT_ROOT, dbt_command, dbt_executable
 
 SECONDS_GOAL = 60.0
 MEMORY_GOAL_MB = 4096.0
@@ -154,9 +154,8 @@ def run_dbt(warehouse: Path, target_dir: Path, command: str) -> Measured:
         "DBT_LOG_PATH": str(target_dir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    dbt = MELTANO_DIR / "utilities" / "dbt-duckdb" / "venv" / "bin" / "dbt"
     args = dbt_command(command)
-    measured = run_measured([str(dbt), *args, "--project-dir", str(project)], env=env)
+    measured = run_measured([str(dbt_executable()), *args, "--project-dir", str(project)], env=env)
     if measured.returncode != 0:
         tail = "\n".join(measured.output.splitlines()[-30:])
         raise RuntimeError(f"dbt {' '.join(args)} exited {measured.returncode}:\n{tail}")

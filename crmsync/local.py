@@ -24,14 +24,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_JOB_TIMEOUT_S = 900.0
 
 
+def _dbt_utility() -> dict[str, Any]:
+    config = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    [dbt] = [u for u in config["plugins"]["utilities"] if u["name"] == "dbt-duckdb"]
+    return dict(dbt)
+
+
 def dbt_command(name: str) -> list[str]:
     """The dbt arguments of a `dbt-duckdb` command in meltano.yml (`plan`, `report`...).
 
     Tests and benchmarks that run dbt without Meltano run exactly what the jobs run.
     """
-    config = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    [dbt] = [u for u in config["plugins"]["utilities"] if u["name"] == "dbt-duckdb"]
-    return shlex.split(dbt["commands"][name]["args"])
+    return shlex.split(_dbt_utility()["commands"][name]["args"])
+
+
+def dbt_executable() -> Path:
+    """The executable the jobs' dbt steps run, in the utility's environment."""
+    bin_dir = PROJECT_ROOT / ".meltano" / "utilities" / "dbt-duckdb" / "venv" / "bin"
+    return bin_dir / str(_dbt_utility().get("executable", "dbt"))
 
 
 class JobFailed(RuntimeError):  # noqa: N818 - reads as "the job failed"
