@@ -9,7 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-BIN = Path(__file__).resolve().parents[2] / ".meltano/utilities/dbt-duckdb/venv/bin"
+from crmsync.local import dbt_executable
+
+#: What the jobs' dbt steps run, and plain dbt beside it in the utility's environment.
+LAUNCHER = dbt_executable()
+DBT = LAUNCHER.with_name("dbt")
 ROWS = 200_000
 
 pytestmark = pytest.mark.slow
@@ -31,7 +35,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(executable: str, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(executable: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DBT_PROJECT_DIR": str(project),
@@ -39,7 +43,7 @@ def _run(executable: str, project: Path, *args: str) -> subprocess.CompletedProc
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     return subprocess.run(
-        [str(BIN / executable), *args],
+        [str(executable), *args],
         cwd=project,
         env=env,
         capture_output=True,
@@ -51,7 +55,7 @@ def _run(executable: str, project: Path, *args: str) -> subprocess.CompletedProc
 
 def test_a_build_leaves_the_warehouse_closed_and_complete(project: Path) -> None:
     """The table is written and checkpointed: no write-ahead log is left for the next step."""
-    result = _run("dbt-launcher", project, "build")
+    result = _run(LAUNCHER, project, "build")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Completed successfully" in result.stdout
@@ -73,8 +77,8 @@ def test_exit_codes_and_messages_are_dbts(
     if broken:
         (project / "models" / "broken.sql").write_text("select * from no_such_table")
 
-    launched = _run("dbt-launcher", project, *args)
-    plain = _run("dbt", project, *args)
+    launched = _run(LAUNCHER, project, *args)
+    plain = _run(DBT, project, *args)
 
     assert launched.returncode == plain.returncode != 0
     if broken:

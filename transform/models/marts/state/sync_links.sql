@@ -135,6 +135,8 @@ links as (
 ),
 
 {%- if is_incremental() %}
+{%- set link_columns = ['salesforce_id', 'forcemanager_id', 'origin', 'salesforce_hash',
+                        'forcemanager_hash', 'context_hash'] %}
 
 stored as (
   select stored.*
@@ -149,12 +151,9 @@ written as (
     on stored.object = links.object
     and stored.sync_key = links.sync_key
   where stored.sync_key is null
-    or stored.salesforce_id is distinct from links.salesforce_id
-    or stored.forcemanager_id is distinct from links.forcemanager_id
-    or stored.origin is distinct from links.origin
-    or stored.salesforce_hash is distinct from links.salesforce_hash
-    or stored.forcemanager_hash is distinct from links.forcemanager_hash
-    or stored.context_hash is distinct from links.context_hash
+    {%- for column in link_columns %}
+    or stored.{{ column }} is distinct from links.{{ column }}
+    {%- endfor %}
 ),
 
 -- stored links that no longer pair: one marker row each (its columns null, of their types)
@@ -162,8 +161,7 @@ gone as (
   select
     stored.object,
     stored.sync_key,
-    {%- for column in ['salesforce_id', 'forcemanager_id', 'origin', 'salesforce_hash',
-                       'forcemanager_hash', 'context_hash'] %}
+    {%- for column in link_columns %}
     case when 1 = 0 then stored.{{ column }} end as {{ column }}
     {{- ',' if not loop.last }}
     {%- endfor %}
