@@ -33,6 +33,11 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: API objects a cycle must read on each side: the six sObjects (User included), and the
 #: ForceManager resources of the six objects plus users (calendar serves events and tasks).
 OBJECTS_READ = {"salesforce": 6, "forcemanager": 7}
+#: What a cycle does once an hour by default: Salesforce's metadata check, the value lists.
+HOURLY_CHECKS = {
+    "TAP_SALESFORCE_METADATA_CHECK_MINUTES": "0",
+    "TAP_FORCEMANAGER_LOOKUP_REFRESH_MINUTES": "0",
+}
 SF_OBJECTS = {
     "accounts": ("Account", "account", None),
     "contacts": ("Contact", "contact", None),
@@ -99,6 +104,18 @@ def run(bench: Bench) -> None:
                     "calls", "<= 1 read/object, 0 writes", met,
                     f"{calls['reads']} reads for {calls['objects']} objects, {calls['writes']} "
                     f"writes; {_routes(calls['by_route'])}"),
+            )  # fmt: skip
+        # Once an hour (the taps' defaults) a quiet cycle also asks Salesforce whether its
+        # metadata changed and reads ForceManager's value lists: that cycle, forced.
+        hourly = _cycle(sync, **HOURLY_CHECKS)
+        details["quiet_hourly"] = hourly
+        for side in ("salesforce", "forcemanager"):
+            calls = hourly["calls"][side]
+            bench.report.add(
+                Row(4, f"Quiet cycle with the hourly checks: {side} calls beyond auth",
+                    calls["reads"] + calls["writes"], "calls", "", None,
+                    f"{calls['reads']} reads, {calls['writes']} writes; {hourly['seconds']:.1f} s; "
+                    f"{_routes(calls['by_route'])}"),
             )  # fmt: skip
         bench.report.add(
             Row(7, "Peak memory, quiet cycle", max(_plugins(first["peak_mb"]).values()), "MB",
@@ -215,9 +232,9 @@ def make_changes(sync: LocalSync, per_object: int, share: float) -> dict[str, in
     return changed
 
 
-def _cycle(sync: LocalSync) -> dict[str, Any]:
+def _cycle(sync: LocalSync, **env: str) -> dict[str, Any]:
     sync.reset_calls()
-    measured: Measured = meltano_run(sync, "sync-incremental")
+    measured: Measured = meltano_run(sync, "sync-incremental", **env)
     calls = {side: _classify(side, sync.calls(side)["by_route"]) for side in OBJECTS_READ}
     steps = dict(zip(_job_tasks("sync-incremental"), block_seconds(measured.output), strict=False))
     return {

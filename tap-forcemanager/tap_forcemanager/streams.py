@@ -42,11 +42,47 @@ class RecordStream(ForceManagerStream):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         started = datetime.now(UTC)
-        yield from super().get_records(context)
+        known = set(self.schema["properties"])
+        for record in super().get_records(context):
+            if not known.issuperset(record):
+                known |= self._learn_fields(record)
+            yield record
         self.stream_state[READ_FROM_KEY] = format_timestamp(started)
         fresh = self.fm_tap.fresh_schemas.get(self.resource)
         if fresh is not None:
             self.stream_state[SCHEMA_KEY] = fresh
+
+    def _learn_fields(self, record: dict[str, Any]) -> set[str]:
+        """Adopt the resource's schema read again when a record carries an extra field the
+        schema lacks (created since the schema was read), so that its values are not dropped;
+        a SCHEMA message precedes the record. Keys of no extra field are only noted.
+
+        Returns:
+            The record's keys, now known.
+        """
+        properties = self.schema["properties"]
+        new_fields = sorted(k for k in record if k.startswith("Z_") and k not in properties)
+        if new_fields:
+            self.logger.info(
+                "%s: records carry extra fields %s: reading the %s schema again.",
+                self.name,
+                new_fields,
+                self.resource,
+            )
+            added = {
+                name: prop
+                for name, prop in self.fm_tap.reread_schema(self.resource)["properties"].items()
+                if name not in properties
+            }
+            properties.update(added)
+            if self._input_schema is not None:  # a given catalog's schema conforms records
+                self._input_schema.setdefault("properties", {}).update(added)
+            self._tap.mapper.register_raw_stream_schema(
+                self.name, self.schema, list(self.primary_keys or [])
+            )
+            self._stream_maps = None
+            self._write_schema_message()
+        return set(record)
 
 
 class AccountsStream(RecordStream):
@@ -152,7 +188,8 @@ LOOKUP_NAMES = (
 
 
 class ExtraFieldsStream(ForceManagerStream):
-    """Extra-field definitions of every record resource, one partition per resource."""
+    """Extra-field definitions of every record resource, one partition per resource, as read
+    with the resources' schemas."""
 
     name = "extra_fields"
     path = "/extrafields/{resource}"
@@ -165,9 +202,10 @@ class ExtraFieldsStream(ForceManagerStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The resource's definitions, read once per run with discovery's."""
+        """The definitions read this run with a resource's schema; none for a resource whose
+        kept schema served (the warehouse keeps the definitions it has)."""
         resource = (context or {})["resource"]
-        for row in self.fm_tap.extra_field_definitions(resource):
+        for row in self.fm_tap.definitions.get(resource, ()):
             yield self.post_process(dict(row), context) or row
 
     @override

@@ -23,7 +23,6 @@ from tap_forcemanager.client import format_timestamp
 from tap_forcemanager.schemas import (
     EXTRA_FIELDS_SCHEMA,
     USERS_SCHEMA,
-    extra_field_property,
     lookup_schema,
     resource_schema,
 )
@@ -43,9 +42,10 @@ DEFAULT_LOOKBACK_SECONDS = 300
 #: Value lists change rarely; reading all nine every 15 minutes would cost more calls than a
 #: quiet cycle's records.
 DEFAULT_LOOKUP_REFRESH_MINUTES = 60
-#: A resource's standard fields change with ForceManager releases; its `Z_` fields are checked
-#: against the extra-field definitions every run.
-DEFAULT_SCHEMA_REFRESH_MINUTES = 60
+#: A resource's standard fields change with ForceManager releases. A new `Z_` field needs no
+#: refresh: records carry every extra field, so the first record read with a `Z_` key the kept
+#: schema lacks makes the tap read that resource's schema again.
+DEFAULT_SCHEMA_REFRESH_MINUTES = 1440
 
 
 class TapForceManager(Tap):
@@ -76,9 +76,9 @@ class TapForceManager(Tap):
             th.IntegerType,
             default=DEFAULT_SCHEMA_REFRESH_MINUTES,
             title="Schema refresh minutes",
-            description="Read a resource's /schema again only when the schema kept in the "
-            "state is older than this or misses an extra field the definitions list; 0 "
-            "reads it every run, and a full refresh always does.",
+            description="Read a resource's /schema and extra-field definitions again only "
+            "when the schema kept in the state is older than this or a record carries a Z_ "
+            "field it lacks; 0 reads them every run, and a full refresh always does.",
         ),
         th.Property(
             "start_date",
@@ -107,6 +107,10 @@ class TapForceManager(Tap):
         self._bookmarks = input_bookmarks(kwargs.get("state"))
         #: Schemas read from `/schema` this run, as the state keeps them, per resource.
         self.fresh_schemas: dict[str, dict[str, Any]] = {}
+        #: Extra-field definitions read this run, per resource (the extra_fields stream's rows).
+        self.definitions: dict[str, list[dict[str, Any]]] = {}
+        #: Resources read again this run because a record carried an unknown `Z_` field.
+        self._reread: set[str] = set()
         super().__init__(*args, **kwargs)
 
     @cached_property
@@ -139,7 +143,7 @@ class TapForceManager(Tap):
         """A record stream, its schema from the input catalog, the state or the API."""
         schema = self._catalog_schema(stream_class.name)
         if schema is None:
-            schema = self._kept_schema(stream_class.name, stream_class.resource)
+            schema = self._kept_schema(stream_class.name)
         if schema is None:
             schema = self._discovered_schema(stream_class.resource)
         return stream_class(self, schema=schema)
@@ -150,9 +154,8 @@ class TapForceManager(Tap):
         entry = catalog.get_stream(stream_name) if catalog is not None else None
         return entry.schema.to_dict() if entry is not None else None
 
-    def _kept_schema(self, stream_name: str, resource: str) -> dict[str, Any] | None:
-        """The schema the stream's state keeps, while younger than `schema_refresh_minutes`
-        and holding every extra field the resource's definitions list."""
+    def _kept_schema(self, stream_name: str) -> dict[str, Any] | None:
+        """The schema the stream's state keeps, while younger than `schema_refresh_minutes`."""
         kept = kept_entry(
             self._bookmarks,
             stream_name,
@@ -162,46 +165,35 @@ class TapForceManager(Tap):
             ),
             refresh=bool(self.config.get("full_refresh")),
         )
-        if kept is None or "schema" not in kept:
-            return None
-        schema: dict[str, Any] = kept["schema"]
-        listed = {
-            prop[0]
-            for definition in self.extra_field_definitions(resource)
-            if not definition.get("deleted") and (prop := extra_field_property(definition))
-        }
-        missing = listed - set(schema.get("properties", {}))
-        if missing:
-            self.logger.info("%s: new extra fields %s: reading /schema.", resource, sorted(missing))
-            return None
-        return schema
+        return kept["schema"] if kept is not None and "schema" in kept else None
 
     def _discovered_schema(self, resource: str) -> dict[str, Any]:
         """`/schema` (typed `Z_` fields included) plus the extra-field definitions, read once
         per resource (events and tasks share it)."""
         if resource not in self.fresh_schemas:
             document = self._client.schema(resource)
-            schema = resource_schema(document, self.extra_field_definitions(resource), resource)
+            self.definitions[resource] = self._client.extra_fields(resource)
+            schema = resource_schema(document, self.definitions[resource], resource)
             self.fresh_schemas[resource] = {
                 "read_at": format_timestamp(datetime.now(UTC)),
                 "schema": schema,
             }
         return self.fresh_schemas[resource]["schema"]
 
-    def extra_field_definitions(self, resource: str) -> list[dict[str, Any]]:
-        """A resource's extra-field definitions, read once per run (discovery and the
-        `extra_fields` stream share them).
+    def reread_schema(self, resource: str) -> dict[str, Any]:
+        """A resource's schema read again from the API, at most once per run (a record
+        carried a `Z_` field the schema lacks: an extra field created since it was read).
 
         Args:
             resource: The record resource.
 
         Returns:
-            Its definitions, as `GET /extrafields/{resource}` lists them.
+            Its schema as read this run.
         """
-        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_extra_fields", {})
-        if resource not in cache:
-            cache[resource] = self._client.extra_fields(resource)
-        return cache[resource]
+        if resource not in self._reread:
+            self._reread.add(resource)
+            self.fresh_schemas.pop(resource, None)
+        return self._discovered_schema(resource)
 
     def _lookup_stream(self, name: str) -> LookupStream:
         stream_class = type(

@@ -94,8 +94,11 @@ class SalesforceObjectStream(Stream):
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
         self.stream_state[READ_FROM_KEY] = started.isoformat()
-        if self.name in self.sf_tap.fresh_describes:
-            self.stream_state[DESCRIBE_KEY] = self.sf_tap.fresh_describes[self.name]
+        entry = self.sf_tap.fresh_describes.get(self.name)
+        if entry is None:
+            entry = self.sf_tap.confirmed_describes.get(self.name)
+        if entry is not None:
+            self.stream_state[DESCRIBE_KEY] = entry
 
     def _rows(self, fields: list[str], since: datetime | None) -> Iterator[dict[str, Any]]:
         """The query's rows. A field deleted since the describe kept in the state was read

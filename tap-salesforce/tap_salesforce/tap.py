@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -32,12 +32,20 @@ DEFAULT_BULK_THRESHOLD = 10_000
 #: Exit status of a run stopped by the API budget guard (the state written resumes it).
 EXIT_BUDGET_SPENT = 2
 #: Describes are kept while the org reports no metadata change, and at most this long.
-DEFAULT_SCHEMA_REFRESH_MINUTES = 60
+DEFAULT_SCHEMA_REFRESH_MINUTES = 1440
+#: How often the org is asked whether its metadata changed (one describe-global call): a new
+#: field reaches the sync within this, and is then read for every record.
+DEFAULT_METADATA_CHECK_MINUTES = 60
 #: The describe keys the tap uses (the state keeps only these).
 _DESCRIBE_FIELD_KEYS = (
     "name", "label", "type", "custom", "createable", "updateable", "nillable", "externalId",
     "length", "precision", "scale", "picklistValues", "referenceTo",
 )  # fmt: skip
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TapSalesforce(Tap):
@@ -97,9 +105,18 @@ class TapSalesforce(Tap):
             default=DEFAULT_SCHEMA_REFRESH_MINUTES,
             title="Schema Refresh Minutes",
             description="Reuse the describes kept in the state while the org reports no "
-            "metadata change since they were read (one describe-global call with "
-            "If-Modified-Since per run) and they are younger than this; 0 describes every run, "
-            "and a full refresh always does.",
+            "metadata change since they were read and they are younger than this; 0 "
+            "describes every run, and a full refresh always does.",
+        ),
+        th.Property(
+            "metadata_check_minutes",
+            th.IntegerType,
+            default=DEFAULT_METADATA_CHECK_MINUTES,
+            title="Metadata Check Minutes",
+            description="Ask the org whether its metadata changed since the kept describes "
+            "were read (one describe-global call with If-Modified-Since) when the last check "
+            "is older than this; 0 asks every run. A field created in between reaches the "
+            "next run that asks, which reads every record of its object again.",
         ),
         th.Property(
             "refresh_schema_at_run",
@@ -117,6 +134,8 @@ class TapSalesforce(Tap):
         self._bookmarks = input_bookmarks(kwargs.get("state"))
         #: Describes fetched this run, as the state keeps them: ``{"read_at", "describe"}``.
         self.fresh_describes: dict[str, dict[str, Any]] = {}
+        #: Kept describes the org confirmed this run, with the check's time (``checked_at``).
+        self.confirmed_describes: dict[str, dict[str, Any]] = {}
         self._catalog_refreshed = False
         self.budget_error: ApiBudgetExceededError | None = None
         super().__init__(*args, **kwargs)
@@ -175,18 +194,36 @@ class TapSalesforce(Tap):
 
     @cached_property
     def _metadata_changed(self) -> bool:
-        """Whether the org's metadata changed since the oldest describe kept in the state
-        (one describe global call per run, made only when a kept describe could serve)."""
-        moments = [
-            datetime.fromisoformat(entry["read_at"])
+        """Whether the org's metadata changed since the oldest describe kept in the state.
+
+        The org is asked (one describe-global call) only when a kept describe could serve and
+        the last check is older than ``metadata_check_minutes``; an unchanged answer is kept
+        as each describe's ``checked_at``.
+        """
+        kept = {
+            name: entry
             for name in self.object_names
             if (entry := self._kept_entry(name)) is not None
-        ]
-        if not moments:
+        }
+        if not kept:
             return True
-        changed = self.client.metadata_changed_since(min(moments))
+        now = datetime.now(UTC)
+        last_check = min(
+            _moment(entry.get("checked_at") or entry["read_at"]) for entry in kept.values()
+        )
+        interval = timedelta(
+            minutes=int(self.config.get("metadata_check_minutes", DEFAULT_METADATA_CHECK_MINUTES))
+        )
+        if now - last_check < interval:
+            return False
+        oldest = min(_moment(entry["read_at"]) for entry in kept.values())
+        changed = self.client.metadata_changed_since(oldest)
         if changed:
-            self.logger.info("The org's metadata changed since %s: describing again.", min(moments))
+            self.logger.info("The org's metadata changed since %s: describing again.", oldest)
+        else:
+            self.confirmed_describes = {
+                name: {**entry, "checked_at": now.isoformat()} for name, entry in kept.items()
+            }
         return changed
 
     def describe_is_kept(self, sobject: str) -> bool:

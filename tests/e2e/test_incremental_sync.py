@@ -209,7 +209,13 @@ def test_new_salesforce_custom_field_reaches_forcemanager(
         "PATCH", f"sobjects/Account/{account['Id']}", json={"Region_Code__c": "EU-W"}
     )
 
+    # Within metadata_check_minutes (60) of the last check, the org is not asked again.
     sync.incremental_sync()
+    assert "Region_Code" not in {
+        f["fieldName"] for f in sync.forcemanager.get_json("/extrafields/accounts")
+    }
+
+    sync.run("sync-incremental", TAP_SALESFORCE_METADATA_CHECK_MINUTES="0")
 
     extra = {f["fieldName"]: f for f in sync.forcemanager.get_json("/extrafields/accounts")}
     assert extra["Region_Code"]["type"] == "text"

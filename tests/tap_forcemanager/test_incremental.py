@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from forcemanager_client import ForceManagerClient
+from tap_forcemanager.streams import EXTRA_FIELD_RESOURCES
 from tap_forcemanager.tap import TapForceManager
 
 
@@ -224,55 +225,88 @@ def test_wrong_key_exits_non_zero_without_leaking_it(box, tmp_path):
 
 
 def run_without_catalog(config, capsys, state=None):
-    """Sync every stream in-process, discovering as Meltano runs the tap (no catalog)."""
+    """Sync every stream in-process, discovering as Meltano runs the tap (no catalog).
+
+    Returns:
+        The messages, and the last state.
+    """
     capsys.readouterr()
     TapForceManager(config=config, state=state or {}).sync_all()
     messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    records = [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "accounts"]
-    states = [m["value"] for m in messages if m["type"] == "STATE"]
-    return records, states[-1]
+    return messages, [m["value"] for m in messages if m["type"] == "STATE"][-1]
 
 
-def schema_reads(box) -> dict[str, int]:
+def rows(messages, stream):
+    return [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == stream]
+
+
+def metadata_reads(box) -> dict[str, int]:
+    """Calls per metadata route: `/{resource}/schema` and `/extrafields/{resource}`."""
     routes = box.calls("forcemanager")["by_route"]
-    return {route: n for route, n in routes.items() if route.endswith("/schema")}
+    return {r: n for r, n in routes.items() if r.endswith("/schema") or "/extrafields/" in r}
 
 
-def test_a_quiet_run_reads_each_resource_schema_only_when_it_changed(box, fm, capsys):
-    """The schemas are kept in the state for schema_refresh_minutes: a later run reads the
-    definitions (its extra_fields stream) and the records, and `/schema` only for a resource
-    whose definitions list an extra field the kept schema lacks."""
+def test_a_quiet_run_reads_no_metadata_and_reports_no_definitions(box, fm, capsys):
+    """Schemas (with the extra-field definitions) are kept in the state for
+    schema_refresh_minutes: a later run reads records only, and emits no definitions."""
     config = tap_config(box)
-    _, state = run_without_catalog(config, capsys)
+    messages, state = run_without_catalog(config, capsys)
     assert set(state["bookmarks"]["accounts"]["schema"]) == {"read_at", "schema"}
+    assert rows(messages, "extra_fields")
 
     box.reset_calls("forcemanager")
-    run_without_catalog(config, capsys, state)
-    assert schema_reads(box) == {}
+    messages, state = run_without_catalog(config, capsys, state)
+    assert metadata_reads(box) == {}
+    assert rows(messages, "extra_fields") == []
+
+    box.reset_calls("forcemanager")
+    run_without_catalog({**config, "schema_refresh_minutes": 0}, capsys, state)
+    reads = metadata_reads(box)
+    assert reads.pop("GET /api/v4/extrafields/{resource}") == 5
+    assert reads == {f"GET /api/v4/{r}/schema": 1 for r in EXTRA_FIELD_RESOURCES}
+
+
+def test_a_record_with_a_new_extra_field_makes_its_resource_schema_be_read_again(box, fm, capsys):
+    """An extra field created after the schema was kept: the first record carrying it makes
+    the tap read that resource's schema and definitions again, announce the field in a SCHEMA
+    message before the record, keep its value, report the definitions and keep the schema."""
+    config = tap_config(box)
+    _, state = run_without_catalog(config, capsys)
 
     fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
     record_id = fm.create("accounts", {**account("tiered"), "Z_Tier": "Gold"})
     box.reset_calls("forcemanager")
-    records, state = run_without_catalog(config, capsys, state)
-    assert schema_reads(box) == {"GET /api/v4/accounts/schema": 1}
-    assert {r["id"]: r.get("Z_Tier") for r in records}[record_id] == "Gold"
+    messages, state = run_without_catalog(config, capsys, state)
+
+    assert metadata_reads(box) == {
+        "GET /api/v4/accounts/schema": 1,
+        "GET /api/v4/extrafields/{resource}": 1,
+    }
+    accounts = [m for m in messages if m.get("stream") == "accounts"]
+    schemas = [i for i, m in enumerate(accounts) if m["type"] == "SCHEMA"]
+    first_record = next(i for i, m in enumerate(accounts) if m["type"] == "RECORD")
+    assert "Z_Tier" not in accounts[schemas[0]]["schema"]["properties"]
+    assert "Z_Tier" in accounts[schemas[-1]]["schema"]["properties"]
+    assert schemas[-1] < first_record
+    assert {r["id"]: r.get("Z_Tier") for r in rows(messages, "accounts")}[record_id] == "Gold"
+    assert {d["fieldName"] for d in rows(messages, "extra_fields")} >= {"Tier"}
+    assert {d["resource"] for d in rows(messages, "extra_fields")} == {"accounts"}
     assert "Z_Tier" in state["bookmarks"]["accounts"]["schema"]["schema"]["properties"]
 
+    fm.update("accounts", record_id, {"Z_Tier": "Silver"})
     box.reset_calls("forcemanager")
-    run_without_catalog({**config, "schema_refresh_minutes": 0}, capsys, state)
-    assert sum(schema_reads(box).values()) == 5
+    messages, _ = run_without_catalog(config, capsys, state)
+    assert metadata_reads(box) == {}
+    assert {r["id"]: r.get("Z_Tier") for r in rows(messages, "accounts")}[record_id] == "Silver"
 
 
-def test_a_run_without_catalog_reads_each_resource_metadata_once(box, fm, capsys):
-    """In-process discovery and the extra_fields stream share one definitions read."""
+def test_a_new_extra_field_is_kept_when_a_catalog_is_given(box, fm, capsys):
+    """A run given a catalog made before the field existed keeps its values too."""
+    config = tap_config(box)
+    catalog = TapForceManager(config=config).catalog_dict
     fm.create_extra_field("accounts", {"entity": "accounts", "fieldName": "Tier", "type": "text"})
-    box.reset_calls("forcemanager")
-    TapForceManager(config=tap_config(box)).sync_all()
+    record_id = fm.create("accounts", {**account("tiered"), "Z_Tier": "Gold"})
+    capsys.readouterr()
+    TapForceManager(config=config, catalog=catalog, state={}).sync_all()
     messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    definitions = [
-        m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "extra_fields"
-    ]
-    assert {d["resource"] for d in definitions} >= {"accounts"}
-    routes = box.calls("forcemanager")["by_route"]
-    assert routes["GET /api/v4/extrafields/{resource}"] == 5
-    assert sum(n for r, n in routes.items() if r.endswith("/schema")) == 5
+    assert {r["id"]: r.get("Z_Tier") for r in rows(messages, "accounts")}[record_id] == "Gold"

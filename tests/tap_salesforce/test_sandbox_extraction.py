@@ -118,24 +118,44 @@ def _reset_calls(sandbox: SandboxProcess) -> None:
     requests.post(sandbox.root_url("salesforce") + "/__sandbox/calls/reset", timeout=10)
 
 
+def _aged(state: dict, key: str, minutes: int) -> dict:
+    """A copy of a state whose kept Account describe has `key` (read_at, checked_at) set
+    `minutes` ago."""
+    state = copy.deepcopy(state)
+    moment = datetime.now(UTC) - timedelta(minutes=minutes)
+    state["bookmarks"]["Account"]["describe"][key] = moment.isoformat()
+    return state
+
+
 def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> None:
-    """With nothing changed, a run costs one describe-global call (the org's metadata is
-    unchanged: 304) and one query per object; with schema_refresh_minutes 0, it describes."""
+    """With nothing changed, a run within metadata_check_minutes of the describes costs one
+    query per object and nothing else; past it, one describe-global call too (304), whose
+    answer renews the check; with schema_refresh_minutes 0, the run describes."""
     objects = ["Account", "Contact"]
     config = sandbox_config(own_sandbox, objects=objects)
     first = run_tap(config)
     assert set(first.state["bookmarks"]["Account"]["describe"]) == {"read_at", "describe"}
     _reset_calls(own_sandbox)
     second = run_tap(config, state=first.state)
-    assert _data_calls(own_sandbox) == {
-        "GET /services/data/{version}/sobjects": 1,
-        "GET /services/data/{version}/queryAll": 2,
-    }
+    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
     assert second.schemas == first.schemas
     assert (
         second.state["bookmarks"]["Account"]["describe"]
         == (first.state["bookmarks"]["Account"]["describe"])
     )
+
+    _reset_calls(own_sandbox)
+    checked = run_tap(config, state=_aged(second.state, "read_at", 61))
+    assert _data_calls(own_sandbox) == {
+        "GET /services/data/{version}/sobjects": 1,
+        "GET /services/data/{version}/queryAll": 2,
+    }
+    kept = checked.state["bookmarks"]["Account"]["describe"]
+    assert datetime.now(UTC) - datetime.fromisoformat(kept["checked_at"]) < timedelta(minutes=1)
+    assert kept["describe"] == first.state["bookmarks"]["Account"]["describe"]["describe"]
+    _reset_calls(own_sandbox)
+    run_tap(config, state=checked.state)
+    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
 
     _reset_calls(own_sandbox)
     run_tap({**config, "schema_refresh_minutes": 0}, state=first.state)
@@ -145,14 +165,7 @@ def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> No
     }
 
 
-def test_new_field_arrives_in_the_next_run_and_old_describes_are_renewed(
-    own_sandbox: SandboxProcess,
-) -> None:
-    """A field created after the describes were kept changes the org's metadata: the next
-    run describes again and reads the field for every record. Describes older than
-    schema_refresh_minutes are renewed even without a change."""
-    config = sandbox_config(own_sandbox, objects=["Account"])
-    first = run_tap(config)
+def _create_segment_field(config: dict) -> None:
     SalesforceClient.from_config(config).request(
         "POST",
         "tooling/sobjects/CustomField",
@@ -161,21 +174,52 @@ def test_new_field_arrives_in_the_next_run_and_old_describes_are_renewed(
             "Metadata": {"label": "Segment", "type": "Text", "length": 40},
         },
     )
+
+
+def test_new_field_arrives_in_the_next_run_and_old_describes_are_renewed(
+    own_sandbox: SandboxProcess,
+) -> None:
+    """A field created after the describes were kept changes the org's metadata: the next
+    run that asks (every run with metadata_check_minutes 0) describes again and reads the
+    field for every record. Describes older than schema_refresh_minutes are renewed even
+    without a change."""
+    config = sandbox_config(own_sandbox, objects=["Account"], metadata_check_minutes=0)
+    first = run_tap(config)
+    _create_segment_field(config)
     after = run_tap(config, state=first.state)
     assert "Segment__c" in after.schemas["Account"]["properties"]
     assert len(after.records["Account"]) == len(first.records["Account"])
     assert all("Segment__c" in record for record in after.records["Account"])
 
-    state = copy.deepcopy(after.state)
-    state["bookmarks"]["Account"]["describe"]["read_at"] = (
-        datetime.now(UTC) - timedelta(minutes=61)
-    ).isoformat()
     _reset_calls(own_sandbox)
-    run_tap(config, state=state)
+    run_tap(config, state=_aged(after.state, "read_at", 1441))
     assert _data_calls(own_sandbox) == {
         "GET /services/data/{version}/sobjects/{sobject}/describe": 1,
         "GET /services/data/{version}/queryAll": 1,
     }
+
+
+def test_a_field_created_between_metadata_checks_reaches_every_record_at_the_next_check(
+    own_sandbox: SandboxProcess,
+) -> None:
+    """Within metadata_check_minutes a new field is not asked about; the first run past it
+    describes again and reads every record with the field, those changed in between too."""
+    config = sandbox_config(own_sandbox, objects=["Account"])
+    client = SalesforceClient.from_config(config)
+    first = run_tap(config)
+    _create_segment_field(config)
+    record_id = first.records["Account"][0]["Id"]
+    client.request("PATCH", f"sobjects/Account/{record_id}", json={"Segment__c": "Retail"})
+
+    within = run_tap(config, state=first.state)
+    assert "Segment__c" not in within.schemas["Account"]["properties"]
+    assert [r["Id"] for r in within.records["Account"]] == [record_id]
+
+    past = run_tap(config, state=_aged(within.state, "read_at", 61))
+    assert "Segment__c" in past.schemas["Account"]["properties"]
+    assert len(past.records["Account"]) == len(first.records["Account"])
+    segments = {r["Id"]: r["Segment__c"] for r in past.records["Account"]}
+    assert segments[record_id] == "Retail"
 
 
 def test_a_field_deleted_since_the_kept_describe_is_described_again(
