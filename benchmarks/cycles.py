@@ -109,14 +109,7 @@ def run(bench: Bench) -> None:
         # metadata changed and reads ForceManager's value lists: that cycle, forced.
         hourly = _cycle(sync, **HOURLY_CHECKS)
         details["quiet_hourly"] = hourly
-        for side in ("salesforce", "forcemanager"):
-            calls = hourly["calls"][side]
-            bench.report.add(
-                Row(4, f"Quiet cycle with the hourly checks: {side} calls beyond auth",
-                    calls["reads"] + calls["writes"], "calls", "", None,
-                    f"{calls['reads']} reads, {calls['writes']} writes; {hourly['seconds']:.1f} s; "
-                    f"{_routes(calls['by_route'])}"),
-            )  # fmt: skip
+        _add_call_rows(bench, 4, "Quiet cycle with the hourly checks", hourly)
         bench.report.add(
             Row(7, "Peak memory, quiet cycle", max(_plugins(first["peak_mb"]).values()), "MB",
                 "", None, _memory(first["peak_mb"])),
@@ -135,14 +128,7 @@ def run(bench: Bench) -> None:
                 f"{sum(changed.values()):,} records changed ({_routes(changed)}); written: "
                 f"{_routes(written)}; steps (s): {_routes(cycle['steps_s'])}"),
         )  # fmt: skip
-        for side in ("salesforce", "forcemanager"):
-            calls = cycle["calls"][side]
-            bench.report.add(
-                Row(5, f"{sizes.change_share:.0%} change cycle: {side} calls beyond auth",
-                    calls["reads"] + calls["writes"], "calls", "", None,
-                    f"{calls['reads']} reads, {calls['writes']} writes; "
-                    f"{_routes(calls['by_route'])}"),
-            )  # fmt: skip
+        _add_call_rows(bench, 5, f"{sizes.change_share:.0%} change cycle", cycle)
         bench.report.add(
             Row(7, "Peak memory, change cycle", max(_plugins(cycle["peak_mb"]).values()), "MB",
                 "", None, _memory(cycle["peak_mb"])),
@@ -230,6 +216,18 @@ def make_changes(sync: LocalSync, per_object: int, share: float) -> dict[str, in
                 sync.forcemanager.update(resource, fm_id, {field: f"bench edit {fm_id}"})
             changed[f"forcemanager:{name}"] = len(fm_ids)
     return changed
+
+
+def _add_call_rows(bench: Bench, figure: int, title: str, cycle: dict[str, Any]) -> None:
+    """One row per side: the cycle's calls beyond authentication, by route."""
+    for side in OBJECTS_READ:
+        calls = cycle["calls"][side]
+        bench.report.add(
+            Row(figure, f"{title}: {side} calls beyond auth", calls["reads"] + calls["writes"],
+                "calls", "", None,
+                f"{calls['reads']} reads, {calls['writes']} writes; {cycle['seconds']:.1f} s; "
+                f"{_routes(calls['by_route'])}"),
+        )  # fmt: skip
 
 
 def _cycle(sync: LocalSync, **env: str) -> dict[str, Any]:
