@@ -45,9 +45,17 @@ def kept_entry(
     if refresh or max_age_minutes <= 0 or not isinstance(entry, dict):
         return None
     try:
-        read_at = datetime.fromisoformat(str(entry["read_at"]))
+        read_at = parse_moment(str(entry["read_at"]))
     except (KeyError, ValueError):
         return None
-    if read_at.tzinfo is None:
-        read_at = read_at.replace(tzinfo=UTC)
     return entry if datetime.now(UTC) - read_at < timedelta(minutes=max_age_minutes) else None
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO time kept in a state; one without an offset is UTC.
+
+    Raises:
+        ValueError: If the text is not an ISO time.
+    """
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -94,9 +94,9 @@ class SalesforceObjectStream(Stream):
         progress.done()
         self.stream_state[FIELD_NAMES_KEY] = sorted(fields)
         self.stream_state[READ_FROM_KEY] = started.isoformat()
-        entry = self.sf_tap.fresh_describes.get(self.name)
-        if entry is None:
-            entry = self.sf_tap.confirmed_describes.get(self.name)
+        entry = self.sf_tap.fresh_describes.get(self.name) or (
+            self.sf_tap.confirmed_describes.get(self.name)
+        )
         if entry is not None:
             self.stream_state[DESCRIBE_KEY] = entry
 

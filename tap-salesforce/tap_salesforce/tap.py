@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from crmsync_common.singerstate import input_bookmarks, kept_entry
+from crmsync_common.singerstate import input_bookmarks, kept_entry, parse_moment
 from salesforce_client import (
     ApiBudgetExceededError,
     SalesforceApiError,
@@ -41,11 +41,6 @@ _DESCRIBE_FIELD_KEYS = (
     "name", "label", "type", "custom", "createable", "updateable", "nillable", "externalId",
     "length", "precision", "scale", "picklistValues", "referenceTo",
 )  # fmt: skip
-
-
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TapSalesforce(Tap):
@@ -209,14 +204,14 @@ class TapSalesforce(Tap):
             return True
         now = datetime.now(UTC)
         last_check = min(
-            _moment(entry.get("checked_at") or entry["read_at"]) for entry in kept.values()
+            parse_moment(entry.get("checked_at") or entry["read_at"]) for entry in kept.values()
         )
         interval = timedelta(
             minutes=int(self.config.get("metadata_check_minutes", DEFAULT_METADATA_CHECK_MINUTES))
         )
         if now - last_check < interval:
             return False
-        oldest = min(_moment(entry["read_at"]) for entry in kept.values())
+        oldest = min(parse_moment(entry["read_at"]) for entry in kept.values())
         changed = self.client.metadata_changed_since(oldest)
         if changed:
             self.logger.info("The org's metadata changed since %s: describing again.", oldest)
