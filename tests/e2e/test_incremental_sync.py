@@ -221,3 +221,28 @@ def test_new_salesforce_custom_field_reaches_forcemanager(
     assert extra["Region_Code"]["type"] == "text"
     assert fm_by_ext_id(sync, "accounts")[account["Id"]]["Z_Region_Code"] == "EU-W"
     assert fm_live(sync, "accounts", where="Z_Region_Code IS NOT NULL") != []
+
+
+def test_records_created_in_forcemanager_settle_with_no_echo(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    """A record born in ForceManager with most fields empty is created in Salesforce, where some
+    fields cannot be empty (checkboxes read back false): the cycle after must still be quiet."""
+    sync = local_sync()
+    sync.initial_sync()
+    fm = sync.forcemanager
+    account_id = fm.create(
+        "accounts", {"name": "Born in ForceManager", "branchId": 1, "salesRepId1": 1}
+    )
+    fm.create("contacts", {"firstName": "Ada", "lastName": "Born", "accountId": account_id})
+
+    sync.incremental_sync()
+    created = sf_live(
+        sync, f"SELECT Id, Name FROM Account WHERE ForceManager_Id__c = '{account_id}'"
+    )
+    assert [a["Name"] for a in created] == ["Born in ForceManager"]
+
+    sync.reset_calls()
+    sync.incremental_sync()
+    assert write_calls(sync, "forcemanager") == {}
+    assert write_calls(sync, "salesforce") == {}

@@ -2,18 +2,20 @@
   The canonical text form values are compared in. It must round-trip: a value crmsync writes
   reads back equal, or a quiet cycle would write again. So numbers lose trailing zeros,
   datetimes are UTC to the second, booleans are 'true'/'false' and the empty string is null.
+  A boolean is never null: a Salesforce checkbox cannot be empty (it reads back false where the
+  other side held nothing), so an empty boolean compares as 'false'.
   `kind` is a SQL expression (a literal for standard fields, a column for custom fields).
 -#}
 {% macro canonical_text(kind, value) %}
   case
-    when nullif(cast({{ value }} as {{ dbt.type_string() }}), '') is null then null
-    when {{ kind }} in ('number', 'probability')
-      then {{ crmsync_number_text(value) }}
     when {{ kind }} in ('boolean', 'completed')
       then case
         when lower(cast({{ value }} as {{ dbt.type_string() }})) in ('true', 't', '1', 'yes') then 'true'
-        when lower(cast({{ value }} as {{ dbt.type_string() }})) in ('false', 'f', '0', 'no') then 'false'
+        when coalesce(lower(cast({{ value }} as {{ dbt.type_string() }})), '') in ('false', 'f', '0', 'no', '') then 'false'
       end
+    when nullif(cast({{ value }} as {{ dbt.type_string() }}), '') is null then null
+    when {{ kind }} in ('number', 'probability')
+      then {{ crmsync_number_text(value) }}
     when {{ kind }} = 'date'
       then {{ crmsync_utc_text(value, 'date') }}
     when {{ kind }} in ('datetime', 'datetime_split')
