@@ -32,6 +32,7 @@ LOCK_RETRIES = 3
 LOCK_RETRY_DELAY = 1.0
 LOCK_ERROR = "UNABLE_TO_LOCK_ROW"
 UNRESOLVED_REFERENCE = "UNRESOLVED_REFERENCE"
+FIELD_NOT_WRITABLE = "FIELD_NOT_WRITABLE"
 ALREADY_DELETED = "ENTITY_IS_DELETED"
 DIRECTION = "fm_to_sf"
 #: IN lists of the external-id lookup stay well inside SOQL's 4,000 characters per clause
@@ -101,7 +102,6 @@ class Applier:
         self.bulk = BulkClient(client)
         #: (publish object, ForceManager id) -> Salesforce id, from this run's creates.
         self.created: dict[tuple[str, str], str] = {}
-        self._warned: set[tuple[str, str]] = set()
 
     # -- order ------------------------------------------------------------------------------
 
@@ -201,8 +201,13 @@ class Applier:
         ready: list[Pending] = []
         failed: list[SyncLogLine] = []
         for row in rows:
+            refused = self._not_writable(obj, action, _as_dict(row.get("fields")))
+            if refused:
+                outcome = Outcome(False, None, FIELD_NOT_WRITABLE, refused)
+                failed.append(self._line(obj, action, row, outcome))
+                continue
             body: dict[str, Any] = {"attributes": {"type": sobject}}
-            body.update(self._writable(obj, action, _as_dict(row.get("fields"))))
+            body.update(_as_dict(row.get("fields")))
             unresolved = []
             for ref_field, ref in _as_dict(row.get("refs")).items():
                 resolved = self._resolve(ref)
@@ -224,20 +229,25 @@ class Applier:
         self.sync_log.write(failed)
         return ready
 
-    def _writable(self, obj: str, action: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Keep the fields describe allows for this action; warn once per dropped field."""
+    def _not_writable(self, obj: str, action: str, fields: dict[str, Any]) -> str | None:
+        """Why describe refuses a field the plan sends for this action, or None.
+
+        The plan leaves out fields Salesforce does not let the API write; one sent anyway means
+        the org's metadata changed since the tap last read it. The record is refused whole and
+        logged as failed (never written without the field and logged as a success), so its
+        change is retried once the next extract has read the new metadata.
+        """
         describe = self.client.describe(self.object_map[obj])
         flag = "createable" if action == "create" else "updateable"
         allowed = {f["name"]: bool(f.get(flag)) for f in describe.get("fields", [])}
-        kept = {}
-        for name, value in fields.items():
-            if allowed.get(name):
-                kept[name] = value
-            elif (obj, f"{action}:{name}") not in self._warned:
-                self._warned.add((obj, f"{action}:{name}"))
-                reason = "not a field" if name not in allowed else f"not {flag}"
-                logger.warning("%s %s: dropping %s (%s in Salesforce).", obj, action, name, reason)
-        return kept
+        refused = [
+            f"{name} ({'not a field' if name not in allowed else f'not {flag}'})"
+            for name in fields
+            if not allowed.get(name)
+        ]
+        if not refused:
+            return None
+        return f"Salesforce does not allow writing {', '.join(refused)} on {action}"
 
     def _resolve(self, ref: Mapping[str, Any]) -> str | None:
         if ref.get("salesforce_id"):

@@ -246,3 +246,53 @@ def test_records_created_in_forcemanager_settle_with_no_echo(
     sync.incremental_sync()
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
+
+
+def test_field_salesforce_cannot_write_syncs_one_way_and_is_listed(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    """A ForceManager edit to the extra field mirroring a Salesforce formula field is not sent
+    (Salesforce would refuse it) and not logged as a success: the plan lists it as skipped."""
+    sync = local_sync()
+    sync.initial_sync()
+    sync.salesforce.request(
+        "POST",
+        "tooling/sobjects/CustomField",
+        json={
+            "FullName": "Account.Health_Score__c",
+            "Metadata": {
+                "label": "Health score",
+                "type": "Number",
+                "precision": 3,
+                "scale": 0,
+                "formula": "Annual_Visits__c * 2",
+            },
+        },
+    )
+    sync.run("sync-incremental", TAP_SALESFORCE_METADATA_CHECK_MINUTES="0")
+    account = _first_account(sync)
+    fm_id = fm_by_ext_id(sync, "accounts")[account["Id"]]["id"]
+    sync.forcemanager.update("accounts", fm_id, {"Z_Health_Score": 42, "phone": "+34 600 000 001"})
+
+    sync.reset_calls()
+    sync.incremental_sync()
+
+    skipped = sync.query(
+        "select direction, action, skip_reason from main.sync_plan "
+        f"where salesforce_id = '{account['Id']}' order by action"
+    )
+    assert [(d, a) for d, a, _ in skipped] == [("fm_to_sf", "skip"), ("fm_to_sf", "update")]
+    assert "Health_Score__c" in skipped[0][2]
+    sent = sync.query(
+        "select status, error_code from main.sync_log where salesforce_id = ? "
+        "and run_id = (select max_by(run_id, synced_at) from main.sync_log)",
+        [account["Id"]],
+    )
+    assert sent == [("success", None)]
+    after = sf_live(sync, f"SELECT Phone FROM Account WHERE Id = '{account['Id']}'")
+    assert after == [{"Phone": "+34 600 000 001"}]
+
+    sync.reset_calls()
+    sync.incremental_sync()
+    assert write_calls(sync, "forcemanager") == {}
+    assert write_calls(sync, "salesforce") == {}

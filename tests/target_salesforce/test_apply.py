@@ -164,14 +164,21 @@ def test_unresolvable_ref_fails_only_that_record(tmp_path: Path) -> None:
     assert any(m == "QUERY" and "IN ('99')" in p for m, p, _ in client.calls)
 
 
-def test_non_writable_field_is_dropped_not_failed(tmp_path: Path) -> None:
-    """A read-only or unknown field is left out of the body and the record still lands."""
+def test_record_with_a_field_salesforce_cannot_write_fails_whole(tmp_path: Path) -> None:
+    """A read-only or unknown field fails its record with the field named, nothing of it is
+    written (a partial write logged as a success would lose the change); the others land."""
     client = RecordingClient()
-    row = _row("update", 3, "001B", fields={"Name": "x", "IsWon": True, "Nope__c": 1})
-    lines = _apply(tmp_path, client, {"accounts": [row]})
-    body = client.calls[0][2]["json"]["records"][0]
-    assert body == {"attributes": {"type": "Account"}, "Name": "x", "id": "001B"}
-    assert lines[0]["status"] == "success"
+    refused = _row("update", 3, "001B", fields={"Name": "x", "IsWon": True, "Nope__c": 1})
+    fine = _row("update", 4, "001C", fields={"Name": "y"})
+    lines = _apply(tmp_path, client, {"accounts": [refused, fine]})
+    by_fm = {line["forcemanager_id"]: line for line in lines}
+    assert by_fm[3]["status"] == "error"
+    assert by_fm[3]["error_code"] == "FIELD_NOT_WRITABLE"
+    assert "IsWon (not updateable)" in by_fm[3]["error_message"]
+    assert "Nope__c (not a field)" in by_fm[3]["error_message"]
+    assert by_fm[4]["status"] == "success"
+    [body] = client.calls[0][2]["json"]["records"]
+    assert body == {"attributes": {"type": "Account"}, "Name": "y", "id": "001C"}
 
 
 def test_locked_records_are_sent_again(tmp_path: Path) -> None:

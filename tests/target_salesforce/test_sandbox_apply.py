@@ -138,7 +138,7 @@ def test_partial_failures_are_logged_per_record_while_the_rest_land(
     account = _row("run-b", "create", fm, {"Name": f"acc-{tag}", "ForceManager_Id__c": str(fm)})
     ref = {"AccountId": {"object": "accounts", "forcemanager_id": fm}}
     contacts = [
-        _row("run-b", "create", fm + 1, {"LastName": f"ok-{tag}", "IsDeleted": True}, refs=ref),
+        _row("run-b", "create", fm + 1, {"LastName": f"ok-{tag}"}, refs=ref),
         _row("run-b", "create", fm + 2, {"FirstName": "NoLastName"}, refs=ref),
         _row("run-b", "create", fm + 3, {"LastName": f"ok2-{tag}"}, refs=ref),
     ]

@@ -52,6 +52,10 @@ def field_from_metadata(name: str, meta: dict[str, Any]) -> FieldDef:
         raise _bad(f"Invalid or missing field type: {kind}")
     ftype = _TYPES[kind]
     common: dict[str, Any] = {"custom": True}
+    if meta.get("formula"):
+        # a formula field is computed by the org: read-only through the API (the sandbox keeps
+        # no formula engine; its value is whatever the record holds)
+        common.update(calculated=True, createable=False, updateable=False)
     if kind in {"Text", "Number", "Email"}:
         common["external_id"] = bool(meta.get("externalId", False))
         common["unique"] = bool(meta.get("unique", False))

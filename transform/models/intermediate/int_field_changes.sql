@@ -4,7 +4,8 @@
   side's current value, each side's base (the last synced state, kept per side because some
   mappings are lossy), each value as the other side would read it back, and what changed.
   Decides per field what flows where: a field changed on one side only flows to the other
-  (ForceManager's only on two-way objects); changed on both to different values, Salesforce's
+  (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
+  int_object_fields); changed on both to different values, Salesforce's
   value wins and the field is a conflict. A field with no base (a new field, or links
   recovered after a rebuild) takes Salesforce's value where the two differ.
 -#}
@@ -72,6 +73,8 @@ current_values as (
     fields.kind,
     fields.ref_object,
     fields.field_order,
+    coalesce(fields.salesforce_createable, true) as salesforce_createable,
+    coalesce(fields.salesforce_updateable, true) as salesforce_updateable,
     case
       when fields.kind = 'ref' and salesforce_values.value is not null
         then coalesce(salesforce_refs.sync_key, 'sf:' || salesforce_values.value)
@@ -196,13 +199,25 @@ decided as (
     coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
       and not is_derived_in_salesforce
       and is_two_way
+      and salesforce_updateable
       and has_base
       and forcemanager_changed
       and not salesforce_changed
       and forcemanager_as_salesforce is distinct from salesforce_value
       as write_salesforce,
-    coalesce(is_two_way and salesforce_changed and forcemanager_changed and differs, false)
-      as is_conflict
+    coalesce(
+      is_two_way and salesforce_updateable and salesforce_changed and forcemanager_changed
+      and differs,
+      false
+    ) as is_conflict,
+    -- a ForceManager change to a field Salesforce does not let the API write: not carried
+    -- (the field syncs one way), and listed in the plan rather than lost without a word
+    coalesce(
+      is_two_way and not salesforce_updateable and not is_derived_in_salesforce
+      and forcemanager_changed and not salesforce_changed
+      and forcemanager_as_salesforce is distinct from salesforce_value,
+      false
+    ) as is_held_one_way
   from compared
 )
 
@@ -213,6 +228,8 @@ select
   kind,
   ref_object,
   field_order,
+  salesforce_createable,
+  salesforce_updateable,
   salesforce_state,
   forcemanager_state,
   salesforce_value,
@@ -227,6 +244,7 @@ select
   coalesce(write_forcemanager, false) as write_forcemanager,
   coalesce(write_salesforce, false) as write_salesforce,
   is_conflict,
+  is_held_one_way,
   -- the base once this cycle's writes landed (a write that fails leaves the old base)
   case when coalesce(write_salesforce, false) then forcemanager_as_salesforce else salesforce_value end
     as next_base_salesforce,

@@ -1,12 +1,25 @@
 {#-
   The field mapping as a table: one row per synced object and canonical field, standard
   (macros/field_mapping.sql) and custom (int_custom_fields), with the API names each target
-  writes. A reference to a record of an object that is off is left out.
+  writes and whether Salesforce lets the API write the field (describe): a field it does not
+  (formula, roll-up, system) syncs from Salesforce to ForceManager only. A reference to a
+  record of an object that is off is left out.
 -#}
 with
 
 objects as (
   select * from {{ ref('int_sync_objects') }}
+),
+
+salesforce_fields as (
+  select * from {{ ref('stg_salesforce__fields') }}
+),
+
+object_map as (
+  {%- for name, spec in crmsync_objects().items() %}
+  select '{{ name }}' as object, '{{ spec.sf_object }}' as salesforce_object
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
 ),
 
 custom_fields as (
@@ -52,9 +65,16 @@ all_fields as (
   from custom_fields
 )
 
-select all_fields.*
+select
+  all_fields.*,
+  coalesce(salesforce_fields.is_createable, true) as salesforce_createable,
+  coalesce(salesforce_fields.is_updateable, true) as salesforce_updateable
 from all_fields
 inner join objects on objects.object = all_fields.object
+inner join object_map on object_map.object = all_fields.object
 left join objects as referenced on referenced.object = all_fields.ref_object
+left join salesforce_fields
+  on salesforce_fields.salesforce_object = object_map.salesforce_object
+  and lower(salesforce_fields.field_name) = lower(all_fields.salesforce_field)
 where objects.is_synced
   and (all_fields.ref_object is null or referenced.is_synced)

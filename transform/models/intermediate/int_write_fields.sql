@@ -71,6 +71,7 @@ salesforce_field_writes as (
   where (
       actions.salesforce_action = 'create'
       and field_changes.forcemanager_as_salesforce is not null
+      and field_changes.salesforce_createable
     )
     or (actions.salesforce_action = 'update' and field_changes.write_salesforce)
 ),

@@ -1,5 +1,5 @@
 {#- The plan, readable before (dry run) and after it is applied: one row per record and
-    target written, with the API fields sent. -#}
+    target written, with the API fields sent, and the records skipped with the reason. -#}
 with
 
 actions as (
@@ -8,6 +8,40 @@ actions as (
 
 write_fields as (
   select * from {{ ref('int_write_fields') }}
+),
+
+field_changes as (
+  select * from {{ ref('int_field_changes') }}
+),
+
+fields as (
+  select * from {{ ref('int_object_fields') }}
+),
+
+-- ForceManager changes to fields Salesforce does not let the API write (int_field_changes)
+held as (
+  select
+    field_changes.object,
+    field_changes.sync_key,
+    'Salesforce does not allow writing '
+      || {{ dbt.listagg('fields.salesforce_field', "', '", 'order by fields.field_order') }}
+      || ' (formula, roll-up or system field): ForceManager''s change is not carried; '
+      || 'the field syncs from Salesforce only' as reason
+  from field_changes
+  inner join fields
+    on fields.object = field_changes.object
+    and fields.field = field_changes.field
+  where field_changes.is_held_one_way
+  group by field_changes.object, field_changes.sync_key
+),
+
+skips as (
+  select object, sync_key, 'sf_to_fm' as direction, skip_reason
+  from actions
+  where skip_reason is not null
+  union all
+  select object, sync_key, 'fm_to_sf', reason
+  from held
 ),
 
 field_lists as (
@@ -31,11 +65,15 @@ per_target as (
   from actions
   where salesforce_action is not null
   union all
-  -- records the target system cannot hold: listed so that they are not silently missing
-  select run_id, object, sync_key, salesforce_id, forcemanager_id, 0,
-    'sf_to_fm', 'forcemanager', 'skip'
+  -- records or changes the target system cannot take: listed so that they are not silently
+  -- missing
+  select actions.run_id, actions.object, actions.sync_key, actions.salesforce_id,
+    actions.forcemanager_id, 0, skips.direction,
+    case when skips.direction = 'sf_to_fm' then 'forcemanager' else 'salesforce' end, 'skip'
   from actions
-  where skip_reason is not null
+  inner join skips
+    on skips.object = actions.object
+    and skips.sync_key = actions.sync_key
 )
 
 select
@@ -48,12 +86,13 @@ select
   per_target.forcemanager_id,
   field_lists.api_fields,
   per_target.conflicts,
-  actions.skip_reason
+  skips.skip_reason
 from per_target
-left join actions
+left join skips
   on per_target.action = 'skip'
-  and actions.object = per_target.object
-  and actions.sync_key = per_target.sync_key
+  and skips.object = per_target.object
+  and skips.sync_key = per_target.sync_key
+  and skips.direction = per_target.direction
 left join field_lists
   on field_lists.object = per_target.object
   and field_lists.sync_key = per_target.sync_key

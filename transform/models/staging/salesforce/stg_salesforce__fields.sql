@@ -4,7 +4,8 @@ source as (
   {{ select_or_empty(source('raw_salesforce', 'fields'), [
       ('object', dbt.type_string()), ('name', dbt.type_string()),
       ('label', dbt.type_string()), ('type', dbt.type_string()),
-      ('custom', 'boolean'), ('picklist_values', dbt.type_string()),
+      ('custom', 'boolean'), ('createable', 'boolean'), ('updateable', 'boolean'),
+      ('picklist_values', dbt.type_string()),
       ('_sdc_batched_at', dbt.type_timestamp())]) }}
 ),
 
@@ -21,6 +22,9 @@ select
   label as field_label,
   lower(type) as field_type,
   coalesce(custom, lower(name) like '%\_\_c' escape '\') as is_custom,
+  -- describe's write permissions; unknown (an older extract) counts as writable
+  coalesce(createable, true) as is_createable,
+  coalesce(updateable, true) as is_updateable,
   picklist_values
 from ranked
 where version_rank = 1
