@@ -40,7 +40,7 @@ def scope(method: str, path: str) -> dict:
         (
             "GET",
             "/services/data/v62.0/sobjects/Account/001000000000001AAA",
-            "GET /services/data/v62.0/sobjects/{name}/{id}",
+            "GET /services/data/v62.0/sobjects/Account/{id}",
         ),
         ("GET", "/nowhere/7", "GET /nowhere/7"),
     ],

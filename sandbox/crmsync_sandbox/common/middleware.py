@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crmsync_sandbox.common.counter import CallCounter
 from crmsync_sandbox.common.responses import OrjsonResponse
-from crmsync_sandbox.common.routes import RouteTemplates
+from crmsync_sandbox.common.routes import DEFAULT_ID_PARAMS, RouteTemplates
 
 #: Prefix of the admin routes; they are neither counted, delayed nor failed.
 ADMIN_PREFIX = "/__sandbox/"
@@ -42,6 +42,7 @@ class SandboxMiddleware:
         latency_ms: int = 0,
         fail_rate: float = 0.0,
         seed: int | None = None,
+        id_params: Collection[str] = DEFAULT_ID_PARAMS,
     ) -> None:
         """Wrap an app.
 
@@ -53,10 +54,11 @@ class SandboxMiddleware:
             latency_ms: Latency added to every API call.
             fail_rate: Share of API calls answered by `failure()`.
             seed: Seed of the failure RNG; None draws a random seed.
+            id_params: Path parameters holding record ids, `{id}` in call keys.
         """
         self.app = app
         self.counter = counter
-        self._templates = RouteTemplates(routes)
+        self._templates = RouteTemplates(routes, id_params)
         self._failure = failure
         self._latency_s = latency_ms / 1000
         self._fail_rate = fail_rate

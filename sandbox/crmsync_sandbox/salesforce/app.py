@@ -43,6 +43,10 @@ _RELEASES = {50: "Winter '21", 51: "Spring '21", 52: "Summer '21", 53: "Winter '
 _V = "/services/data/{version}"
 _DATA_PREFIX = "/services/data/"
 _GET, _POST, _PATCH, _DELETE, _PUT = ["GET"], ["POST"], ["PATCH"], ["DELETE"], ["PUT"]
+#: Path parameters that hold ids, ``{id}`` in call keys: record ids, external id values (a
+#: record's id in the other system), query locators (``01g...``) and Bulk 2.0 job ids (``750...``).
+#: The version, object, field and result-kind segments stay as sent.
+ID_PARAMS = frozenset({"id", "value", "locator", "job_id"})
 
 
 async def _versions(_request: Request) -> Response:
@@ -275,5 +279,6 @@ def create_app(
         latency_ms=config.latency_ms,
         fail_rate=config.fail_rate,
         seed=config.seed,
+        id_params=ID_PARAMS,
     )
     return _LimitsAdmin(wrapped, state.usage), state.sessions.creds.env(base_url)
