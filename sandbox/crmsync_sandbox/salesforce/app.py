@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crmsync_sandbox.common import CallCounter, RecordStore, SandboxMiddleware
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.salesforce import bulk, composite, composite_request, query, sobjects, tooling
+from crmsync_sandbox.salesforce.admin import SalesforceAdmin
 from crmsync_sandbox.salesforce.auth import Credentials, Sessions, parse_basic
 from crmsync_sandbox.salesforce.bulk import BulkJobs
 from crmsync_sandbox.salesforce.exceptions import OAuthError
@@ -278,7 +279,9 @@ def create_app(
         failure=_failure,
         latency_ms=config.latency_ms,
         fail_rate=config.fail_rate,
+        reset_share=config.reset_share,
         seed=config.seed,
         id_params=ID_PARAMS,
+        admin=SalesforceAdmin(state).routes(),
     )
     return _LimitsAdmin(wrapped, state.usage), state.sessions.creds.env(base_url)

@@ -349,6 +349,53 @@ class Org:
         }
         self._commit(obj, record, old)
 
+    def silent_update(self, obj: ObjectDef, record_id: str, body: dict[str, Any]) -> None:
+        """Change field values and keep the modification stamps (a sandbox admin change).
+
+        Any field but ``Id`` may change, the audit fields included; values are coerced like
+        API values, and derived fields (names, closed flags) follow. ``SystemModstamp`` and
+        ``LastModifiedDate`` stay as they were unless ``body`` names them, so no cursor on
+        them sees the change.
+
+        Raises:
+            RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``; a 400 for an unknown
+                field, ``Id``, or a value of the wrong type.
+        """
+        found = self.find(record_id)
+        if found is None or found[0] is not obj:
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        old = found[1]
+        values: dict[str, Any] = {}
+        for key, raw in body.items():
+            fdef = obj.get(key)
+            if fdef is None:
+                raise _no_column(obj, key)
+            if fdef.name == "Id":
+                raise RecordError("INVALID_FIELD", "Id cannot be changed", ["Id"])
+            values[fdef.name] = None if raw is None else coerce(fdef, raw)
+        record = {**old, **values}
+        self.derive(obj, record)
+        self._commit(obj, record, old)
+
+    def purge(self, obj: ObjectDef, record_id: str) -> None:
+        """Remove a record without a trace: no recycle-bin row, nothing ``queryAll`` can see.
+
+        Only the record goes; records that refer to it keep the now dangling id, as after a
+        hard delete whose cascade the caller did not ask for.
+
+        Raises:
+            RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``.
+        """
+        found = self.find(record_id)
+        if found is None or found[0] is not obj:
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        record = found[1]
+        self._unindex(obj.name, record)
+        del self.records[obj.name][record["Id"]]
+        self._children = None
+        if self.store is not None:
+            self.store.remove(obj.name, record["Id"])
+
     def matches(self, obj: ObjectDef, fdef: FieldDef, value: str) -> list[str]:
         """Return the ids of live records whose ``fdef`` equals ``value`` (case-insensitive)."""
         if fdef.type == "id":
