@@ -305,19 +305,24 @@ def test_salesforce_silent_update_keeps_the_modification_stamps(clean: SandboxPr
 
 def test_salesforce_purge_leaves_no_trace(clean: SandboxProcess) -> None:
     """A purged record is gone from query, queryAll and the record route; so is a purged
-    recycle-bin row."""
+    recycle-bin row, and so are the records a delete would cascade to."""
     api = SfApi(clean)
     live = api.create("Account", {"Name": "Purged live"})
+    contact = api.create("Contact", {"LastName": "Purged child", "AccountId": live})
+    task = api.create("Task", {"Subject": "Call", "Status": "Completed", "WhoId": contact})
     binned = api.create("Account", {"Name": "Purged binned"})
     assert api.call("DELETE", f"sobjects/Account/{binned}").status_code == 204
     assert _sf_one(api, f"SELECT Id FROM Account WHERE Id = '{binned}'", all_rows=True)
     clean.purge("salesforce", "Account", live)
     clean.purge("salesforce", "Account", binned)
-    for record_id in (live, binned):
-        soql = f"SELECT Id, IsDeleted FROM Account WHERE Id = '{record_id}'"
+    for sobject, record_id in (("Account", live), ("Account", binned), ("Contact", contact)):
+        soql = f"SELECT Id, IsDeleted FROM {sobject} WHERE Id = '{record_id}'"
         assert _sf_one(api, soql) == []
         assert _sf_one(api, soql, all_rows=True) == []
-        assert api.call("GET", f"sobjects/Account/{record_id}").status_code == 404
+        assert api.call("GET", f"sobjects/{sobject}/{record_id}").status_code == 404
+    assert _sf_one(api, f"SELECT Id FROM Task WHERE Id = '{task}'", all_rows=True) == []
+    other = _sf_one(api, "SELECT Id FROM Account LIMIT 1")[0]["Id"]
+    assert api.call("PATCH", f"sobjects/Account/{other}", json={"Phone": "3"}).status_code == 204
 
 
 def test_forcemanager_silent_update_keeps_date_updated(clean: SandboxProcess) -> None:

@@ -63,7 +63,7 @@ class SalesforceAdmin:
         return OrjsonResponse({"object": obj.name, "id": self._id(body)})
 
     async def purge(self, request: Request) -> Response:
-        """Remove a record without a recycle-bin row."""
+        """Remove a record, and what a delete of it would cascade to, without recycle-bin rows."""
         body = await admin_body(request)
         if body is None:
             return admin_error(400, 'expected {"object": ..., "id": ...}')
@@ -72,10 +72,10 @@ class SalesforceAdmin:
             return admin_error(404, f"unknown object {body.get('object')!r}")
         record_id = self._id(body)
         try:
-            self.state.org.purge(obj, str(body.get("id")))
+            cascaded = self.state.org.purge(obj, str(body.get("id")))
         except RecordError as error:
             return admin_error(error.status, error.message)
-        return OrjsonResponse({"object": obj.name, "id": record_id})
+        return OrjsonResponse({"object": obj.name, "id": record_id, "cascaded": cascaded})
 
     def _object(self, body: dict[str, Any]) -> ObjectDef | None:
         name = body.get("object")

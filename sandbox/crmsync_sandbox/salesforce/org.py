@@ -377,11 +377,15 @@ class Org:
         self.derive(obj, record)
         self._commit(obj, record, old)
 
-    def purge(self, obj: ObjectDef, record_id: str) -> None:
+    def purge(self, obj: ObjectDef, record_id: str) -> list[str]:
         """Remove a record without a trace: no recycle-bin row, nothing ``queryAll`` can see.
 
-        Only the record goes; records that refer to it keep the now dangling id, as after a
-        hard delete whose cascade the caller did not ask for.
+        A hard delete takes what a delete would cascade to (an Account's Contacts and
+        Opportunities, the Tasks and Events of any purged record), whether live or already in
+        the recycle bin, so no record is left pointing at a purged one.
+
+        Returns:
+            The ids purged by cascade (not the record itself).
 
         Raises:
             RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``.
@@ -389,12 +393,25 @@ class Org:
         found = self.find(record_id)
         if found is None or found[0] is not obj:
             raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
-        record = found[1]
-        self._unindex(obj.name, record)
-        del self.records[obj.name][record["Id"]]
+        root = found[1]["Id"]
+        doomed = [(obj.name, root)]
+        pending = [root]
+        while pending:
+            parent = pending.pop()
+            for child_obj, fields in CASCADE_LOOKUPS.items():
+                for child in self.records[child_obj].values():
+                    if any(child.get(f) == parent for f in fields):
+                        doomed.append((child_obj, child["Id"]))
+                        pending.append(child["Id"])
+        for obj_name, doomed_id in doomed:
+            record = self.records[obj_name].pop(doomed_id, None)
+            if record is None:
+                continue
+            self._unindex(obj_name, record)
+            if self.store is not None:
+                self.store.remove(obj_name, doomed_id)
         self._children = None
-        if self.store is not None:
-            self.store.remove(obj.name, record["Id"])
+        return [doomed_id for _obj, doomed_id in doomed[1:]]
 
     def matches(self, obj: ObjectDef, fdef: FieldDef, value: str) -> list[str]:
         """Return the ids of live records whose ``fdef`` equals ``value`` (case-insensitive)."""
