@@ -205,3 +205,27 @@ class LocalSync:
         """Zero both sandboxes' call counters."""
         for system in ("salesforce", "forcemanager"):
             self.sandbox.reset_calls(system)
+
+    # -- sandbox runtime controls (contracts.md section 2) --------------------------------------
+    def set_faults(self, system: str, **faults: float | None) -> dict[str, Any]:
+        """Replace one sandbox's fault injection (`fail_rate`, `latency_ms`, `rate_limit`,
+        `reset_share`); keys left out are off, so no argument clears every fault."""
+        return self.sandbox.set_faults(system, **faults)
+
+    def expire_sessions(self, system: str) -> None:
+        """Make one sandbox refuse every session it issued so far (new logins work)."""
+        self.sandbox.expire_sessions(system)
+
+    def sessions(self, system: str) -> list[str]:
+        """Every access token, refresh token or session key one sandbox issued since start."""
+        return self.sandbox.sessions(system)
+
+    def silent_update(
+        self, system: str, obj: str, record_id: str | int, fields: dict[str, Any]
+    ) -> None:
+        """Change a record's fields without moving its modification stamps (no cursor sees it)."""
+        self.sandbox.silent_update(system, obj, record_id, fields)
+
+    def purge(self, system: str, obj: str, record_id: str | int) -> None:
+        """Remove a record without a trace: a hard delete past the recycle bin."""
+        self.sandbox.purge(system, obj, record_id)

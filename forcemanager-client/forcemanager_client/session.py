@@ -211,7 +211,11 @@ class ForceManagerSession(requests.Session):
         self.limiter.acquire()
         try:
             response = super().send(request, **kwargs)
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
+        except (
+            requests.exceptions.ConnectTimeout,
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,  # reset while the body was read
+        ) as exc:
             # A connection that was never made sent nothing; a dropped one may have applied it.
             error = ForceManagerConnectionError(
                 0, None, type(exc).__name__, method=request.method or "", path=_path(request)

@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 #: A 401 on a fresh token means the credentials lost access; one re-login per call is enough.
 MAX_REAUTH_PER_CALL = 2
 SESSION_EXPIRED = "INVALID_SESSION_ID"
+#: Failures that leave no usable reply: unreachable, timed out, or a connection reset while the
+#: body was read (requests raises ChunkedEncodingError for a body cut short). Each is retried.
+_NO_REPLY = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 class SalesforceClient:
@@ -217,7 +224,7 @@ class SalesforceClient:
                 headers=all_headers,
                 timeout=self.settings.request_timeout,
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except _NO_REPLY as exc:
             detail = redact(str(exc), [*self.settings.secrets, self.token.access_token])
             logger.warning("Salesforce unreachable (attempt %d): %s", attempt, detail)
             return None

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--empty", action="store_true", help="seed only users and lookups")
     serve.add_argument("--latency-ms", type=int, default=0, help="latency added per request")
     serve.add_argument("--fail-rate", type=float, default=0.0, help="share of requests -> 503")
+    serve.add_argument(
+        "--reset-share", type=float, default=0.0, help="share of those failures -> reset"
+    )
     serve.add_argument("--forcemanager-rate-limit", type=float, help="ForceManager requests/s")
     serve.add_argument(
         "--token-ttl-salesforce", type=int, default=DEFAULT_SALESFORCE_TOKEN_TTL, help="seconds"
@@ -116,6 +119,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         empty=args.empty,
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
+        reset_share=args.reset_share,
         forcemanager_rate_limit=args.forcemanager_rate_limit,
         salesforce_token_ttl=args.token_ttl_salesforce,
         forcemanager_token_ttl=args.token_ttl_forcemanager,

@@ -32,6 +32,8 @@ class SandboxConfig:
         empty: Seed only users and lookup lists, no records.
         latency_ms: Latency added to every API call.
         fail_rate: Share (0..1) of API calls answered with a transient 503.
+        reset_share: Share (0..1) of those injected failures that are connection resets (the
+            503 cut off mid-body) instead; 0 by default.
         forcemanager_rate_limit: Requests/s ForceManager admits before 429; None = no limit.
         salesforce_token_ttl: Lifetime of a Salesforce access token, in seconds.
         forcemanager_token_ttl: Lifetime of a ForceManager session key, in seconds.
@@ -47,6 +49,7 @@ class SandboxConfig:
     empty: bool = False
     latency_ms: int = 0
     fail_rate: float = 0.0
+    reset_share: float = 0.0
     forcemanager_rate_limit: float | None = None
     salesforce_token_ttl: int = DEFAULT_SALESFORCE_TOKEN_TTL
     forcemanager_token_ttl: int = DEFAULT_FORCEMANAGER_TOKEN_TTL
@@ -64,6 +67,8 @@ class SandboxConfig:
         record_count(self.size)
         if not 0.0 <= self.fail_rate <= 1.0:
             raise SandboxConfigError(f"fail rate must be within 0..1, got {self.fail_rate}")
+        if not 0.0 <= self.reset_share <= 1.0:
+            raise SandboxConfigError(f"reset share must be within 0..1, got {self.reset_share}")
         if self.latency_ms < 0:
             raise SandboxConfigError(f"latency must not be negative, got {self.latency_ms}")
         if self.forcemanager_rate_limit is not None and self.forcemanager_rate_limit <= 0:

@@ -220,6 +220,96 @@ class SandboxProcess:
         )
         response.raise_for_status()
 
+    # -- runtime controls (contracts.md section 2) ------------------------------------------------
+    def set_faults(self, system: str, **faults: float | None) -> dict[str, Any]:
+        """Replace one server's fault injection; keys left out are off (no argument clears all).
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+            **faults: `fail_rate`, `latency_ms`, `rate_limit` (ForceManager) and `reset_share`
+                (the share of injected failures that are connection resets).
+
+        Returns:
+            The setting now in force.
+        """
+        result: dict[str, Any] = self._admin(system, "POST", "faults", faults).json()
+        return result
+
+    def faults(self, system: str) -> dict[str, Any]:
+        """One server's fault injection in force.
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+
+        Returns:
+            `{"fail_rate", "latency_ms", "rate_limit", "reset_share"}`.
+        """
+        result: dict[str, Any] = self._admin(system, "GET", "faults").json()
+        return result
+
+    def expire_sessions(self, system: str) -> None:
+        """Make one server refuse every session it issued so far (new logins work).
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+        """
+        self._admin(system, "POST", "expire-sessions")
+
+    def sessions(self, system: str) -> list[str]:
+        """Every access token, refresh token or session key one server issued since start.
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+
+        Returns:
+            The tokens, oldest first.
+        """
+        tokens: list[str] = self._admin(system, "GET", "sessions").json()["tokens"]
+        return tokens
+
+    def silent_update(
+        self, system: str, obj: str, record_id: str | int, fields: dict[str, Any]
+    ) -> None:
+        """Change a record's fields without moving its modification stamps.
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+            obj: The API's object name (`Account`... or `accounts`...).
+            record_id: The API's own id (a string on Salesforce, an int on ForceManager).
+            fields: Field values as the API writes them.
+
+        Raises:
+            requests.HTTPError: 404 for an unknown object or id, 400 for a bad field.
+        """
+        body = {"object": obj, "id": record_id, "fields": fields}
+        self._admin(system, "POST", "silent-update", body)
+
+    def purge(self, system: str, obj: str, record_id: str | int) -> None:
+        """Remove a record without a trace (no recycle-bin row, no `deleted` flag).
+
+        Args:
+            system: `salesforce` or `forcemanager`.
+            obj: The API's object name.
+            record_id: The API's own id.
+
+        Raises:
+            requests.HTTPError: 404 for an unknown object or id.
+        """
+        self._admin(system, "POST", "purge", {"object": obj, "id": record_id})
+
+    def _admin(
+        self, system: str, method: str, route: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
+        response = requests.request(
+            method,
+            f"{self.root_url(system)}/__sandbox/{route}",
+            json=body,
+            verify=self.ca_bundle,
+            timeout=_ADMIN_TIMEOUT_S,
+        )
+        response.raise_for_status()
+        return response
+
     def environ(self) -> dict[str, str]:
         """`os.environ` plus `sandbox.env`: the environment of a process run against it."""
         return {**os.environ, **self.env}

@@ -40,7 +40,7 @@ def scope(method: str, path: str) -> dict:
         (
             "GET",
             "/services/data/v62.0/sobjects/Account/001000000000001AAA",
-            "GET /services/data/v62.0/sobjects/{name}/{id}",
+            "GET /services/data/v62.0/sobjects/Account/{id}",
         ),
         ("GET", "/nowhere/7", "GET /nowhere/7"),
     ],
@@ -155,3 +155,51 @@ def test_demo_between_stays_in_bounds():
 def test_options_become_serve_flags():
     args = options_to_args({"latency_ms": 5, "empty": True, "seed": None, "only": False})
     assert args == ["--latency-ms", "5", "--empty"]
+
+
+SF = "/services/data/v62.0"
+ID = "{id}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "key"),
+    [
+        ("GET", f"{SF}/query", f"GET {SF}/query"),
+        ("GET", f"{SF}/query/01g1234567890abcde-2000", f"GET {SF}/query/{{id}}"),
+        ("GET", f"{SF}/sobjects/Account/describe", f"GET {SF}/sobjects/Account/describe"),
+        (
+            "PATCH",
+            f"{SF}/sobjects/Contact/003000000000001AAA",
+            f"PATCH {SF}/sobjects/Contact/{{id}}",
+        ),
+        (
+            "PATCH",
+            f"{SF}/sobjects/Account/ForceManager_Id__c/42",
+            f"PATCH {SF}/sobjects/Account/ForceManager_Id__c/{{id}}",
+        ),
+        ("PATCH", f"{SF}/composite/sobjects", f"PATCH {SF}/composite/sobjects"),
+        (
+            "PATCH",
+            f"{SF}/composite/sobjects/Account/ForceManager_Id__c",
+            f"PATCH {SF}/composite/sobjects/Account/ForceManager_Id__c",
+        ),
+        (
+            "PUT",
+            f"{SF}/jobs/ingest/7500000000001AAAA/batches",
+            f"PUT {SF}/jobs/ingest/{{id}}/batches",
+        ),
+        (
+            "GET",
+            f"{SF}/jobs/ingest/7500000000001AAAA/successfulResults",
+            f"GET {SF}/jobs/ingest/{{id}}/successfulResults",
+        ),
+        ("GET", "/services/data/v59.0/limits/", "GET /services/data/v59.0/limits/"),
+        ("POST", "/services/oauth2/token", "POST /services/oauth2/token"),
+    ],
+)
+def test_salesforce_call_keys_name_only_ids(method, path, key):
+    """Record ids, external id values, query locators and job ids read {id}; nothing else."""
+    from crmsync_sandbox.salesforce.app import ID_PARAMS, build_routes  # noqa: PLC0415
+
+    routes = build_routes(None)  # type: ignore[arg-type] - handlers are never called here
+    assert RouteTemplates(routes, ID_PARAMS).key(scope(method, path)) == key

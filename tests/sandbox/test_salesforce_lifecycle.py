@@ -63,7 +63,7 @@ def test_fault_injection_answers_salesforce_shaped_503(sandbox_factory: Factory)
 
 
 def test_calls_counter_names_routes_by_template(sandbox_factory: Factory) -> None:
-    """/__sandbox/calls counts calls by route template with ids as {id}; admin routes are free."""
+    """/__sandbox/calls counts calls by path with record ids as {id}; admin routes are free."""
     process = sandbox_factory(only="salesforce", seed=1, size=2)
     api = SfApi(process)
     process.reset_calls("salesforce")
@@ -73,7 +73,8 @@ def test_calls_counter_names_routes_by_template(sandbox_factory: Factory) -> Non
     api.query("SELECT Id FROM Account")
     calls: dict[str, Any] = process.calls("salesforce")
     by_route = calls["by_route"]
-    assert by_route["GET /services/data/{version}/sobjects/{sobject}/{id}"] == 1
-    assert by_route["PATCH /services/data/{version}/sobjects/{sobject}/{id}"] == 1
-    assert by_route["POST /services/data/{version}/sobjects/{sobject}/"] == 1
+    assert by_route["GET /services/data/v59.0/sobjects/Account/{id}"] == 1
+    assert by_route["PATCH /services/data/v59.0/sobjects/Account/{id}"] == 1
+    assert by_route["POST /services/data/v59.0/sobjects/Account/"] == 1
+    assert by_route["GET /services/data/v59.0/query/"] == 1
     assert calls["total"] == sum(by_route.values()) == 4

@@ -106,7 +106,7 @@ def test_auto_mode_switches_to_bulk_above_threshold(own_sandbox: SandboxProcess)
     run = run_tap(config)
     routes = own_sandbox.calls("salesforce")["by_route"]
     assert run.records["Account"]
-    assert routes.get("POST /services/data/{version}/jobs/query") == 1
+    assert routes.get("POST /services/data/v62.0/jobs/query") == 1
 
 
 def _data_calls(sandbox: SandboxProcess) -> dict[str, int]:
@@ -137,7 +137,7 @@ def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> No
     assert set(first.state["bookmarks"]["Account"]["describe"]) == {"read_at", "describe"}
     _reset_calls(own_sandbox)
     second = run_tap(config, state=first.state)
-    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
+    assert _data_calls(own_sandbox) == {"GET /services/data/v62.0/queryAll": 2}
     assert second.schemas == first.schemas
     assert (
         second.state["bookmarks"]["Account"]["describe"]
@@ -147,21 +147,22 @@ def test_quiet_run_costs_one_query_per_object(own_sandbox: SandboxProcess) -> No
     _reset_calls(own_sandbox)
     checked = run_tap(config, state=_aged(second.state, "read_at", 61))
     assert _data_calls(own_sandbox) == {
-        "GET /services/data/{version}/sobjects": 1,
-        "GET /services/data/{version}/queryAll": 2,
+        "GET /services/data/v62.0/sobjects": 1,
+        "GET /services/data/v62.0/queryAll": 2,
     }
     kept = checked.state["bookmarks"]["Account"]["describe"]
     assert datetime.now(UTC) - datetime.fromisoformat(kept["checked_at"]) < timedelta(minutes=1)
     assert kept["describe"] == first.state["bookmarks"]["Account"]["describe"]["describe"]
     _reset_calls(own_sandbox)
     run_tap(config, state=checked.state)
-    assert _data_calls(own_sandbox) == {"GET /services/data/{version}/queryAll": 2}
+    assert _data_calls(own_sandbox) == {"GET /services/data/v62.0/queryAll": 2}
 
     _reset_calls(own_sandbox)
     run_tap({**config, "schema_refresh_minutes": 0}, state=first.state)
     assert _data_calls(own_sandbox) == {
-        "GET /services/data/{version}/sobjects/{sobject}/describe": 2,
-        "GET /services/data/{version}/queryAll": 2,
+        "GET /services/data/v62.0/sobjects/Account/describe": 1,
+        "GET /services/data/v62.0/sobjects/Contact/describe": 1,
+        "GET /services/data/v62.0/queryAll": 2,
     }
 
 
@@ -194,8 +195,8 @@ def test_new_field_arrives_in_the_next_run_and_old_describes_are_renewed(
     _reset_calls(own_sandbox)
     run_tap(config, state=_aged(after.state, "read_at", 1441))
     assert _data_calls(own_sandbox) == {
-        "GET /services/data/{version}/sobjects/{sobject}/describe": 1,
-        "GET /services/data/{version}/queryAll": 1,
+        "GET /services/data/v62.0/sobjects/Account/describe": 1,
+        "GET /services/data/v62.0/queryAll": 1,
     }
 
 

@@ -86,6 +86,17 @@ class RecordStore:
             (collection, record_id, orjson.dumps(record)),
         )
 
+    def remove(self, collection: str, record_id: RecordId) -> None:
+        """Delete one record for good (autocommitted); a missing one is no error.
+
+        Args:
+            collection: The collection name.
+            record_id: The record's id.
+        """
+        self._db.execute(
+            "DELETE FROM records WHERE collection = ? AND id = ?", (collection, record_id)
+        )
+
     def put_many(self, collection: str, records: Iterable[tuple[RecordId, dict[str, Any]]]) -> None:
         """Insert or replace many records in few transactions (used by the seed).
 

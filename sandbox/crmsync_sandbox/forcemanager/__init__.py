@@ -20,8 +20,11 @@ behaviour open ([?]), this emulator chooses as follows, and clients must not rel
   `where.py` (case-insensitive text, SQL null logic, code 901 on any error).
 - Extra fields: `list` fields hold one of the definition's `values` (strings); every defined
   extra field is present on read, null when unset.
-- Rate limit: a sliding one-second window, see `ratelimit.py`. Injected faults are 503
-  `{"code": "900"}` with `Retry-After: 1`.
+- Rate limit: a sliding one-second window, see `ratelimit.py`; 429 `{"code": "429"}` with
+  `Retry-After`. Injected faults are 503 `{"code": "900"}` with `Retry-After: 1` (or, for a
+  `reset_share` of them, that 503 cut off mid-body).
+- Runtime controls (`/__sandbox/faults`, `expire-sessions`, `sessions`, `silent-update`,
+  `purge`): see `admin.py` and `common/middleware.py`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from starlette.types import ASGIApp
 
 from crmsync_sandbox.common import CallCounter, OrjsonResponse, SandboxMiddleware, gc_paused
 from crmsync_sandbox.config import SandboxConfig
+from crmsync_sandbox.forcemanager.admin import ForceManagerAdmin
 from crmsync_sandbox.forcemanager.api import API_PREFIX, ForceManagerApi
 from crmsync_sandbox.forcemanager.auth import SessionRegistry, load_or_create_keys
 from crmsync_sandbox.forcemanager.db import Database
@@ -78,7 +82,8 @@ def create_app(
             seed(db, config)
             db.store.mark_initialised()
     keys = load_or_create_keys(db.store)
-    api = ForceManagerApi(db, SessionRegistry(keys, config.forcemanager_token_ttl))
+    sessions = SessionRegistry(keys, config.forcemanager_token_ttl)
+    api = ForceManagerApi(db, sessions)
     routes = api.routes()
 
     @contextlib.asynccontextmanager
@@ -91,16 +96,19 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
     )
-    if config.forcemanager_rate_limit is not None:
-        app = RateLimitMiddleware(app, config.forcemanager_rate_limit)
+    limiter = RateLimitMiddleware(app, config.forcemanager_rate_limit)
     wrapped = SandboxMiddleware(
-        app,
+        limiter,
         counter=counter,
         routes=routes,
         failure=transient_failure,
         latency_ms=config.latency_ms,
         fail_rate=config.fail_rate,
+        reset_share=config.reset_share,
         seed=config.seed,
+        rate_limit=config.forcemanager_rate_limit,
+        on_rate_limit=limiter.configure,
+        admin=ForceManagerAdmin(db, sessions).routes(),
     )
     env = {
         "FORCEMANAGER_BASE_URL": base_url + API_PREFIX,

@@ -64,7 +64,26 @@ class SessionRegistry:
         self._keys = keys
         self._ttl = ttl_seconds
         self._sessions: dict[str, Session] = {}
+        self._issued: list[str] = []
         self._lock = threading.Lock()
+
+    @property
+    def issued(self) -> list[str]:
+        """Every session key issued since start, expired ones included."""
+        with self._lock:
+            return list(self._issued)
+
+    def expire_all(self) -> int:
+        """Refuse every session key issued so far; new logins work.
+
+        Returns:
+            How many sessions were still valid.
+        """
+        now = time.monotonic()
+        with self._lock:
+            live = sum(1 for s in self._sessions.values() if s.expires_at > now)
+            self._sessions = {}
+        return live
 
     def login(self, username: object, password: object) -> str | None:
         """Check the keys and open a session.
@@ -85,6 +104,7 @@ class SessionRegistry:
         token = secrets.token_urlsafe(_TOKEN_BYTES)
         with self._lock:
             self._sessions[token] = Session(API_USER_ID, time.monotonic() + self._ttl)
+            self._issued.append(token)
             self._forget_expired()
         return token
 

@@ -113,6 +113,25 @@ class Database:
         self.store.put(table_name, record["id"], self._stored(table_name, record))
         self._keep(table_name, record)
 
+    def remove(self, table_name: str, record_id: int) -> bool:
+        """Delete a record for good, leaving no `deleted` row behind.
+
+        References to it from other records keep their last `{id, value}`.
+
+        Args:
+            table_name: The table.
+            record_id: The id.
+
+        Returns:
+            False if there was no such record.
+        """
+        table = self.tables[table_name]
+        if table.rows.pop(record_id, None) is None:
+            return False
+        self.store.remove(table_name, record_id)
+        table.invalidate()
+        return True
+
     def bulk_insert(self, table_name: str, records: Iterable[dict[str, Any]]) -> None:
         """Insert seed records that already carry their ids (references as ints).
 

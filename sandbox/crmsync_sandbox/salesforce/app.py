@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crmsync_sandbox.common import CallCounter, RecordStore, SandboxMiddleware
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.salesforce import bulk, composite, composite_request, query, sobjects, tooling
+from crmsync_sandbox.salesforce.admin import SalesforceAdmin
 from crmsync_sandbox.salesforce.auth import Credentials, Sessions, parse_basic
 from crmsync_sandbox.salesforce.bulk import BulkJobs
 from crmsync_sandbox.salesforce.exceptions import OAuthError
@@ -43,6 +44,10 @@ _RELEASES = {50: "Winter '21", 51: "Spring '21", 52: "Summer '21", 53: "Winter '
 _V = "/services/data/{version}"
 _DATA_PREFIX = "/services/data/"
 _GET, _POST, _PATCH, _DELETE, _PUT = ["GET"], ["POST"], ["PATCH"], ["DELETE"], ["PUT"]
+#: Path parameters that hold ids, ``{id}`` in call keys: record ids, external id values (a
+#: record's id in the other system), query locators (``01g...``) and Bulk 2.0 job ids (``750...``).
+#: The version, object, field and result-kind segments stay as sent.
+ID_PARAMS = frozenset({"id", "value", "locator", "job_id"})
 
 
 async def _versions(_request: Request) -> Response:
@@ -274,6 +279,9 @@ def create_app(
         failure=_failure,
         latency_ms=config.latency_ms,
         fail_rate=config.fail_rate,
+        reset_share=config.reset_share,
         seed=config.seed,
+        id_params=ID_PARAMS,
+        admin=SalesforceAdmin(state).routes(),
     )
     return _LimitsAdmin(wrapped, state.usage), state.sessions.creds.env(base_url)

@@ -81,7 +81,29 @@ class Sessions:
         self.ttl_s = ttl_s
         self.base_url = base_url
         self._tokens: dict[str, tuple[str, float]] = {}
+        #: Every token handed out since start, the refresh token the org accepts first.
+        self._issued: list[str] = [creds.refresh_token]
         self._lock = threading.Lock()
+
+    @property
+    def issued(self) -> list[str]:
+        """Every access token issued since start, and the org's refresh token."""
+        with self._lock:
+            return list(self._issued)
+
+    def expire_all(self) -> int:
+        """Refuse every access token issued so far (as an org refuses expired sessions).
+
+        The refresh token stays valid: it is not a session, and new logins work.
+
+        Returns:
+            How many sessions were still valid.
+        """
+        now = time.monotonic()
+        with self._lock:
+            live = sum(1 for _user, expires in self._tokens.values() if expires >= now)
+            self._tokens = {}
+        return live
 
     def user_of(self, authorization: str | None) -> str | None:
         """Return the user of a ``Bearer`` header, or ``None`` if missing, unknown or expired."""
@@ -132,6 +154,7 @@ class Sessions:
             if len(self._tokens) >= _SWEEP_AT:
                 self._tokens = {k: v for k, v in self._tokens.items() if v[1] >= now}
             self._tokens[token] = (self.user_id, now + self.ttl_s)
+            self._issued.append(token)
         identity = f"{self.base_url}/id/{ids.ORG_ID}/{self.user_id}"
         issued_at = str(int(time.time() * 1000))
         digest = hmac.new(

@@ -349,6 +349,70 @@ class Org:
         }
         self._commit(obj, record, old)
 
+    def silent_update(self, obj: ObjectDef, record_id: str, body: dict[str, Any]) -> None:
+        """Change field values and keep the modification stamps (a sandbox admin change).
+
+        Any field but ``Id`` may change, the audit fields included; values are coerced like
+        API values, and derived fields (names, closed flags) follow. ``SystemModstamp`` and
+        ``LastModifiedDate`` stay as they were unless ``body`` names them, so no cursor on
+        them sees the change.
+
+        Raises:
+            RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``; a 400 for an unknown
+                field, ``Id``, or a value of the wrong type.
+        """
+        found = self.find(record_id)
+        if found is None or found[0] is not obj:
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        old = found[1]
+        values: dict[str, Any] = {}
+        for key, raw in body.items():
+            fdef = obj.get(key)
+            if fdef is None:
+                raise _no_column(obj, key)
+            if fdef.name == "Id":
+                raise RecordError("INVALID_FIELD", "Id cannot be changed", ["Id"])
+            values[fdef.name] = None if raw is None else coerce(fdef, raw)
+        record = {**old, **values}
+        self.derive(obj, record)
+        self._commit(obj, record, old)
+
+    def purge(self, obj: ObjectDef, record_id: str) -> list[str]:
+        """Remove a record without a trace: no recycle-bin row, nothing ``queryAll`` can see.
+
+        A hard delete takes what a delete would cascade to (an Account's Contacts and
+        Opportunities, the Tasks and Events of any purged record), whether live or already in
+        the recycle bin, so no record is left pointing at a purged one.
+
+        Returns:
+            The ids purged by cascade (not the record itself).
+
+        Raises:
+            RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``.
+        """
+        found = self.find(record_id)
+        if found is None or found[0] is not obj:
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        root = found[1]["Id"]
+        doomed = [(obj.name, root)]
+        pending = [root]
+        while pending:
+            parent = pending.pop()
+            for child_obj, fields in CASCADE_LOOKUPS.items():
+                for child in self.records[child_obj].values():
+                    if any(child.get(f) == parent for f in fields):
+                        doomed.append((child_obj, child["Id"]))
+                        pending.append(child["Id"])
+        for obj_name, doomed_id in doomed:
+            record = self.records[obj_name].pop(doomed_id, None)
+            if record is None:
+                continue
+            self._unindex(obj_name, record)
+            if self.store is not None:
+                self.store.remove(obj_name, doomed_id)
+        self._children = None
+        return [doomed_id for _obj, doomed_id in doomed[1:]]
+
     def matches(self, obj: ObjectDef, fdef: FieldDef, value: str) -> list[str]:
         """Return the ids of live records whose ``fdef`` equals ``value`` (case-insensitive)."""
         if fdef.type == "id":
