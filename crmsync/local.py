@@ -229,3 +229,7 @@ class LocalSync:
     def purge(self, system: str, obj: str, record_id: str | int) -> None:
         """Remove a record without a trace: a hard delete past the recycle bin."""
         self.sandbox.purge(system, obj, record_id)
+
+    def undelete(self, obj: str, record_id: str) -> None:
+        """Restore a Salesforce record from the recycle bin, as a user does."""
+        self.sandbox.undelete(obj, record_id)

@@ -297,6 +297,18 @@ class SandboxProcess:
         """
         self._admin(system, "POST", "purge", {"object": obj, "id": record_id})
 
+    def undelete(self, obj: str, record_id: str) -> None:
+        """Restore a Salesforce record from the recycle bin (a user's restore, stamps moved).
+
+        Args:
+            obj: The Salesforce object name.
+            record_id: The record id.
+
+        Raises:
+            requests.HTTPError: 404 for an unknown object or id, 400 if not deleted.
+        """
+        self._admin("salesforce", "POST", "undelete", {"object": obj, "id": record_id})
+
     def _admin(
         self, system: str, method: str, route: str, body: dict[str, Any] | None = None
     ) -> requests.Response:

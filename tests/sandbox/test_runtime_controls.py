@@ -325,6 +325,28 @@ def test_salesforce_purge_leaves_no_trace(clean: SandboxProcess) -> None:
     assert api.call("PATCH", f"sobjects/Account/{other}", json={"Phone": "3"}).status_code == 204
 
 
+def test_salesforce_undelete_restores_the_record_and_its_cascade(clean: SandboxProcess) -> None:
+    """A restore brings back the record and what its delete took, live again with a new
+    SystemModstamp; a record not in the recycle bin cannot be restored."""
+    api = SfApi(clean)
+    account = api.create("Account", {"Name": "Restored"})
+    contact = api.create("Contact", {"LastName": "Restored child", "AccountId": account})
+    deleted_before = api.create("Contact", {"LastName": "Deleted before", "AccountId": account})
+    assert api.call("DELETE", f"sobjects/Contact/{deleted_before}").status_code == 204
+    time.sleep(1.1)  # the account's delete gets a later stamp than the contact's
+    assert api.call("DELETE", f"sobjects/Account/{account}").status_code == 204
+    soql = "SELECT Id, IsDeleted, SystemModstamp FROM {} WHERE Id = '{}'"
+    [binned] = _sf_one(api, soql.format("Account", account), all_rows=True)
+    time.sleep(1.1)
+    clean.undelete("Account", account)
+    [restored] = _sf_one(api, soql.format("Account", account))
+    assert restored["SystemModstamp"] > binned["SystemModstamp"]
+    assert _sf_one(api, soql.format("Contact", contact))
+    assert not _sf_one(api, soql.format("Contact", deleted_before))
+    with pytest.raises(requests.HTTPError):
+        clean.undelete("Account", account)
+
+
 def test_forcemanager_silent_update_keeps_date_updated(clean: SandboxProcess) -> None:
     """New values show in the listing; dateUpdated stays (set or still null)."""
     fm = FmClient(clean)

@@ -1,6 +1,7 @@
 """The Salesforce server's own `/__sandbox/` runtime controls (contracts.md section 2).
 
-`expire-sessions`, `sessions`, `silent-update` and `purge`; the middleware serves `calls` and
+`expire-sessions`, `sessions`, `silent-update`, `purge` and `undelete` (Salesforce only: a
+restore from the recycle bin); the middleware serves `calls` and
 `faults`, and `_LimitsAdmin` the API allocation. Objects are API names (`Account`, `Contact`,
 `Opportunity`, `Task`, `Event`...) and ids the 15- or 18-character record ids.
 """
@@ -37,6 +38,7 @@ class SalesforceAdmin:
             ("GET", "/__sandbox/sessions"): self.list_sessions,
             ("POST", "/__sandbox/silent-update"): self.silent_update,
             ("POST", "/__sandbox/purge"): self.purge,
+            ("POST", "/__sandbox/undelete"): self.undelete,
         }
 
     async def expire_sessions(self, _request: Request) -> Response:
@@ -76,6 +78,20 @@ class SalesforceAdmin:
         except RecordError as error:
             return admin_error(error.status, error.message)
         return OrjsonResponse({"object": obj.name, "id": record_id, "cascaded": cascaded})
+
+    async def undelete(self, request: Request) -> Response:
+        """Restore a record (and what its delete cascaded to) from the recycle bin."""
+        body = await admin_body(request)
+        if body is None:
+            return admin_error(400, 'expected {"object": ..., "id": ...}')
+        obj = self._object(body)
+        if obj is None:
+            return admin_error(404, f"unknown object {body.get('object')!r}")
+        try:
+            restored = self.state.org.undelete(obj, str(body.get("id")))
+        except RecordError as error:
+            return admin_error(error.status, error.message)
+        return OrjsonResponse({"object": obj.name, "id": self._id(body), "restored": restored})
 
     def _object(self, body: dict[str, Any]) -> ObjectDef | None:
         name = body.get("object")

@@ -349,6 +349,48 @@ class Org:
         }
         self._commit(obj, record, old)
 
+    def undelete(self, obj: ObjectDef, record_id: str) -> list[str]:
+        """Restore a record from the recycle bin, as a user does in the Recycle Bin page.
+
+        The records its delete cascaded to (children deleted at the same moment) come back
+        with it, and every restored record gets a new ``SystemModstamp``, so ``queryAll``
+        shows it live again.
+
+        Returns:
+            The ids restored with it (not the record itself).
+
+        Raises:
+            RecordError: ``NOT_FOUND`` (404) for an id not of ``obj``; ``UNDELETE_FAILED``
+                for a record that is not in the recycle bin.
+        """
+        found = self.find(record_id)
+        if found is None or found[0] is not obj:
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        root = found[1]
+        if not root.get("IsDeleted"):
+            raise RecordError("UNDELETE_FAILED", "Entity is not in the recycle bin")
+        moment = root.get(DELETED_AT)
+        now = self.clock.now()
+        restored: list[str] = []
+        pending = [(obj, root)]
+        while pending:
+            parent_obj, old = pending.pop()
+            record = {k: v for k, v in old.items() if k != DELETED_AT}
+            record.update(IsDeleted=False, LastModifiedDate=now, SystemModstamp=now)
+            self._commit(parent_obj, record, old)
+            if old is not root:
+                restored.append(old["Id"])
+            for child_obj, fields in CASCADE_LOOKUPS.items():
+                for child in list(self.records[child_obj].values()):
+                    if (
+                        child.get("IsDeleted")
+                        and child.get(DELETED_AT) == moment
+                        and any(child.get(f) == old["Id"] for f in fields)
+                    ):
+                        pending.append((self.objects[child_obj], child))
+        self._children = None
+        return restored
+
     def silent_update(self, obj: ObjectDef, record_id: str, body: dict[str, Any]) -> None:
         """Change field values and keep the modification stamps (a sandbox admin change).
 
