@@ -296,3 +296,38 @@ def test_field_salesforce_cannot_write_syncs_one_way_and_is_listed(
     sync.incremental_sync()
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
+
+
+def test_references_to_records_nothing_touched_resolve(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    """A contact moved to, or created under, an account no cycle compares (a clean pair) gets
+    that account on the other side: references resolve through every linked pair."""
+    sync = local_sync()
+    sync.initial_sync()
+    sync.incremental_sync()  # every pair settled: the accounts below are clean
+    sf, fm = sync.salesforce, sync.forcemanager
+    first, second, third = sf_live(sync, "SELECT Id FROM Account ORDER BY Name LIMIT 3")
+    fm_accounts = fm_by_ext_id(sync, "accounts")
+    contacts = sf_live(sync, "SELECT Id FROM Contact WHERE AccountId != null ORDER BY LastName")
+    moved_in_fm, moved_in_sf = contacts[0]["Id"], contacts[1]["Id"]
+    fm_contacts = fm_by_ext_id(sync, "contacts")
+    fm.update(
+        "contacts", fm_contacts[moved_in_fm]["id"], {"accountId": fm_accounts[first["Id"]]["id"]}
+    )
+    sf.request("PATCH", f"sobjects/Contact/{moved_in_sf}", json={"AccountId": second["Id"]})
+    created = sf.request(
+        "POST",
+        "sobjects/Contact",
+        json={"FirstName": "Noor", "LastName": "Haddad", "AccountId": third["Id"]},
+    ).json()["id"]
+
+    sync.incremental_sync()
+
+    moved = sf_live(sync, f"SELECT AccountId FROM Contact WHERE Id = '{moved_in_fm}'")
+    assert moved == [{"AccountId": first["Id"]}]
+    fm_after = fm_by_ext_id(sync, "contacts")
+    assert ref_id(fm_after[moved_in_sf]["accountId"]) == fm_accounts[second["Id"]]["id"]
+    assert ref_id(fm_after[created]["accountId"]) == fm_accounts[third["Id"]]["id"]
+    errors = sync.query("select count(*) from main.sync_log where status = 'error'")
+    assert errors == [(0,)]

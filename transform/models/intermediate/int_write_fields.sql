@@ -3,11 +3,17 @@
   API and its value as JSON text in the API's write shape (ForceManager references as ints),
   or a `refs` entry when the referenced record is created in this same run. A create sends
   every field that has a value plus what the API requires; an update only the changed fields.
+  A reference resolves through every record pair (int_record_pairs), not only the ones this
+  cycle compares: a record moved to an account nothing touched points at that account's id.
 -#}
 with
 
 actions as (
   select * from {{ ref('int_record_actions') }}
+),
+
+record_pairs as (
+  select * from {{ ref('int_record_pairs') }}
 ),
 
 field_changes as (
@@ -84,6 +90,23 @@ field_writes as (
   where coalesce(value, '') <> {{ unknown_value() }}
 ),
 
+-- the pairs the written references point to (live ids of records no action touches too)
+referenced_pairs as (
+  select
+    record_pairs.object,
+    record_pairs.sync_key,
+    record_pairs.salesforce_id,
+    record_pairs.forcemanager_id,
+    record_pairs.salesforce_state,
+    record_pairs.forcemanager_state
+  from record_pairs
+  inner join (
+    select distinct ref_object, value from field_writes where kind = 'ref'
+  ) as wanted
+    on wanted.ref_object = record_pairs.object
+    and wanted.value = record_pairs.sync_key
+),
+
 rendered as (
   select
     field_writes.object,
@@ -98,14 +121,14 @@ rendered as (
       when field_writes.kind = 'ref' and field_writes.target = 'forcemanager' then
         case
           when referenced.forcemanager_action = 'create' then null
-          when referenced.forcemanager_state = 'live'
-            then cast(referenced.forcemanager_id as {{ dbt.type_string() }})
+          when referenced_pair.forcemanager_state = 'live'
+            then cast(referenced_pair.forcemanager_id as {{ dbt.type_string() }})
         end
       when field_writes.kind = 'ref' then
         case
           when referenced.salesforce_action = 'create' then null
-          when referenced.salesforce_state = 'live'
-            then {{ crmsync_json_string('referenced.salesforce_id') }}
+          when referenced_pair.salesforce_state = 'live'
+            then {{ crmsync_json_string('referenced_pair.salesforce_id') }}
         end
       -- ForceManager's probability is 0-10
       when field_writes.kind = 'probability' and field_writes.target = 'forcemanager'
@@ -140,6 +163,10 @@ rendered as (
   inner join fields
     on fields.object = field_writes.object
     and fields.field = field_writes.field
+  left join referenced_pairs as referenced_pair
+    on field_writes.kind = 'ref'
+    and referenced_pair.object = field_writes.ref_object
+    and referenced_pair.sync_key = field_writes.value
   left join actions as referenced
     on field_writes.kind = 'ref'
     and referenced.object = field_writes.ref_object
