@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 LOCAL_PACKAGES := $(sort $(dir $(wildcard */pyproject.toml)))
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench lint format clean
+.PHONY: setup demo test bench soak lint format clean
 
 setup: $(VENV)/.installed .meltano/.installed
 
@@ -38,6 +38,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# The convergence soak (about an hour): random edits on both CRMs, faults and killed cycles.
+soak: setup
+	$(BIN)/python -m benchmarks --only soak $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

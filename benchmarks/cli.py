@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import cycles, extraction, plan, servers, writes
+from benchmarks import cycles, extraction, plan, servers, soak, writes
 from benchmarks.context import FULL, QUICK, Bench, timed
 from benchmarks.report import Report
 from crmsync.local import PROJECT_ROOT
@@ -24,7 +24,10 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], None]]] = {
     "sf-writes": ("2: Salesforce collection calls per ceil(n/200)", writes.run_salesforce),
     "cycles": ("4, 5 and 7: quiet and 1% change cycles, API calls, peak memory", cycles.run),
     "plan": ("6: the dbt plan alone at growing sizes", plan.run),
+    "soak": ("8: the convergence soak: random edits, faults and kills", soak.run),
 }
+#: Figures run only when named with --only (the soak takes about an hour).
+ON_DEMAND = {"soak"}
 DEFAULT_OUTPUT = PROJECT_ROOT / "output" / "bench"
 
 
@@ -60,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 when every figure was measured, 1 when one could not be.
     """
     args = build_parser().parse_args(argv)
-    selected = [name for name in FIGURES if not args.only or name in args.only]
+    selected = [
+        name for name in FIGURES
+        if name in (args.only or ()) or (not args.only and name not in ON_DEMAND)
+    ]  # fmt: skip
     report = Report(quick=args.quick)
     work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="crmsync-bench-"))
     work_dir.mkdir(parents=True, exist_ok=True)

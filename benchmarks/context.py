@@ -57,6 +57,8 @@ class Sizes:
         repeats: Runs per short measurement (the median is reported).
         wait_lookback: Let the taps' lookback window pass after the initial sync, as the
             15-minute schedule does, so the quiet cycles measure a quiet cycle.
+        soak_rounds: Rounds of the convergence soak (each killed at a random step).
+        soak_operations: Random operations per soak round.
     """
 
     server_records: int
@@ -71,6 +73,8 @@ class Sizes:
     plan_records: tuple[int, ...]
     repeats: int
     wait_lookback: bool
+    soak_rounds: int
+    soak_operations: int
 
 
 FULL = Sizes(
@@ -86,6 +90,8 @@ FULL = Sizes(
     plan_records=(10_000, 100_000, 1_000_000),
     repeats=3,
     wait_lookback=True,
+    soak_rounds=24,
+    soak_operations=15,
 )
 QUICK = Sizes(
     server_records=2_000,
@@ -100,6 +106,8 @@ QUICK = Sizes(
     plan_records=(500,),
     repeats=1,
     wait_lookback=False,
+    soak_rounds=1,
+    soak_operations=6,
 )
 
 
