@@ -14,7 +14,7 @@ from forcemanager_client import (
     ForceManagerClient,
     ForceManagerSession,
 )
-from forcemanager_client.settings import connection_properties
+from forcemanager_client.settings import connection_properties, private_key
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -123,7 +123,7 @@ class TapForceManager(Tap):
         return ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],
-            self.config["private_key"],
+            private_key(self.config),
             requests_per_second=float(
                 self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
             ),

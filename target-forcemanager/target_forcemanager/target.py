@@ -11,7 +11,7 @@ from forcemanager_client import (
     DEFAULT_REQUESTS_PER_SECOND,
     ForceManagerClient,
 )
-from forcemanager_client.settings import connection_properties
+from forcemanager_client.settings import connection_properties, private_key
 from singer_sdk import Target
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -80,7 +80,7 @@ class TargetForceManager(Target):
         client = ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],
-            self.config["private_key"],
+            private_key(self.config),
             requests_per_second=float(
                 self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
             ),
