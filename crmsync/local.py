@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 import yaml
+from crmsync_common.atrest import OWNER_ONLY_UMASK
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
@@ -78,7 +79,7 @@ class LocalSync:
         from crmsync_sandbox.testing import SandboxProcess  # noqa: PLC0415 - dev-only dependency
 
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.sandbox = SandboxProcess(self.directory / "sandbox", **sandbox_options)
         self.warehouse = self.directory / "warehouse.duckdb"
         self.settings_file = self.directory / "sync.yml"
@@ -155,6 +156,7 @@ class LocalSync:
             text=True,
             timeout=timeout,
             check=False,
+            umask=OWNER_ONLY_UMASK,  # as orchestrate/run-job.sh: what the sync writes is private
         )
         job = " ".join(blocks)
         if check and result.returncode != 0:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.singerstate import input_bookmarks, kept_entry
 from forcemanager_client import (
     DEFAULT_BASE_URL,
@@ -48,7 +49,7 @@ DEFAULT_LOOKUP_REFRESH_MINUTES = 60
 DEFAULT_SCHEMA_REFRESH_MINUTES = 1440
 
 
-class TapForceManager(Tap):
+class TapForceManager(OwnerOnlyFiles, Tap):
     """Singer tap for the ForceManager (Sage Sales Management) REST API v4."""
 
     name = "tap-forcemanager"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from forcemanager_client import (
@@ -28,7 +29,7 @@ DEFAULT_MAX_CONCURRENCY = 4
 SYNC_LOG_WRITER = "target-forcemanager"
 
 
-class TargetForceManager(Target):
+class TargetForceManager(OwnerOnlyFiles, Target):
     """Singer target that creates, updates and deletes ForceManager records."""
 
     name = "target-forcemanager"
