@@ -92,7 +92,7 @@ def protect(root: Path | None = None) -> None:
             changed += tighten(path)
     if changed:
         logger.info("made %d files and folders readable by their owner only", changed)
-    removed = remove_stale_run_configs(meltano_dir(root) / "run")
+    removed = remove_stale_run_configs(meltano_dir(root) / "run", project=root)
     if removed:
         logger.info("removed %d config files left by runs that ended abnormally", removed)
 
@@ -108,13 +108,13 @@ def _tighten_folder_only(path: Path) -> int:
     return 1
 
 
-def remove_stale_run_configs(run_dir: Path, *, now: float | None = None) -> int:
+def remove_stale_run_configs(run_dir: Path, *, project: Path, now: float | None = None) -> int:
     """Remove the plugin config files under `run_dir` that no live process uses.
 
     A config file is live while a process runs with it on its command line (Meltano passes
-    `--config <file>`), and may be about to be while another Meltano process runs and the file
-    is younger than `STARTING_RUN_GRACE_S` (Meltano writes it just before starting the plugin).
-    Without a process list only files older than a day are removed.
+    `--config <file>`), and may be about to be while another Meltano process runs in `project`
+    and the file is younger than `STARTING_RUN_GRACE_S` (Meltano writes it just before it
+    starts the plugin). Without a process list only files older than a day are removed.
 
     Returns:
         How many files were removed.
@@ -124,7 +124,7 @@ def remove_stale_run_configs(run_dir: Path, *, now: float | None = None) -> int:
         return 0
     now = time.time() if now is None else now
     arguments = _live_arguments()
-    other_meltano = arguments is not None and _other_meltano_running()
+    other_meltano = arguments is not None and _other_meltano_running(project)
     removed = 0
     for config in configs:
         try:
@@ -180,12 +180,17 @@ def _ancestors() -> set[int]:
     return pids
 
 
-def _other_meltano_running() -> bool:
-    """Whether a Meltano process other than this step's own run is alive."""
+def _other_meltano_running(project: Path) -> bool:
+    """Whether a Meltano process other than this step's own run works in `project`."""
     ours = _ancestors()
+    project = project.resolve()
     for pid, arguments in _processes() or []:
-        if pid in ours:
+        if pid in ours or not any(Path(a).name == "meltano" for a in arguments[:2]):
             continue
-        if any(Path(argument).name == "meltano" for argument in arguments[:2]):
+        try:
+            folder = Path(f"/proc/{pid}/cwd").readlink()
+        except OSError:  # ended meanwhile, or not ours to see: count it, to be safe
+            return True
+        if folder == project or project in folder.parents:
             return True
     return False
