@@ -3,10 +3,11 @@
 The settings are declared once here (as Singer SDK properties) and read into a frozen
 :class:`SalesforceSettings`, which also decides the OAuth flow from what was given.
 
-Secrets may be left out of the config: each one missing there is read from its environment
-variable (`SECRET_VARIABLES`). meltano.yml maps no secret into the plugins' config, so Meltano
-never writes one into the run's config file; the plugins get them from the environment Meltano
-passes down (the scheduler's, or the project's `.env`).
+Secrets may be left out of the config: a config that holds none of them reads them all from
+their environment variables (`SECRET_VARIABLES`). meltano.yml maps no secret into the plugins'
+config, so Meltano never writes one into the run's config file; the plugins get them from the
+environment Meltano passes down (the scheduler's, or the project's `.env`). A config that holds
+any secret is used as it is, so a standalone run is never mixed with another org's variables.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ DEFAULT_MAX_API_SHARE_PER_RUN = 0.25
 DEFAULT_MAX_API_SHARE_TOTAL = 0.8
 #: Seconds to wait for one HTTP reply; a REST call times out server side at 10 minutes.
 DEFAULT_REQUEST_TIMEOUT = 120.0
-#: The environment variable each secret setting falls back to (contracts.md section 2).
+#: The environment variable of each secret setting, read when the config holds no secret at all
+#: (contracts.md section 2).
 SECRET_VARIABLES = {
     "client_secret": "SALESFORCE_CLIENT_SECRET",
     "password": "SALESFORCE_PASSWORD",
@@ -169,9 +171,9 @@ class SalesforceSettings:
     def from_config(cls, config: Mapping[str, Any]) -> SalesforceSettings:
         """Read the connection settings out of a plugin config.
 
-        A secret the config lacks is read from its environment variable (`SECRET_VARIABLES`);
-        an empty value, in the config or the environment (Meltano expands an unset `${VAR}` to
-        ""), counts as unset.
+        When the config holds no secret at all, every secret is read from its environment
+        variable (`SECRET_VARIABLES`). An empty value, in the config or the environment (Meltano
+        expands an unset `${VAR}` to ""), counts as unset.
 
         Args:
             config: the plugin config; unknown keys are ignored, empty strings mean unset.
@@ -183,9 +185,11 @@ class SalesforceSettings:
             SalesforceConfigError: when a value is malformed.
         """
 
+        from_environment = all(config.get(key) in (None, "") for key in SECRET_VARIABLES)
+
         def text(key: str) -> str | None:
             value = config.get(key)
-            if value in (None, "") and key in SECRET_VARIABLES:
+            if from_environment and key in SECRET_VARIABLES:
                 value = os.environ.get(SECRET_VARIABLES[key])
             return str(value) if value not in (None, "") else None
 

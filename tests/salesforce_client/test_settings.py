@@ -99,11 +99,16 @@ def test_empty_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.security_token is None
 
 
-def test_the_config_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A standalone config holding the secrets is used as it is."""
+def test_a_config_holding_secrets_is_used_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standalone config with its secrets is not mixed with another org's variables."""
     monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", "env-secret")
-    settings = SalesforceSettings.from_config({"client_id": "c", "client_secret": "cfg"})
+    monkeypatch.setenv("SALESFORCE_REFRESH_TOKEN", "env-refresh")
+    settings = SalesforceSettings.from_config(
+        {"client_id": "c", "client_secret": "cfg", "username": "u", "password": "p"}
+    )
     assert settings.client_secret == "cfg"
+    assert settings.refresh_token is None
+    assert settings.auth_flow is AuthFlow.PASSWORD
 
 
 def test_api_version_and_login_url_are_normalised() -> None:
