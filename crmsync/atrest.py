@@ -100,11 +100,14 @@ def protect(root: Path | None = None) -> None:
 def _tighten_folder_only(path: Path) -> int:
     try:
         mode = path.stat().st_mode & 0o777
+        if not mode & 0o077:
+            return 0
+        path.chmod(mode & ~0o077)
     except FileNotFoundError:
         return 0
-    if not mode & 0o077:
+    except PermissionError:
+        logger.warning("cannot make %s readable by its owner only: not ours to change", path)
         return 0
-    path.chmod(mode & ~0o077)
     return 1
 
 
@@ -137,7 +140,11 @@ def remove_stale_run_configs(run_dir: Path, *, project: Path, now: float | None 
             in_use = str(config) in arguments or str(config.resolve()) in arguments
             stale = not in_use and not (other_meltano and age < STARTING_RUN_GRACE_S)
         if stale:
-            config.unlink(missing_ok=True)
+            try:
+                config.unlink(missing_ok=True)
+            except PermissionError:
+                logger.warning("cannot remove %s, left by a run that ended: not ours", config)
+                continue
             removed += 1
     return removed
 
@@ -189,8 +196,10 @@ def _other_meltano_running(project: Path) -> bool:
             continue
         try:
             folder = Path(f"/proc/{pid}/cwd").readlink()
-        except OSError:  # ended meanwhile, or not ours to see: count it, to be safe
+        except PermissionError:  # not ours to see: count it, to be safe
             return True
+        except OSError:  # ended meanwhile
+            continue
         if folder == project or project in folder.parents:
             return True
     return False

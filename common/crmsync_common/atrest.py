@@ -9,10 +9,13 @@ version, or by a process started with a wider umask).
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 #: Group and other get no permission bit on anything created.
 OWNER_ONLY_UMASK = 0o077
@@ -26,7 +29,8 @@ def owner_only_umask() -> None:
 def tighten(path: str | os.PathLike[str]) -> int:
     """Take the group and other permission bits off `path` and, for a folder, all it holds.
 
-    Symbolic links are neither changed nor followed. A missing path is no error.
+    Symbolic links are neither changed nor followed. A missing path is no error; a file this
+    process may not change (another user's) is logged and left as it is.
 
     Returns:
         How many files and folders were changed.
@@ -50,6 +54,9 @@ def _tighten_one(path: Path) -> int:
     try:
         path.chmod(stat.S_IMODE(mode) & ~0o077)
     except FileNotFoundError:  # removed meanwhile
+        return 0
+    except PermissionError:
+        logger.warning("cannot make %s readable by its owner only: not ours to change", path)
         return 0
     return 1
 

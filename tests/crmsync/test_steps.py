@@ -144,6 +144,8 @@ def test_preflight_removes_the_run_configs_of_dead_runs_only(workspace: Path) ->
     kept_state = run_dir / "tap-salesforce" / "state.json"
     for path in (dead, live, kept_state):
         path.write_text("{}")
+    long_ago = time.time() - 2 * atrest.STARTING_RUN_GRACE_S
+    os.utime(dead, (long_ago, long_ago))
     # a plugin of a live run has its config on its command line, as Meltano starts it
     plugin = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(60)", "--config", str(live)]
