@@ -9,12 +9,18 @@ PYTEST_ARGS ?=
 
 .PHONY: setup demo test bench soak lint format clean
 
-setup: $(VENV)/.installed .meltano/.installed
+setup: $(VENV)/.installed $(VENV)/.owner-only .meltano/.installed
 
 $(VENV)/.installed: pyproject.toml $(wildcard */pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' $(addprefix -e ./,$(filter-out ./,$(LOCAL_PACKAGES)))
+	touch $@
+
+# `meltano` starts with the umask 077 (orchestrate/owner-only.pth): what it writes for a run is
+# readable by its owner only, even when started from a shell with a wider umask.
+$(VENV)/.owner-only: $(VENV)/.installed orchestrate/owner-only.pth
+	cp orchestrate/owner-only.pth "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/crmsync-owner-only.pth"
 	touch $@
 
 # Plugin environments are byte-compiled once here: where PYTHONDONTWRITEBYTECODE is set, each

@@ -6,14 +6,20 @@ import argparse
 import logging
 import sys
 
-from crmsync import report, steps
+from crmsync_common.atrest import owner_only_umask
+
+from crmsync import atrest, report, steps
 from crmsync.settings import SettingsError
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmsync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    preflight = commands.add_parser("preflight", help="validate the sync settings file")
+    preflight = commands.add_parser(
+        "preflight",
+        help="validate the sync settings file; make what a sync keeps owner-only and remove "
+        "config files left by killed runs",
+    )
     preflight.add_argument(
         "--initial",
         action="store_true",
@@ -29,10 +35,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; exit non-zero with a one-line reason when it refuses."""
+    owner_only_umask()
     logging.basicConfig(level=logging.INFO, format="crmsync %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
     try:
         if args.command == "preflight":
+            # first in every job: before the cycle writes, tighten what earlier runs left
+            atrest.protect()
             steps.preflight(initial=args.initial)
         elif args.command == "prepare":
             steps.prepare()

@@ -11,6 +11,8 @@ import shutil
 import sys
 from typing import Any
 
+from crmsync_common.atrest import owner_only_umask
+
 from crmsync import report
 from crmsync.local import PROJECT_ROOT, LocalSync
 
@@ -36,6 +38,7 @@ def say(text: str) -> None:
 
 def main() -> int:
     """Run the demo; exit 0 when every step worked."""
+    owner_only_umask()  # the demo's warehouse, sync log and sandbox data: owner-only
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     sync = LocalSync(DEMO_DIR, SETTINGS, seed=1, size="small")
     with sync:

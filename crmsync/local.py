@@ -12,12 +12,14 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
+from crmsync_common.atrest import OWNER_ONLY_UMASK
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
@@ -77,7 +79,7 @@ class LocalSync:
         from crmsync_sandbox.testing import SandboxProcess  # noqa: PLC0415 - dev-only dependency
 
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.sandbox = SandboxProcess(self.directory / "sandbox", **sandbox_options)
         self.warehouse = self.directory / "warehouse.duckdb"
         self.settings_file = self.directory / "sync.yml"
@@ -110,8 +112,13 @@ class LocalSync:
         self.settings_file.write_text(yaml.safe_dump(settings, sort_keys=False))
 
     # -- running jobs -------------------------------------------------------------------------
-    def environment(self, **extra: str) -> dict[str, str]:
-        """The process environment a scheduler would give `meltano run` for this sync."""
+    def environment(self, *, unset: Iterable[str] = (), **extra: str) -> dict[str, str]:
+        """The process environment a scheduler would give `meltano run` for this sync.
+
+        Args:
+            unset: variables to leave out (e.g. the password flow's, to log in otherwise).
+            **extra: variables to add or override.
+        """
         env = dict(os.environ)
         env.update(self.sandbox.env)
         env.update(
@@ -123,22 +130,33 @@ class LocalSync:
             }
         )
         env.update(extra)
+        for name in unset:
+            env.pop(name, None)
         return env
 
     def run(
-        self, *blocks: str, check: bool = True, timeout: float = DEFAULT_JOB_TIMEOUT_S, **env: str
+        self,
+        *blocks: str,
+        check: bool = True,
+        timeout: float = DEFAULT_JOB_TIMEOUT_S,
+        unset: Iterable[str] = (),
+        **env: str,
     ) -> JobRun:
-        """Run `meltano --environment=sandbox run BLOCK...` (a job, or plugins) from the root."""
+        """Run `meltano --environment=sandbox run BLOCK...` (a job, or plugins) from the root.
+
+        `unset` names variables the run does not get; `env` adds or overrides variables.
+        """
         meltano = Path(sys.executable).with_name("meltano")
         started = time.monotonic()
         result = subprocess.run(
             [str(meltano), "--environment=sandbox", "run", *blocks],
             cwd=PROJECT_ROOT,
-            env=self.environment(**env),
+            env=self.environment(unset=unset, **env),
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
+            umask=OWNER_ONLY_UMASK,  # as orchestrate/run-job.sh: what the sync writes is private
         )
         job = " ".join(blocks)
         if check and result.returncode != 0:

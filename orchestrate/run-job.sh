@@ -7,6 +7,9 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 cd "$(dirname "$0")/.."
+# Everything the cycle writes (warehouse, sync log, Meltano's database, state and run files,
+# logs) is readable by its owner only.
+umask 077
 # --force: a cycle killed mid-run leaves its job marked running until Meltano's heartbeat
 # timeout; the lock already guarantees no other cycle is running, so the next one may start.
 exec .venv/bin/meltano --environment="$1" run --force "$2"

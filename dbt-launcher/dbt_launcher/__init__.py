@@ -7,6 +7,9 @@ file is checkpointed and left without a write-ahead log, as a normal exit leaves
 the logs, runs multiprocessing's exit hooks and ends the process at once.
 
 Where it cannot close the warehouse (an adapter whose internals differ), it exits normally.
+
+Everything dbt writes (the warehouse, its logs and target folder) is created readable by its
+owner only: the launcher sets the umask 077 first, as every crmsync entry point does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import sys
 
 from dbt.cli.main import cli
 
+#: As crmsync_common.atrest (not installed beside dbt): group and other get no permission bit.
+OWNER_ONLY_UMASK = 0o077
+
 try:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 except ImportError:  # dbt with another adapter: nothing of DuckDB's to close
@@ -27,6 +33,7 @@ except ImportError:  # dbt with another adapter: nothing of DuckDB's to close
 
 def main() -> None:
     """Run dbt's command line with `sys.argv`, then exit with its code."""
+    os.umask(OWNER_ONLY_UMASK)
     try:
         cli(prog_name="dbt")
         code: object = 0

@@ -2,10 +2,17 @@
 
 The settings are declared once here (as Singer SDK properties) and read into a frozen
 :class:`SalesforceSettings`, which also decides the OAuth flow from what was given.
+
+Secrets may be left out of the config: a config that holds none of them reads them all from
+their environment variables (`SECRET_VARIABLES`). meltano.yml maps no secret into the plugins'
+config, so Meltano never writes one into the run's config file; the plugins get them from the
+environment Meltano passes down (the scheduler's, or the project's `.env`). A config that holds
+any secret is used as it is, so a standalone run is never mixed with another org's variables.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,6 +31,14 @@ DEFAULT_MAX_API_SHARE_PER_RUN = 0.25
 DEFAULT_MAX_API_SHARE_TOTAL = 0.8
 #: Seconds to wait for one HTTP reply; a REST call times out server side at 10 minutes.
 DEFAULT_REQUEST_TIMEOUT = 120.0
+#: The environment variable of each secret setting, read when the config holds no secret at all
+#: (contracts.md section 2).
+SECRET_VARIABLES = {
+    "client_secret": "SALESFORCE_CLIENT_SECRET",
+    "password": "SALESFORCE_PASSWORD",
+    "security_token": "SALESFORCE_SECURITY_TOKEN",
+    "refresh_token": "SALESFORCE_REFRESH_TOKEN",
+}
 
 
 class AuthFlow(StrEnum):
@@ -156,6 +171,10 @@ class SalesforceSettings:
     def from_config(cls, config: Mapping[str, Any]) -> SalesforceSettings:
         """Read the connection settings out of a plugin config.
 
+        When the config holds no secret at all, every secret is read from its environment
+        variable (`SECRET_VARIABLES`). An empty value, in the config or the environment (Meltano
+        expands an unset `${VAR}` to ""), counts as unset.
+
         Args:
             config: the plugin config; unknown keys are ignored, empty strings mean unset.
 
@@ -166,8 +185,12 @@ class SalesforceSettings:
             SalesforceConfigError: when a value is malformed.
         """
 
+        from_environment = all(config.get(key) in (None, "") for key in SECRET_VARIABLES)
+
         def text(key: str) -> str | None:
             value = config.get(key)
+            if from_environment and key in SECRET_VARIABLES:
+                value = os.environ.get(SECRET_VARIABLES[key])
             return str(value) if value not in (None, "") else None
 
         version = (text("api_version") or DEFAULT_API_VERSION).removeprefix("v")
@@ -214,7 +237,8 @@ class SalesforceSettings:
     def auth_flow(self) -> AuthFlow:
         """The OAuth flow these settings call for.
 
-        A refresh token wins, then username and password, then the client credentials.
+        A refresh token wins, then username and password, then the client credentials
+        (README, "Salesforce credentials").
 
         Raises:
             SalesforceConfigError: naming the settings that are missing.

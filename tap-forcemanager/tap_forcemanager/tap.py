@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.singerstate import input_bookmarks, kept_entry
 from forcemanager_client import (
     DEFAULT_BASE_URL,
@@ -14,7 +15,7 @@ from forcemanager_client import (
     ForceManagerClient,
     ForceManagerSession,
 )
-from forcemanager_client.settings import connection_properties
+from forcemanager_client.settings import connection_properties, private_key
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -48,7 +49,7 @@ DEFAULT_LOOKUP_REFRESH_MINUTES = 60
 DEFAULT_SCHEMA_REFRESH_MINUTES = 1440
 
 
-class TapForceManager(Tap):
+class TapForceManager(OwnerOnlyFiles, Tap):
     """Singer tap for the ForceManager (Sage Sales Management) REST API v4."""
 
     name = "tap-forcemanager"
@@ -123,7 +124,7 @@ class TapForceManager(Tap):
         return ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],
-            self.config["private_key"],
+            private_key(self.config),
             requests_per_second=float(
                 self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
             ),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.singerstate import input_bookmarks, kept_entry, parse_moment
 from salesforce_client import (
     ApiBudgetExceededError,
@@ -43,7 +44,7 @@ _DESCRIBE_FIELD_KEYS = (
 )  # fmt: skip
 
 
-class TapSalesforce(Tap):
+class TapSalesforce(OwnerOnlyFiles, Tap):
     """Singer tap for Salesforce."""
 
     name = "tap-salesforce"

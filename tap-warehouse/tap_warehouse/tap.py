@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.paths import warehouse_path
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -23,7 +24,7 @@ DEFAULT_SCHEMA = "publish"
 DEFAULT_JSON_COLUMNS = ("fields", "refs")
 
 
-class TapWarehouse(Tap):
+class TapWarehouse(OwnerOnlyFiles, Tap):
     """Reads ``<schema>.<table_prefix><name>`` tables as streams named ``<name>``."""
 
     name = "tap-warehouse"

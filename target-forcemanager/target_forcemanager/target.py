@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from forcemanager_client import (
@@ -11,7 +12,7 @@ from forcemanager_client import (
     DEFAULT_REQUESTS_PER_SECOND,
     ForceManagerClient,
 )
-from forcemanager_client.settings import connection_properties
+from forcemanager_client.settings import connection_properties, private_key
 from singer_sdk import Target
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -28,7 +29,7 @@ DEFAULT_MAX_CONCURRENCY = 4
 SYNC_LOG_WRITER = "target-forcemanager"
 
 
-class TargetForceManager(Target):
+class TargetForceManager(OwnerOnlyFiles, Target):
     """Singer target that creates, updates and deletes ForceManager records."""
 
     name = "target-forcemanager"
@@ -80,7 +81,7 @@ class TargetForceManager(Target):
         client = ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],
-            self.config["private_key"],
+            private_key(self.config),
             requests_per_second=float(
                 self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
             ),

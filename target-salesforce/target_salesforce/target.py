@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from salesforce_client import SalesforceClient, SalesforceClientError, auth_properties
@@ -28,7 +29,7 @@ DEFAULT_EXTERNAL_ID_FIELD = "ForceManager_Id__c"
 SYNC_LOG_WRITER = "target-salesforce"
 
 
-class TargetSalesforce(Target):
+class TargetSalesforce(OwnerOnlyFiles, Target):
     """Singer target for Salesforce."""
 
     name = "target-salesforce"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 import duckdb
+from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.paths import warehouse_path
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
@@ -23,7 +24,7 @@ DEFAULT_PATH = "output/warehouse.duckdb"
 DEFAULT_SCHEMA = "raw"
 
 
-class TargetWarehouse(Target):
+class TargetWarehouse(OwnerOnlyFiles, Target):
     """Loads every stream into ``<default_target_schema>.<stream>`` of a DuckDB file."""
 
     name = "target-warehouse"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from crmsync import cli, steps
+from crmsync import atrest, cli, steps
 from crmsync.settings import SettingsError
 
 SETTINGS = """
@@ -31,7 +37,20 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRMSYNC_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.delenv("CRMSYNC_SYNC_LOG_DIR", raising=False)
     monkeypatch.delenv("CRMSYNC_CONFIRM_INITIAL_WIPE", raising=False)
+    # preflight tightens the project's files: this folder stands for the Meltano project
+    monkeypatch.setenv("MELTANO_PROJECT_ROOT", str(tmp_path))
+    for variable in ("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI", "MELTANO_STATE_BACKEND_URI"):
+        monkeypatch.delenv(variable, raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_umask() -> Iterator[None]:
+    """The command line sets the owner-only umask for its process: restore the test's."""
+    umask = os.umask(0o077)
+    os.umask(umask)
+    yield
+    os.umask(umask)
 
 
 def extracted_users(path: Path, salesforce: list[str], forcemanager: list[int]) -> None:
@@ -71,6 +90,116 @@ def test_preflight_rejects_bad_settings_with_their_name(
     (workspace / "sync.yml").write_text("objects:\n  accounts: off\n")
     assert cli.main(["preflight"]) == 1
     assert "objects.accounts" in capsys.readouterr().err
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+def test_preflight_makes_what_a_sync_keeps_owner_only(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An existing deployment's files, written with the umask 022, are tightened."""
+    state = workspace / "state"
+    monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{workspace / 'system.db'}")
+    monkeypatch.setenv("MELTANO_STATE_BACKEND_URI", f"file://{state}")
+    kept = [
+        workspace / "warehouse.duckdb",
+        workspace / "warehouse.duckdb.wal",
+        workspace / "warehouse.duckdb.sync_log" / "loaded" / "run.target-salesforce.jsonl",
+        workspace / "system.db",
+        workspace / "system.db-journal",
+        state / "sync-incremental" / "state.json",
+        workspace / ".meltano" / "run" / "tap-salesforce" / "state.json",
+        workspace / ".meltano" / "logs" / "elt" / "elt.log",
+        workspace / "transform" / "target" / "partial_parse.msgpack",
+        workspace / "transform" / "logs" / "dbt.log",
+        workspace / ".env",
+    ]
+    for path in kept:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        path.write_text("kept")
+        path.chmod(0o644)
+    (workspace / ".meltano").chmod(0o755)
+    installed = workspace / ".meltano" / "extractors" / "tap-salesforce" / "venv" / "python"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("")
+    installed.chmod(0o755)
+
+    assert cli.main(["preflight"]) == 0
+
+    loose = {str(p): oct(mode(p)) for p in kept if mode(p) & 0o077}
+    loose.update({str(p): oct(mode(p)) for p in {p.parent for p in kept} if mode(p) & 0o077})
+    assert not loose
+    assert mode(workspace / ".meltano") == 0o700
+    assert mode(installed) == 0o755  # the plugins' environments stay as installed
+
+
+def test_preflight_removes_the_run_configs_of_dead_runs_only(workspace: Path) -> None:
+    run_dir = workspace / ".meltano" / "run"
+    (run_dir / "tap-salesforce").mkdir(parents=True)
+    (run_dir / "target-forcemanager").mkdir(parents=True)
+    dead = run_dir / "tap-salesforce" / "tap.0001.config.json"
+    live = run_dir / "target-forcemanager" / "target.0002.config.json"
+    kept_state = run_dir / "tap-salesforce" / "state.json"
+    for path in (dead, live, kept_state):
+        path.write_text("{}")
+    long_ago = time.time() - 2 * atrest.STARTING_RUN_GRACE_S
+    os.utime(dead, (long_ago, long_ago))
+    # a plugin of a live run has its config on its command line, as Meltano starts it
+    plugin = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", "--config", str(live)]
+    )
+    try:
+        assert cli.main(["preflight"]) == 0
+        assert not dead.exists()
+        assert live.exists()
+        assert kept_state.exists()
+    finally:
+        plugin.kill()
+        plugin.wait()
+    assert atrest.remove_stale_run_configs(run_dir, project=workspace) == 1
+    assert not live.exists()
+
+
+def test_young_run_configs_wait_while_another_meltano_runs(tmp_path: Path) -> None:
+    """Meltano writes a plugin's config just before starting it: a young one may be live."""
+    run_dir = tmp_path / "run"
+    (run_dir / "tap-salesforce").mkdir(parents=True)
+    young = run_dir / "tap-salesforce" / "tap.0003.config.json"
+    old = run_dir / "tap-salesforce" / "tap.0004.config.json"
+    for path in (young, old):
+        path.write_text("{}")
+    long_ago = time.time() - 2 * atrest.STARTING_RUN_GRACE_S
+    os.utime(old, (long_ago, long_ago))
+    meltano = tmp_path / "meltano"  # another run's `python .../meltano run ...`
+    meltano.write_text("import time\ntime.sleep(60)\n")
+    other_run = subprocess.Popen(
+        [sys.executable, str(meltano), "run", "sync-incremental"], cwd=tmp_path
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not atrest._other_meltano_running(tmp_path):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert atrest.remove_stale_run_configs(run_dir, project=tmp_path) == 1
+        assert young.exists()
+        assert not old.exists()
+    finally:
+        other_run.kill()
+        other_run.wait()
+    assert atrest.remove_stale_run_configs(run_dir, project=tmp_path) == 1
+    assert not young.exists()
+
+
+def test_database_and_state_locations() -> None:
+    assert atrest.sqlite_path("sqlite:////var/lib/crmsync/meltano.db") == Path(
+        "/var/lib/crmsync/meltano.db"
+    )
+    assert atrest.sqlite_path("postgresql://db/meltano") is None
+    assert atrest.file_state_path("file:///var/lib/crmsync/state") == Path("/var/lib/crmsync/state")
+    assert atrest.file_state_path("s3://bucket/state") is None
+    assert atrest.file_state_path("systemdb") is None
 
 
 def test_prepare_stores_settings_with_full_user_ids(workspace: Path) -> None:

@@ -9,9 +9,14 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from forcemanager_client.errors import error_from_response, is_session_expired, parse_error_body
-from forcemanager_client.exceptions import ForceManagerAuthError, ForceManagerRecordError
+from forcemanager_client.exceptions import (
+    ForceManagerAuthError,
+    ForceManagerError,
+    ForceManagerRecordError,
+)
 from forcemanager_client.ratelimit import SAFETY_MARGIN, RateLimiter
 from forcemanager_client.retry import RetryPolicy, parse_retry_after
+from forcemanager_client.settings import PRIVATE_KEY_VARIABLE, private_key
 from forcemanager_client.where import any_equal, changed_since, date_literal, quote
 
 
@@ -161,3 +166,16 @@ def test_where_builders_quote_and_truncate():
         " OR dateDeleted > '2024-05-06 07:08:09')"
     )
     assert any_equal("extId", ["a", "b"]) == "(extId = 'a' OR extId = 'b')"
+
+
+def test_private_key_comes_from_the_config_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """meltano.yml maps no private key into the config: FORCEMANAGER_PRIVATE_KEY supplies it."""
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, "env-key")
+    assert private_key({"public_key": "pk"}) == "env-key"
+    assert private_key({"private_key": ""}) == "env-key"  # "" is an unset ${VAR}
+    assert private_key({"private_key": "cfg-key"}) == "cfg-key"
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, "")
+    with pytest.raises(ForceManagerError, match=PRIVATE_KEY_VARIABLE):
+        private_key({"private_key": ""})

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from crmsync.local import PROJECT_ROOT
 
@@ -45,3 +49,47 @@ def test_cron_wrapper_explains_its_usage() -> None:
     )
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+SECRET_VARIABLES = (
+    "SALESFORCE_CLIENT_SECRET",
+    "SALESFORCE_PASSWORD",
+    "SALESFORCE_SECURITY_TOKEN",
+    "SALESFORCE_REFRESH_TOKEN",
+    "FORCEMANAGER_PRIVATE_KEY",
+)
+
+
+def test_no_secret_is_mapped_into_a_plugin_config() -> None:
+    """Meltano writes a plugin's config into a file for the run: secrets stay in the env."""
+    config_text = "\n".join(
+        yaml.safe_dump(plugin.get("config") or {})
+        for path in (PROJECT_ROOT / "meltano.yml", *PROJECT_ROOT.glob("orchestrate/*.meltano.yml"))
+        for kind in (yaml.safe_load(path.read_text()).get("plugins") or {}).values()
+        for plugin in kind
+    )
+    environments = yaml.safe_dump(
+        yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())["environments"]
+    )
+    for variable in SECRET_VARIABLES:
+        assert variable not in config_text
+        assert variable not in environments
+
+
+def test_meltano_writes_owner_only_files_from_a_wide_umask(tmp_path: Path) -> None:
+    """`make setup` makes .venv's meltano start with the umask 077 (orchestrate/owner-only.pth)."""
+    database = tmp_path / "meltano.db"
+    subprocess.run(
+        [MELTANO, "state", "list"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{database}"},
+        capture_output=True,
+        check=True,
+        umask=0o022,
+    )
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+def test_cron_wrapper_sets_the_owner_only_umask() -> None:
+    wrapper = (PROJECT_ROOT / "orchestrate" / "run-job.sh").read_text()
+    assert wrapper.index("umask 077") < wrapper.index("exec .venv/bin/meltano")

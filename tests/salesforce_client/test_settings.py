@@ -7,6 +7,14 @@ from salesforce_client import AuthFlow, SalesforceConfigError, SalesforceSetting
 from salesforce_client.budget import ApiBudget, parse_api_usage
 from salesforce_client.exceptions import ApiBudgetExceededError
 from salesforce_client.retry import RetryPolicy, is_retryable
+from salesforce_client.settings import SECRET_VARIABLES
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell that sourced a sandbox.env must not change what these tests see."""
+    for variable in SECRET_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
 
 
 def test_refresh_token_wins_over_password() -> None:
@@ -42,6 +50,65 @@ def test_no_credentials_is_a_clear_error() -> None:
     """No credential at all lists the three ways to configure one."""
     with pytest.raises(SalesforceConfigError, match="refresh_token"):
         _ = SalesforceSettings.from_config({}).auth_flow
+
+
+def test_secrets_missing_from_the_config_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """meltano.yml maps no secret into the config: the plugin reads SALESFORCE_* itself."""
+    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", "env-secret")
+    monkeypatch.setenv("SALESFORCE_PASSWORD", "env-password")
+    monkeypatch.setenv("SALESFORCE_SECURITY_TOKEN", "env-token")
+    settings = SalesforceSettings.from_config({"client_id": "c", "username": "u"})
+    assert settings.auth_flow is AuthFlow.PASSWORD
+    assert (settings.client_secret, settings.password, settings.security_token) == (
+        "env-secret",
+        "env-password",
+        "env-token",
+    )
+    assert "env-passwordenv-token" in settings.secrets
+
+
+def test_refresh_token_from_the_environment_selects_its_flow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SALESFORCE_REFRESH_TOKEN alone (no username, password or token) is enough."""
+    monkeypatch.setenv("SALESFORCE_REFRESH_TOKEN", "env-refresh")
+    # Meltano expands the unset ${SALESFORCE_USERNAME} to "": that is unset, not a username.
+    settings = SalesforceSettings.from_config({"client_id": "c", "username": ""})
+    assert settings.auth_flow is AuthFlow.REFRESH_TOKEN
+    assert settings.refresh_token == "env-refresh"
+    assert "env-refresh" in settings.secrets
+
+
+def test_empty_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty variable or config value is no credential: the password flow is chosen."""
+    monkeypatch.setenv("SALESFORCE_REFRESH_TOKEN", "")
+    settings = SalesforceSettings.from_config(
+        {
+            "client_id": "c",
+            "client_secret": "s",
+            "username": "u",
+            "password": "p",
+            "security_token": "",
+            "refresh_token": "",
+        }
+    )
+    assert settings.auth_flow is AuthFlow.PASSWORD
+    assert settings.refresh_token is None
+    assert settings.security_token is None
+
+
+def test_a_config_holding_secrets_is_used_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standalone config with its secrets is not mixed with another org's variables."""
+    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", "env-secret")
+    monkeypatch.setenv("SALESFORCE_REFRESH_TOKEN", "env-refresh")
+    settings = SalesforceSettings.from_config(
+        {"client_id": "c", "client_secret": "cfg", "username": "u", "password": "p"}
+    )
+    assert settings.client_secret == "cfg"
+    assert settings.refresh_token is None
+    assert settings.auth_flow is AuthFlow.PASSWORD
 
 
 def test_api_version_and_login_url_are_normalised() -> None:
