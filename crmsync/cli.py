@@ -26,6 +26,14 @@ def _parser() -> argparse.ArgumentParser:
         help="also demand CRMSYNC_CONFIRM_INITIAL_WIPE=true (the initial sync replaces data)",
     )
     commands.add_parser("prepare", help="check the settings against the extracted users")
+    guard = commands.add_parser(
+        "guard", help="stop the cycle before writing when its plan is a mass change"
+    )
+    guard.add_argument(
+        "--warn-only",
+        action="store_true",
+        help="only warn (a dry run: the next cycle would stop)",
+    )
     commands.add_parser("collect-log", help="load the targets' sync-log files")
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
     stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
@@ -45,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             steps.preflight(initial=args.initial)
         elif args.command == "prepare":
             steps.prepare()
+        elif args.command == "guard":
+            steps.guard(warn_only=args.warn_only)
         elif args.command == "collect-log":
             steps.collect_log()
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,18 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class SafetySettings:
+    """The mass-change breaker's limits (`safety:`): a cycle whose plan deletes on one side more
+    than `max_delete_share` of an object's records there and more than `min_delete_count`
+    records (or updates more than `max_update_share` and `min_update_count`) stops unwritten."""
+
+    max_delete_share: float = 0.10
+    min_delete_count: int = 20
+    max_update_share: float = 0.50
+    min_update_count: int = 200
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     """Validated sync settings."""
 
@@ -35,6 +47,7 @@ class SyncSettings:
     manual_mapping: dict[str, int] = field(default_factory=dict)
     default_forcemanager_owner: int | None = None
     default_salesforce_owner: str | None = None
+    safety: SafetySettings = field(default_factory=SafetySettings)
 
     @property
     def synced_objects(self) -> list[str]:
@@ -74,9 +87,9 @@ def parse_settings(raw: Any) -> SyncSettings:
     if not isinstance(raw, dict):
         msg = "the settings file must be a mapping with `objects` and `user_mapping`"
         raise SettingsError(msg)
-    unknown = sorted(set(raw) - {"objects", "user_mapping"})
+    unknown = sorted(set(raw) - {"objects", "user_mapping", "safety"})
     if unknown:
-        msg = f"unknown setting `{unknown[0]}` (expected `objects` and `user_mapping`)"
+        msg = f"unknown setting `{unknown[0]}` (expected `objects`, `user_mapping`, `safety`)"
         raise SettingsError(msg)
     objects = _parse_objects(raw.get("objects"))
     mapping = raw.get("user_mapping") or {}
@@ -98,6 +111,7 @@ def parse_settings(raw: Any) -> SyncSettings:
         manual_mapping=_parse_manual(mapping.get("manual")),
         default_forcemanager_owner=default_fm,
         default_salesforce_owner=default_sf,
+        safety=_parse_safety(raw.get("safety")),
     )
 
 
@@ -168,3 +182,30 @@ def _parse_default_owner(raw: Any) -> tuple[int | None, str | None]:
         msg = f"`user_mapping.default_owner.salesforce` must be a user id, not {sf_owner!r}"
         raise SettingsError(msg)
     return fm_owner, sf_owner
+
+
+def _parse_safety(raw: Any) -> SafetySettings:
+    if raw is None:
+        return SafetySettings()
+    names = [limit.name for limit in fields(SafetySettings)]
+    if not isinstance(raw, dict):
+        msg = f"`safety` must be a mapping with {', '.join(names)}"
+        raise SettingsError(msg)
+    unknown = sorted(set(raw) - set(names), key=str)
+    if unknown:
+        msg = f"unknown setting `safety.{unknown[0]}` (expected {', '.join(names)})"
+        raise SettingsError(msg)
+    limits: dict[str, Any] = {}
+    for name, value in raw.items():
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        if name.endswith("_share"):
+            if not number or not 0 <= value <= 1:
+                msg = f"`safety.{name}` must be a share from 0 to 1 (0.10 is 10%), not {value!r}"
+                raise SettingsError(msg)
+            limits[name] = float(value)
+        else:
+            if not number or not isinstance(value, int) or value < 0:
+                msg = f"`safety.{name}` must be a number of records (0 or more), not {value!r}"
+                raise SettingsError(msg)
+            limits[name] = value
+    return SafetySettings(**limits)

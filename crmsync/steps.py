@@ -4,6 +4,9 @@
   is read or written;
 - `prepare`: after extraction, check the settings against both CRMs' users and store them in
   the warehouse for dbt;
+- `guard`: after the plan, before any write, stop a cycle whose plan would delete or update
+  more of an object's records on one side than the `safety:` limits allow (the mass-change
+  breaker);
 - `collect_log`: after the targets ran, load their sync-log files into the warehouse.
 """
 
@@ -12,16 +15,30 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from crmsync import warehouse
-from crmsync.settings import OBJECTS, SettingsError, SyncSettings, load_settings
+from crmsync.settings import (
+    OBJECTS,
+    SafetySettings,
+    SettingsError,
+    SyncSettings,
+    load_settings,
+    settings_path,
+)
 
 logger = logging.getLogger(__name__)
 
 CONFIRM_VARIABLE = "CRMSYNC_CONFIRM_INITIAL_WIPE"
+ALLOW_MASS_CHANGE_VARIABLE = "CRMSYNC_ALLOW_MASS_CHANGE"
+GUARD_SCHEMA = "main"
+GUARD_TABLE = "sync_guard"
+SIDE_NAMES = {"salesforce": "Salesforce", "forcemanager": "ForceManager"}
 SETTINGS_SCHEMA = "crmsync_settings"
 LOG_SCHEMA = "crmsync_log"
 LOG_TABLE = "sync_log_lines"
@@ -143,6 +160,99 @@ def _store_settings(
         [settings.auto_match_users, settings.default_forcemanager_owner, default_sf],
     )
     connection.execute("commit")
+
+
+@dataclass(frozen=True)
+class SideChanges:
+    """What a plan would do to one object on one side (a row of `main.sync_guard`)."""
+
+    object: str
+    side: str
+    live_records: int
+    planned_updates: int
+    planned_deletes: int
+
+
+def exceeds(planned: int, records: int, max_share: float, min_count: int) -> bool:
+    """The breaker's rule: more than `max_share` of the side's records and more than
+    `min_count` records (in exact decimals: 10% of 50 is 5, not 5.000000000000001)."""
+    return planned > min_count and planned > Decimal(str(max_share)) * records
+
+
+def mass_changes(rows: Iterable[SideChanges], safety: SafetySettings) -> list[str]:
+    """One line per object, side and kind of change over the limits."""
+    found: list[str] = []
+    for row in rows:
+        for kind, planned, max_share, min_count in (
+            ("deletes", row.planned_deletes, safety.max_delete_share, safety.min_delete_count),
+            ("updates", row.planned_updates, safety.max_update_share, safety.min_update_count),
+        ):
+            if not exceeds(planned, row.live_records, max_share, min_count):
+                continue
+            share = f"{planned / row.live_records:.0%}" if row.live_records else "all"
+            found.append(
+                f"{row.object} in {SIDE_NAMES.get(row.side, row.side)}: {planned} {kind} "
+                f"planned, of {row.live_records} records there before the cycle ({share}; "
+                f"limits: over {max_share * 100:g}% and over {min_count} records)"
+            )
+    return found
+
+
+def guard(*, warn_only: bool = False) -> list[str]:
+    """The mass-change breaker: refuse the cycle's writes when its plan (`main.sync_guard`)
+    deletes or updates more of an object's records on one side than `safety:` allows.
+
+    With `CRMSYNC_ALLOW_MASS_CHANGE=true` (one run) or `warn_only` (the dry run) the changes
+    are logged as a warning instead. An initial sync's plan is not checked: its wipe is
+    confirmed by `CRMSYNC_CONFIRM_INITIAL_WIPE`. Returns the lines over the limits.
+    """
+    settings = load_settings()
+    with warehouse.connect(read_only=True) as connection:
+        if not warehouse.table_exists(connection, GUARD_SCHEMA, GUARD_TABLE):
+            msg = (
+                f"{GUARD_SCHEMA}.{GUARD_TABLE} is missing: the plan (dbt-duckdb:plan) did not "
+                "run before this step"
+            )
+            raise StepError(msg)
+        rows = connection.execute(
+            "select sync_mode, object, side, live_records, planned_updates, planned_deletes "
+            f"from {GUARD_SCHEMA}.{GUARD_TABLE} order by object_order, side"
+        ).fetchall()
+    if any(row[0] == "initial" for row in rows):
+        logger.info("mass-change check: an initial sync's plan, not checked")
+        return []
+    found = mass_changes((SideChanges(*row[1:]) for row in rows), settings.safety)
+    if not found:
+        logger.info("mass-change check: every object's planned changes are within the limits")
+        return found
+    how = (
+        f"If the change is intended, run one cycle with {ALLOW_MASS_CHANGE_VARIABLE}=true; "
+        f"otherwise undo it where it was made. The limits are the `safety:` section of "
+        f"{settings_path()} (max_delete_share, min_delete_count, max_update_share, "
+        "min_update_count)."
+    )
+    listed = "\n".join(f"  {line}" for line in found)
+    if warn_only:
+        logger.warning(
+            "mass change: the next sync cycle will stop before writing, as this plan "
+            "exceeds the `safety:` limits:\n%s\n%s",
+            listed,
+            how,
+        )
+    elif os.environ.get(ALLOW_MASS_CHANGE_VARIABLE, "").strip().lower() == "true":
+        logger.warning(
+            "mass change allowed by %s=true for this run:\n%s",
+            ALLOW_MASS_CHANGE_VARIABLE,
+            listed,
+        )
+    else:
+        msg = (
+            "mass change: the plan exceeds the `safety:` limits, so the cycle stopped before "
+            f"writing anything:\n{listed}\nThe plan is kept in main.sync_plan; every cycle "
+            f"stops here until the change is undone or allowed. {how}"
+        )
+        raise StepError(msg)
+    return found
 
 
 def collect_log() -> int:

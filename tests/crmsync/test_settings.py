@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crmsync.settings import SettingsError, load_settings, parse_settings
+from crmsync.settings import SafetySettings, SettingsError, load_settings, parse_settings
 
 VALID = """
 objects:
@@ -97,4 +97,48 @@ def test_missing_file_names_the_variable(tmp_path: Path) -> None:
 def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "objects: [unclosed")
     with pytest.raises(SettingsError, match="not valid YAML"):
+        load_settings(path)
+
+
+def test_safety_limits_default_to_the_contract() -> None:
+    safety = parse_settings({"objects": {}}).safety
+    assert (safety.max_delete_share, safety.min_delete_count) == (0.10, 20)
+    assert (safety.max_update_share, safety.min_update_count) == (0.50, 200)
+
+
+def test_safety_limits_are_read_and_the_rest_default() -> None:
+    safety = parse_settings(
+        {"objects": {}, "safety": {"max_delete_share": 0.25, "min_delete_count": 0}}
+    ).safety
+    assert (safety.max_delete_share, safety.min_delete_count) == (0.25, 0)
+    assert (safety.max_update_share, safety.min_update_count) == (0.50, 200)
+    assert parse_settings({"objects": {}, "safety": {"max_update_share": 1}}).safety == (
+        SafetySettings(max_update_share=1.0)
+    )
+    assert parse_settings({"objects": {}, "safety": None}).safety == SafetySettings()
+
+
+@pytest.mark.parametrize(
+    ("safety", "named"),
+    [
+        ([0.1], "safety"),
+        ({"max_deletes": 0.1}, "safety.max_deletes"),
+        ({"max_delete_share": 1.5}, "safety.max_delete_share"),
+        ({"max_delete_share": -0.1}, "safety.max_delete_share"),
+        ({"max_delete_share": "10%"}, "safety.max_delete_share"),
+        ({"max_update_share": True}, "safety.max_update_share"),
+        ({"min_delete_count": -1}, "safety.min_delete_count"),
+        ({"min_delete_count": 2.5}, "safety.min_delete_count"),
+        ({"min_update_count": "200"}, "safety.min_update_count"),
+        ({"min_update_count": None}, "safety.min_update_count"),
+    ],
+)
+def test_bad_safety_limit_is_named_in_the_error(safety: object, named: str) -> None:
+    with pytest.raises(SettingsError, match=f"`{named}`"):
+        parse_settings({"objects": {}, "safety": safety})
+
+
+def test_safety_section_of_a_file_is_validated_with_the_file_named(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + "safety:\n  max_delete_share: 10\n")
+    with pytest.raises(SettingsError, match=r"sync\.yml: `safety\.max_delete_share`"):
         load_settings(path)
