@@ -90,7 +90,7 @@ FULL = Sizes(
     plan_records=(10_000, 100_000, 1_000_000),
     repeats=3,
     wait_lookback=True,
-    soak_rounds=24,
+    soak_rounds=30,
     soak_operations=15,
 )
 QUICK = Sizes(

@@ -136,6 +136,8 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Name": NAME_VALUES,
     "LastName": NAME_VALUES,
     "Subject": NAME_VALUES,
+    # a whole number in Salesforce (scale 0): a decimal sent to it is rounded there
+    "Annual_Visits__c": (0, 1, 12, 250, None),
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)
@@ -218,7 +220,9 @@ class SoakResult:
 
 @dataclass
 class Edit:
-    """A field value one side was given in a round (the oracle of lost edits)."""
+    """A field value one side was given in a round (the oracle of lost edits): the value the
+    side stored (read back: a CRM may round or trim what it is sent) and the side's value when
+    the round began (an edit back to it is no change)."""
 
     side: str
     obj: str
@@ -226,6 +230,7 @@ class Edit:
     fm_id: int | None
     field: str
     value: Any
+    before: Any
 
 
 class Soak:
@@ -320,7 +325,7 @@ class Soak:
             killed = False
             while time.monotonic() < deadline and process.poll() is None:
                 if marker in log_path.read_text(errors="replace"):
-                    time.sleep(self.rng.uniform(0.0, 1.5))
+                    time.sleep(self.rng.uniform(0.0, 0.6))
                     if process.poll() is None:
                         os.killpg(process.pid, signal.SIGKILL)
                         killed = True
@@ -532,7 +537,11 @@ class Soak:
         sf_index = {(obj, r["Id"]): r for obj, rows in sf_by_obj.items() for r in rows}
         fm_index = {(obj, int(r["id"])): r for obj, rows in fm_by_obj.items() for r in rows}
         last: dict[tuple[str, str, str], Edit] = {}
+        final = {(e.side, e.obj, e.sf_id, e.field): e for e in self.edits}
         for edit in self.edits:
+            latest = final[(edit.side, edit.obj, edit.sf_id, edit.field)]
+            if _canonical(_field_kind(latest), latest.value, latest.side) == latest.before:
+                continue  # the side ended the round where it began: no change to carry
             key = (edit.obj, edit.sf_id or f"fm:{edit.fm_id}", edit.field)
             earlier = last.get(key)
             # edits of one round meet in one cycle: Salesforce's wins a tie
@@ -651,21 +660,30 @@ class Soak:
              spec: tuple[str, str, str]) -> str:  # fmt: skip
         sf_field, fm_field, kind = spec
         value = self._value(sf_field, kind)
+        earlier = [
+            e
+            for e in self.edits
+            if (e.side, e.obj, e.sf_id, e.field) == (side, obj, sf["Id"], sf_field)
+        ]
         if side == "salesforce":
+            before = sf.get(sf_field)
             self.sync.salesforce.request(
                 "PATCH",
                 f"sobjects/{SF_OBJECT[obj]}/{sf['Id']}",
                 json={sf_field: _sf_value(kind, value)},
             )
+            stored = (self._sf_get(obj, sf["Id"]) or {}).get(sf_field)
             self.diverged.discard((obj, sf["Id"], sf_field))
         else:
-            self.sync.forcemanager.update(
-                FM_RESOURCE[obj], fm["id"], {fm_field: _fm_value(kind, value)}
-            )
+            before = fm.get(fm_field)
+            resource = FM_RESOURCE[obj]
+            self.sync.forcemanager.update(resource, fm["id"], {fm_field: _fm_value(kind, value)})
+            stored = self.sync.forcemanager.get_json(f"/{resource}/{fm['id']}").get(fm_field)
             if self.options.settings["objects"].get(obj) != "two-way":
                 self.diverged.add((obj, sf["Id"], sf_field))
-        self.edits.append(Edit(side, obj, sf["Id"], int(fm["id"]), sf_field, value))
-        return f"{side} {obj} {sf['Id']}/{fm['id']}: {sf_field} = {value!r}"
+        before = earlier[0].before if earlier else _canonical(kind, before, side)
+        self.edits.append(Edit(side, obj, sf["Id"], int(fm["id"]), sf_field, stored, before))
+        return f"{side} {obj} {sf['Id']}/{fm['id']}: {sf_field} = {value!r} (stored {stored!r})"
 
     def _random_object(self, *, two_way: bool = False) -> str:
         objects = [
@@ -839,6 +857,11 @@ class Soak:
             return f"salesforce delete account {pair[0]['Id']} with its children"
         self.sync.forcemanager.delete("accounts", pair[1]["id"])
         return f"forcemanager delete account {pair[1]['id']}"
+
+
+def _field_kind(edit: Edit) -> str:
+    """The oracle's kind of the edited field."""
+    return next(kind for sf_field, _fm, kind in FIELDS[edit.obj] if sf_field == edit.field)
 
 
 def _norm_name(text: str) -> str:
