@@ -198,7 +198,7 @@ def load_jwt_key(path: str) -> RSAPrivateKey:
     """
     where = f"jwt_key_file (SALESFORCE_JWT_KEY_FILE) {path!r}"
     try:
-        pem = Path(path).read_bytes()
+        pem = Path(path).expanduser().read_bytes()
     except OSError as exc:
         msg = f"{where} cannot be read: {exc.strerror or type(exc).__name__}."
         raise SalesforceConfigError(msg) from None
