@@ -33,6 +33,8 @@ DEFAULT_MAX_API_SHARE_TOTAL = 0.8
 DEFAULT_REQUEST_TIMEOUT = 120.0
 #: The environment variable of each secret setting, read when the config holds no secret at all
 #: (contracts.md section 2).
+#: The grant of the OAuth 2.0 JWT bearer flow (RFC 7523).
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SECRET_VARIABLES = {
     "client_secret": "SALESFORCE_CLIENT_SECRET",
     "password": "SALESFORCE_PASSWORD",
@@ -45,8 +47,16 @@ class AuthFlow(StrEnum):
     """The OAuth 2.0 grant used to obtain an access token."""
 
     REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant type name
+    JWT_BEARER = "jwt_bearer"
     PASSWORD = "password"  # noqa: S105 - a grant type name, not a secret
     CLIENT_CREDENTIALS = "client_credentials"
+
+    @property
+    def grant_type(self) -> str:
+        """The ``grant_type`` the token endpoint is sent for this flow."""
+        if self is AuthFlow.JWT_BEARER:
+            return JWT_BEARER_GRANT
+        return self.value
 
 
 def auth_properties() -> list[th.Property]:
@@ -81,7 +91,7 @@ def auth_properties() -> list[th.Property]:
             "username",
             th.StringType,
             title="Username",
-            description="User for the username-password flow.",
+            description="User of the JWT bearer and username-password flows.",
         ),
         th.Property(
             "password",
@@ -103,6 +113,14 @@ def auth_properties() -> list[th.Property]:
             secret=True,
             title="Refresh Token",
             description="Refresh token; when set, the refresh-token flow is used.",
+        ),
+        th.Property(
+            "jwt_key_file",
+            th.StringType,
+            title="JWT Key File",
+            description="Path of the PEM private key whose certificate the connected app "
+            "holds; when set (and no refresh token), the JWT bearer flow is used. The file is "
+            "read at each login.",
         ),
         th.Property(
             "api_version",
@@ -149,6 +167,8 @@ class SalesforceSettings:
         password: password of the password flow.
         security_token: security token appended to the password.
         refresh_token: refresh token of the refresh-token flow.
+        jwt_key_file: path of the PEM private key of the JWT bearer flow (the path is not a
+            secret, the file's contents are: it is read at login only).
         api_version: REST API version such as ``62.0``.
         max_api_share_per_run: share of the allocation one run may use.
         max_api_share_total: share of the allocation past which the run stops.
@@ -162,6 +182,7 @@ class SalesforceSettings:
     password: str | None = None
     security_token: str | None = None
     refresh_token: str | None = None
+    jwt_key_file: str | None = None
     api_version: str = DEFAULT_API_VERSION
     max_api_share_per_run: float = DEFAULT_MAX_API_SHARE_PER_RUN
     max_api_share_total: float = DEFAULT_MAX_API_SHARE_TOTAL
@@ -202,6 +223,7 @@ class SalesforceSettings:
             password=text("password"),
             security_token=text("security_token"),
             refresh_token=text("refresh_token"),
+            jwt_key_file=text("jwt_key_file"),
             api_version=version,
             max_api_share_per_run=float(
                 config.get("max_api_share_per_run") or DEFAULT_MAX_API_SHARE_PER_RUN
@@ -237,8 +259,8 @@ class SalesforceSettings:
     def auth_flow(self) -> AuthFlow:
         """The OAuth flow these settings call for.
 
-        A refresh token wins, then username and password, then the client credentials
-        (README, "Salesforce credentials").
+        A refresh token wins, then a JWT key file, then username and password, then the
+        client credentials (README, "Running against real orgs").
 
         Raises:
             SalesforceConfigError: naming the settings that are missing.
@@ -246,6 +268,9 @@ class SalesforceSettings:
         if self.refresh_token:
             self._require(AuthFlow.REFRESH_TOKEN, "client_id")
             return AuthFlow.REFRESH_TOKEN
+        if self.jwt_key_file:
+            self._require(AuthFlow.JWT_BEARER, "client_id", "username")
+            return AuthFlow.JWT_BEARER
         if self.username or self.password:
             self._require(AuthFlow.PASSWORD, "username", "password", "client_id", "client_secret")
             return AuthFlow.PASSWORD
@@ -254,8 +279,9 @@ class SalesforceSettings:
             return AuthFlow.CLIENT_CREDENTIALS
         msg = (
             "No Salesforce credentials configured: set refresh_token and client_id "
-            "(refresh-token flow), or username, password, security_token, client_id and "
-            "client_secret (username-password flow), or client_id and client_secret "
+            "(refresh-token flow), or jwt_key_file, client_id and username (JWT bearer flow), "
+            "or username, password, security_token, client_id and client_secret "
+            "(username-password flow), or client_id and client_secret "
             "(client-credentials flow)."
         )
         raise SalesforceConfigError(msg)

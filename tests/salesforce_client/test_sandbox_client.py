@@ -23,6 +23,9 @@ def _config(env: dict[str, str], flow: AuthFlow) -> dict[str, Any]:
     }
     if flow is AuthFlow.REFRESH_TOKEN:
         config["refresh_token"] = env["SALESFORCE_REFRESH_TOKEN"]
+    if flow is AuthFlow.JWT_BEARER:
+        config["username"] = env["SALESFORCE_USERNAME"]
+        config["jwt_key_file"] = env["SALESFORCE_JWT_KEY_FILE"]
     if flow is AuthFlow.PASSWORD:
         config["username"] = env["SALESFORCE_USERNAME"]
         config["password"] = env["SALESFORCE_PASSWORD"]

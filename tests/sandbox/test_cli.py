@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ def test_ready_and_env_file_hold_every_contract_variable(sandbox):
         "SALESFORCE_PASSWORD",
         "SALESFORCE_SECURITY_TOKEN",
         "SALESFORCE_REFRESH_TOKEN",
+        "SALESFORCE_JWT_KEY_FILE",
         "FORCEMANAGER_BASE_URL",
         "FORCEMANAGER_PUBLIC_KEY",
         "FORCEMANAGER_PRIVATE_KEY",
@@ -36,6 +38,16 @@ def test_ready_and_env_file_hold_every_contract_variable(sandbox):
     assert env["FORCEMANAGER_BASE_URL"].startswith("http://127.0.0.1:")
     assert env["FORCEMANAGER_BASE_URL"].endswith("/api/v4")
     assert env["SALESFORCE_LOGIN_URL"].startswith("https://127.0.0.1:")
+
+
+def test_the_jwt_key_file_is_a_private_key_only_its_owner_reads(sandbox):
+    key_file = Path(parse_env_file(sandbox.data_dir / "sandbox.env")["SALESFORCE_JWT_KEY_FILE"])
+    assert key_file.is_relative_to(sandbox.data_dir.resolve())
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert (
+        (key_file.parent / "certificate.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
+    )
 
 
 def test_the_env_file_is_valid_shell(sandbox):

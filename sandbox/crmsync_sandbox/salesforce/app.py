@@ -17,7 +17,7 @@ from crmsync_sandbox.common import CallCounter, RecordStore, SandboxMiddleware
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.salesforce import bulk, composite, composite_request, query, sobjects, tooling
 from crmsync_sandbox.salesforce.admin import SalesforceAdmin
-from crmsync_sandbox.salesforce.auth import Credentials, Sessions, parse_basic
+from crmsync_sandbox.salesforce.auth import Credentials, JwtCertificate, Sessions, parse_basic
 from crmsync_sandbox.salesforce.bulk import BulkJobs
 from crmsync_sandbox.salesforce.exceptions import OAuthError
 from crmsync_sandbox.salesforce.org import Org
@@ -252,7 +252,24 @@ def build_state(config: SandboxConfig, base_url: str) -> OrgState:
     integration_user = next(iter(org.records["User"]))
     username = login_username(org.records["User"][integration_user]["Username"].split("@")[0])
     creds = Credentials.load_or_create(store, username)
-    sessions = Sessions(creds, integration_user, config.salesforce_token_ttl, base_url)
+    users = org.records["User"]
+
+    def find_user(name: str) -> str | None:
+        """The active user of a username (a JWT bearer assertion's ``sub``)."""
+        wanted = name.lower()
+        for user_id, user in list(users.items()):
+            if str(user.get("Username", "")).lower() == wanted and user.get("IsActive", True):
+                return str(user_id)
+        return None
+
+    sessions = Sessions(
+        creds,
+        integration_user,
+        config.salesforce_token_ttl,
+        base_url,
+        jwt_certificate=JwtCertificate.load_or_create(config.data_dir, creds.client_id),
+        find_user=find_user,
+    )
     return OrgState(org, sessions, ApiUsage(), QueryCursors(), BulkJobs(), base_url)
 
 
@@ -284,4 +301,6 @@ def create_app(
         id_params=ID_PARAMS,
         admin=SalesforceAdmin(state).routes(),
     )
-    return _LimitsAdmin(wrapped, state.usage), state.sessions.creds.env(base_url)
+    certificate = state.sessions.jwt_certificate
+    env = state.sessions.creds.env(base_url, certificate.key_file if certificate else None)
+    return _LimitsAdmin(wrapped, state.usage), env

@@ -1,4 +1,9 @@
-"""OAuth 2.0 for the sandbox org: credentials, the token endpoint's grants, bearer sessions."""
+"""OAuth 2.0 for the sandbox org: credentials, the token endpoint's grants, bearer sessions.
+
+The connected app also holds a certificate for the JWT bearer flow: the sandbox makes an RSA
+key pair and a self-signed certificate at first start (`JwtCertificate`), keeps them in the
+data dir, and hands the private key's path out as ``SALESFORCE_JWT_KEY_FILE``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,17 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from crmsync_sandbox.common import RecordStore
 from crmsync_sandbox.salesforce import ids
@@ -20,6 +34,14 @@ _META_CREDENTIALS = "salesforce_credentials"
 _TOKEN_BYTES = 66
 #: Sessions kept before expired ones are swept, so a long benchmark cannot grow memory.
 _SWEEP_AT = 10_000
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+#: Salesforce's own authorization servers, accepted as a JWT ``aud`` besides the login URL.
+SALESFORCE_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
+#: How far ahead a JWT's ``exp`` may be (Salesforce wants a few minutes at most).
+JWT_MAX_LIFETIME_S = 300
+#: Clock skew tolerated on ``exp``.
+JWT_LEEWAY_S = 5
+_JWT_DIR = "jwt"
 
 
 @dataclass(frozen=True)
@@ -51,9 +73,11 @@ class Credentials:
             store.set_meta(_META_CREDENTIALS, creds.__dict__)
         return creds
 
-    def env(self, login_url: str) -> dict[str, str]:
+    def env(self, login_url: str, jwt_key_file: Path | None = None) -> dict[str, str]:
         """Return the ``SALESFORCE_*`` entries of ``sandbox.env``."""
+        jwt_entry = {"SALESFORCE_JWT_KEY_FILE": str(jwt_key_file)} if jwt_key_file else {}
         return {
+            **jwt_entry,
             "SALESFORCE_LOGIN_URL": login_url,
             "SALESFORCE_CLIENT_ID": self.client_id,
             "SALESFORCE_CLIENT_SECRET": self.client_secret,
@@ -64,22 +88,109 @@ class Credentials:
         }
 
 
+@dataclass(frozen=True)
+class JwtCertificate:
+    """The connected app's certificate for the JWT bearer flow, and its private key's file.
+
+    Attributes:
+        key_file: the PEM private key (mode 600), what a client signs with.
+        cert_file: the self-signed certificate the connected app holds.
+        public_key: the certificate's key, what assertions are verified with.
+    """
+
+    key_file: Path
+    cert_file: Path
+    public_key: rsa.RSAPublicKey
+
+    @classmethod
+    def load_or_create(cls, data_dir: Path, client_id: str) -> JwtCertificate:
+        """Return the data dir's key pair and certificate, made at first start.
+
+        Args:
+            data_dir: the sandbox data dir (the files go in ``jwt/``).
+            client_id: the connected app's consumer key (the certificate's subject).
+        """
+        folder = data_dir / _JWT_DIR
+        key_file, cert_file = folder / "private-key.pem", folder / "certificate.pem"
+        if not (key_file.exists() and cert_file.exists()):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _issue_jwt_certificate(key_file, cert_file, client_id)
+        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        public_key = cert.public_key()
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            msg = f"{cert_file} does not hold an RSA certificate"
+            raise TypeError(msg)
+        return cls(key_file, cert_file, public_key)
+
+
+def _issue_jwt_certificate(key_file: Path, cert_file: Path, client_id: str) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "crmsync sandbox"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"connected app {client_id[:32]}"),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    tmp = key_file.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.touch(mode=0o600)  # owner-only before the key is written into it
+    tmp.chmod(0o600)
+    tmp.write_bytes(pem)
+    tmp.replace(key_file)
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
 class Sessions:
     """Issues access tokens and resolves bearer tokens to users; many valid at once."""
 
-    def __init__(self, creds: Credentials, user_id: str, ttl_s: float, base_url: str) -> None:
+    def __init__(
+        self,
+        creds: Credentials,
+        user_id: str,
+        ttl_s: float,
+        base_url: str,
+        *,
+        jwt_certificate: JwtCertificate | None = None,
+        find_user: Callable[[str], str | None] | None = None,
+    ) -> None:
         """Set up the token endpoint.
 
         Args:
             creds: the org's credentials.
-            user_id: the user every grant logs in as (the integration user).
+            user_id: the user every grant but the JWT bearer one logs in as (the integration
+                user).
             ttl_s: access-token lifetime in seconds.
-            base_url: the server's base URL (``instance_url`` of token responses).
+            base_url: the server's base URL (``instance_url`` of token responses, and the
+                login URL a JWT's ``aud`` may name).
+            jwt_certificate: the connected app's certificate; without one the JWT bearer
+                grant is refused.
+            find_user: the active user id of a username (a JWT's ``sub``); by default only
+                the integration user's username is known.
         """
         self.creds = creds
         self.user_id = user_id
         self.ttl_s = ttl_s
         self.base_url = base_url
+        self.jwt_certificate = jwt_certificate
+        self.find_user = find_user or (
+            lambda name: user_id if name.lower() == creds.username.lower() else None
+        )
         self._tokens: dict[str, tuple[str, float]] = {}
         #: Every token handed out since start, the refresh token the org accepts first.
         self._issued: list[str] = [creds.refresh_token]
@@ -122,6 +233,8 @@ class Sessions:
                 ``invalid_grant``.
         """
         grant_type = form.get("grant_type", "")
+        if grant_type == JWT_BEARER_GRANT:
+            return self._issue(grant_type, self._jwt_bearer_user(form.get("assertion", "")))
         client_id, client_secret = basic or (
             form.get("client_id", ""),
             form.get("client_secret", ""),
@@ -147,15 +260,51 @@ class Sessions:
             raise OAuthError("invalid_client", "invalid client credentials")
         return self._issue(grant_type)
 
-    def _issue(self, grant_type: str) -> dict[str, Any]:
+    def _jwt_bearer_user(self, assertion: str) -> str:
+        """Verify a JWT bearer assertion as Salesforce does and return the user of its ``sub``.
+
+        Raises:
+            OAuthError: ``invalid_grant`` (signature, audience, expiry, user) or
+                ``invalid_client_id`` (``iss`` is not the connected app).
+        """
+        if self.jwt_certificate is None:
+            raise OAuthError("invalid_grant", "no certificate for the JWT bearer flow")
+        if not assertion:
+            raise OAuthError("invalid_grant", "invalid assertion")
+        try:
+            claims = jwt.decode(
+                assertion,
+                self.jwt_certificate.public_key,
+                algorithms=["RS256"],
+                audience=[self.base_url, *SALESFORCE_AUDIENCES],
+                leeway=JWT_LEEWAY_S,
+                options={"require": ["iss", "sub", "aud", "exp"]},
+            )
+        except jwt.InvalidAudienceError:
+            raise OAuthError("invalid_grant", "audience is invalid") from None
+        except jwt.ExpiredSignatureError:
+            raise OAuthError("invalid_grant", "expired assertion") from None
+        except jwt.InvalidTokenError:
+            raise OAuthError("invalid_grant", "invalid assertion") from None
+        if claims["exp"] > time.time() + JWT_MAX_LIFETIME_S + JWT_LEEWAY_S:
+            raise OAuthError("invalid_grant", "expiration too far in the future")
+        if not _same(str(claims["iss"]), self.creds.client_id):
+            raise OAuthError("invalid_client_id", "client identifier invalid")
+        user_id = self.find_user(str(claims["sub"]))
+        if user_id is None:
+            raise OAuthError("invalid_grant", "user hasn't approved this consumer")
+        return user_id
+
+    def _issue(self, grant_type: str, user_id: str | None = None) -> dict[str, Any]:
+        user_id = user_id or self.user_id
         token = f"{ids.ORG_ID_15}!" + secrets.token_urlsafe(_TOKEN_BYTES)
         now = time.monotonic()
         with self._lock:
             if len(self._tokens) >= _SWEEP_AT:
                 self._tokens = {k: v for k, v in self._tokens.items() if v[1] >= now}
-            self._tokens[token] = (self.user_id, now + self.ttl_s)
+            self._tokens[token] = (user_id, now + self.ttl_s)
             self._issued.append(token)
-        identity = f"{self.base_url}/id/{ids.ORG_ID}/{self.user_id}"
+        identity = f"{self.base_url}/id/{ids.ORG_ID}/{user_id}"
         issued_at = str(int(time.time() * 1000))
         digest = hmac.new(
             self.creds.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
