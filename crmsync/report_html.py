@@ -367,11 +367,14 @@ def write(
     """Write the report to `target` (by default `<warehouse>.report.html`), owner-only.
 
     The page replaces the previous one at once (written beside it, then renamed), so a reader
-    never sees half a page.
+    never sees half a page; what a killed write left beside it is removed first (cycles never
+    overlap).
     """
     page = render(warehouse_file, runs=runs)
     target = target or report_path(warehouse_file)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        leftover.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         os.fchmod(handle, 0o600)  # customer records: the owner's only, whatever the umask
