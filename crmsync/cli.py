@@ -13,6 +13,14 @@ from crmsync import atrest, report, report_html, steps
 from crmsync.settings import SettingsError
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        msg = f"{value} is not a positive number"
+        raise argparse.ArgumentTypeError(msg)
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmsync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     html.add_argument(
         "--runs",
-        type=int,
+        type=_positive,
         default=report_html.DEFAULT_RUNS,
         help="how many recent runs the charts and tables cover",
     )

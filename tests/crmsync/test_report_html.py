@@ -270,3 +270,12 @@ def test_the_cycle_writes_the_page_beside_the_warehouse(workspace: Path) -> None
 )
 def test_chart_scales_end_on_a_round_number(value: int, expected: int) -> None:
     assert report_html._nice_max(value) == expected
+
+
+def test_the_command_refuses_a_number_of_runs_below_one(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--runs", "0"])
+    assert "not a positive number" in capsys.readouterr().err
+    assert not (workspace / "warehouse.duckdb.report.html").exists()
