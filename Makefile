@@ -7,9 +7,22 @@ BIN := $(VENV)/bin
 LOCAL_PACKAGES := $(sort $(dir $(wildcard */pyproject.toml)))
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench soak lint format clean
+.PHONY: setup browser demo test bench soak lint format clean
 
-setup: $(VENV)/.installed $(VENV)/.owner-only .meltano/.installed
+setup: $(VENV)/.installed $(VENV)/.owner-only .meltano/.installed browser
+
+# The run report's browser test renders the page in headless Chromium (Debian's package). As
+# root (CI starts from a fresh Debian machine) it is installed where missing; otherwise that
+# test is skipped and says why.
+browser:
+	@if command -v chromium > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  echo "installing chromium (Debian package) for the report's browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium > /dev/null; \
+	else \
+	  echo "chromium not found and not root: the report's browser test will be skipped"; \
+	fi
 
 $(VENV)/.installed: pyproject.toml $(wildcard */pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

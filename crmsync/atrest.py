@@ -65,6 +65,7 @@ def kept_paths(root: Path | None = None) -> list[Path]:
         store,
         Path(f"{store}.wal"),
         Path(f"{store}.tmp"),
+        Path(f"{store}.report.html"),  # the run report (crmsync report), customer records too
         warehouse.sync_log_dir(),
         system_dir,  # the folder itself: its plugin environments stay as installed
         system_dir / "run",

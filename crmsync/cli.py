@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from crmsync_common.atrest import owner_only_umask
 
-from crmsync import atrest, report, steps
+from crmsync import atrest, report, report_html, steps
 from crmsync.settings import SettingsError
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        msg = f"{value} is not a positive number"
+        raise argparse.ArgumentTypeError(msg)
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
     stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
     stats.add_argument("--log-lines", type=int, default=20, help="how many log lines to show")
+    html = commands.add_parser(
+        "report",
+        help="write the run report: one self-contained HTML page (statistics, sync log, "
+        "conflicts, skipped records, unmapped owners, the mass-change breaker)",
+    )
+    html.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="the page to write (default: <warehouse>.report.html, beside the warehouse)",
+    )
+    html.add_argument(
+        "--runs",
+        type=_positive,
+        default=report_html.DEFAULT_RUNS,
+        help="how many recent runs the charts and tables cover",
+    )
     return parser
 
 
@@ -57,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             steps.guard(warn_only=args.warn_only)
         elif args.command == "collect-log":
             steps.collect_log()
+        elif args.command == "report":
+            written = report_html.write(args.html, runs=args.runs)
+            logging.getLogger("crmsync.report").info("run report written to %s", written)
         else:
             print(report.render(runs=args.runs, log_lines=args.log_lines))
     except (SettingsError, steps.StepError) as exc:

@@ -15,6 +15,7 @@ from crmsync_common.atrest import owner_only_umask
 
 from crmsync import report
 from crmsync.local import PROJECT_ROOT, LocalSync
+from crmsync.report_html import report_path
 
 DEMO_DIR = PROJECT_ROOT / "output" / "demo"
 
@@ -63,6 +64,7 @@ def main() -> int:
         print(f"took {sync.incremental_sync().seconds:.1f} s")
         print(report.render(runs=1, log_lines=20, warehouse_file=sync.warehouse))
     say(f"Done. The warehouse is {sync.warehouse}; query main.sync_stats and main.sync_log.")
+    print(f"The run report (open it in a browser): {report_path(sync.warehouse)}")
     return 0
 
 

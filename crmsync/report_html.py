@@ -1,0 +1,387 @@
+"""The run report: one self-contained HTML page people look at (`crmsync report --html FILE`).
+
+It reads the warehouse (read only) and shows, for the last runs, what each object and direction
+created, updated, deleted, failed and met as conflicts (a chart per object and direction and
+tables), the recent sync log (`sync_log_recent`), the latest plan's conflicts with the base and
+both sides' values (`sync_conflicts`), the records it skipped with the reason (`sync_plan`,
+action `skip`), the users without a counterpart (`unmapped_users`) and the mass-change
+breaker's figures (`sync_guard`).
+
+The page needs no network: the style sheet is inline and the charts are SVG drawn here. Every
+value comes from customers' CRMs, so the template escapes everything (autoescape). The file is
+written owner-only: it holds customer records like the warehouse it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+
+from crmsync import warehouse
+from crmsync.settings import SafetySettings, SettingsError, load_settings
+from crmsync.steps import SIDE_NAMES, exceeds
+
+#: How many recent runs the charts and run tables cover by default.
+DEFAULT_RUNS = 20
+REPORT_SUFFIX = ".report.html"
+#: Longer cell values (error messages, field values) are cut on the page, the rest folded.
+CLIP_CHARS = 240
+#: The counts of `sync_stats`, in the order (and colours) the charts stack them.
+WRITE_KINDS = ("created", "updated", "deleted", "failed")
+COUNT_KINDS = (*WRITE_KINDS, "conflicts")
+DIRECTION_NAMES = {
+    "sf_to_fm": "Salesforce → ForceManager",
+    "fm_to_sf": "ForceManager → Salesforce",
+}
+OBJECT_ORDER = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("crmsync", "templates"),
+    autoescape=True,  # every value comes from a CRM
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def report_path(warehouse_file: Path | None = None) -> Path:
+    """Where a cycle writes the report: `<warehouse>.report.html`, beside the warehouse."""
+    return Path(f"{warehouse_file or warehouse.warehouse_path()}{REPORT_SUFFIX}")
+
+
+# -- the figures ------------------------------------------------------------------------------
+@dataclass
+class Run:
+    """One run of `sync_stats`: its number on the page (1 = oldest shown) and its totals."""
+
+    number: int
+    run_id: str
+    started: datetime | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KINDS, 0))
+
+
+@dataclass
+class Bar:
+    """One run's bar in a chart: stacked segments (kind, count, y, height) and the conflicts."""
+
+    run: Run
+    counts: dict[str, int]
+    x: float
+    segments: list[tuple[str, int, float, float]]
+    total: int
+    conflicts: int
+    conflicts_y: float
+
+
+@dataclass
+class Chart:
+    """A small stacked bar chart of one object and direction over the runs shown."""
+
+    object: str
+    direction: str
+    totals: dict[str, int]
+    bars: list[Bar]
+    ticks: list[tuple[int, float]]
+    bar_width: float
+    width: int = 400
+    height: int = 190
+    left: int = 40
+    top: int = 14
+    plot_height: int = 136
+
+    @property
+    def baseline(self) -> float:
+        return self.top + self.plot_height
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written or met a conflict in the runs shown."""
+        return any(self.totals.values())
+
+
+def _nice_max(value: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 1)."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _chart(
+    obj: str, direction: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]
+) -> Chart:
+    chart = Chart(obj, direction, dict.fromkeys(COUNT_KINDS, 0), [], [], 0.0)
+    per_run = [counts.get(run.run_id, dict.fromkeys(COUNT_KINDS, 0)) for run in runs]
+    for row in per_run:
+        for kind in COUNT_KINDS:
+            chart.totals[kind] += row[kind]
+    peak = max(
+        [sum(row[k] for k in WRITE_KINDS) for row in per_run]
+        + [row["conflicts"] for row in per_run]
+    )
+    top_value = _nice_max(peak)
+    scale = chart.plot_height / top_value
+    chart.ticks = [
+        (round(top_value * share), chart.baseline - chart.plot_height * share)
+        for share in (0, 0.5, 1)
+        if share == 0 or top_value * share == round(top_value * share)
+    ]
+    plot_width = chart.width - chart.left - 8
+    slot = plot_width / max(len(runs), 1)
+    chart.bar_width = max(min(slot * 0.55, 28.0), 3.0)
+    for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
+        x = chart.left + slot * index + (slot - chart.bar_width) / 2
+        y = chart.baseline
+        segments = []
+        for kind in WRITE_KINDS:
+            if row[kind]:
+                height = max(row[kind] * scale, 3.0)
+                y -= height
+                segments.append((kind, row[kind], y, height))
+        chart.bars.append(
+            Bar(
+                run=run,
+                counts=row,
+                x=x,
+                segments=segments,
+                total=sum(row[k] for k in WRITE_KINDS),
+                conflicts=row["conflicts"],
+                conflicts_y=chart.baseline - max(row["conflicts"] * scale, 3.0),
+            )
+        )
+    return chart
+
+
+def _rows(
+    connection: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql, list(params))
+    names = [column[0] for column in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _table(
+    connection: duckdb.DuckDBPyConnection, table: str, sql: str, params: Sequence[Any] = ()
+) -> list[dict[str, Any]] | None:
+    """The rows of `sql` over `main.<table>`, or None when the table does not exist yet."""
+    if not warehouse.table_exists(connection, "main", table):
+        return None
+    return _rows(connection, sql, params)
+
+
+def _object_key(name: str) -> tuple[int, str]:
+    return (OBJECT_ORDER.index(name) if name in OBJECT_ORDER else len(OBJECT_ORDER), name)
+
+
+def _safety() -> tuple[SafetySettings, str | None]:
+    """The breaker's limits from the settings file (the defaults, with a note, if unreadable)."""
+    try:
+        return load_settings().safety, None
+    except SettingsError as exc:
+        return SafetySettings(), f"the settings file could not be read ({exc}): default limits"
+
+
+def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) -> dict[str, Any]:
+    """Read everything the page shows from an open warehouse connection."""
+    stats = _table(
+        connection,
+        "sync_stats",
+        "with recent as ("
+        "  select run_id, min(run_started_at) as started from main.sync_stats"
+        "  group by run_id order by started desc nulls last, run_id desc limit ?"
+        ") select s.run_id, recent.started, s.object, s.direction, "
+        "  s.created, s.updated, s.deleted, s.failed, s.conflicts "
+        "from main.sync_stats as s inner join recent on recent.run_id = s.run_id "
+        "order by recent.started nulls first, s.run_id",
+        [runs],
+    )
+    run_list: list[Run] = []
+    by_run: dict[str, Run] = {}
+    # (object, direction) -> run_id -> counts
+    cells: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+    for row in stats or ():
+        run = by_run.get(row["run_id"])
+        if run is None:
+            run = Run(len(run_list) + 1, row["run_id"], row["started"])
+            by_run[run.run_id] = run
+            run_list.append(run)
+        counts = {kind: int(row[kind] or 0) for kind in COUNT_KINDS}
+        cells.setdefault((row["object"], row["direction"]), {})[run.run_id] = counts
+        for kind in COUNT_KINDS:
+            run.counts[kind] += counts[kind]
+    pairs = sorted(cells, key=lambda pair: (_object_key(pair[0]), pair[1] != "sf_to_fm"))
+    charts = [_chart(obj, direction, run_list, cells[(obj, direction)]) for obj, direction in pairs]
+    totals = dict.fromkeys(COUNT_KINDS, 0)
+    for chart in charts:
+        for kind in COUNT_KINDS:
+            totals[kind] += chart.totals[kind]
+
+    log = _table(
+        connection,
+        "sync_log_recent",
+        "select synced_at, run_id, object, action, direction, salesforce_id, forcemanager_id, "
+        "status, error_code, error_message from main.sync_log_recent "
+        "order by synced_at desc",
+    )
+    conflicts = _table(
+        connection,
+        "sync_conflicts",
+        "select run_id, object, salesforce_id, forcemanager_id, field, base_salesforce, "
+        "salesforce_value, base_forcemanager, forcemanager_value, resolved_value "
+        "from main.sync_conflicts order by object, salesforce_id, field",
+    )
+    for conflict in conflicts or ():
+        conflict["winner"] = _winner(conflict)
+    skips = _table(
+        connection,
+        "sync_plan",
+        "select run_id, object, direction, salesforce_id, forcemanager_id, skip_reason "
+        "from main.sync_plan where action = 'skip' "
+        "order by object, direction, salesforce_id, forcemanager_id",
+    )
+    unmapped = _table(
+        connection,
+        "unmapped_users",
+        "select system, user_id, full_name, records_owned from main.unmapped_users "
+        "order by system desc, records_owned desc, full_name, user_id",
+    )
+    guard = _table(
+        connection,
+        "sync_guard",
+        "select sync_mode, object, side, live_records, planned_creates, planned_updates, "
+        "planned_deletes from main.sync_guard order by object_order, side desc",
+    )
+    safety, safety_note = _safety()
+    for row in guard or ():
+        row["side_name"] = SIDE_NAMES.get(row["side"], row["side"])
+        row["deletes_over"] = exceeds(
+            row["planned_deletes"],
+            row["live_records"],
+            safety.max_delete_share,
+            safety.min_delete_count,
+        )
+        row["updates_over"] = exceeds(
+            row["planned_updates"],
+            row["live_records"],
+            safety.max_update_share,
+            safety.min_update_count,
+        )
+    return {
+        "runs": list(reversed(run_list)),  # newest first in the tables
+        "chart_runs": run_list,
+        "runs_asked": runs,
+        "run_numbers": {run.run_id: run.number for run in run_list},
+        "latest": run_list[-1] if run_list else None,
+        "charts": charts,
+        "totals": totals,
+        "log": log,
+        "log_failed": sum(1 for row in log or () if row["status"] != "success"),
+        "conflicts": conflicts,
+        "skips": skips,
+        "unmapped": unmapped,
+        "guard": guard,
+        "guard_initial": any(row["sync_mode"] == "initial" for row in guard or ()),
+        "guard_tripped": any(row["deletes_over"] or row["updates_over"] for row in guard or ()),
+        "safety": safety,
+        "safety_note": safety_note,
+    }
+
+
+def _winner(conflict: dict[str, Any]) -> str:
+    """Which side's value the plan wrote (Salesforce's, by the rule; told from the values)."""
+    resolved = conflict["resolved_value"]
+    if resolved == conflict["salesforce_value"]:
+        return "Salesforce"
+    if resolved == conflict["forcemanager_value"]:
+        return "ForceManager"
+    return "Salesforce"  # written in ForceManager's form (a lookup, a picklist value)
+
+
+# -- the page ---------------------------------------------------------------------------------
+def _clip(value: Any, limit: int = CLIP_CHARS) -> tuple[str, str]:
+    """A value as shown (cut at `limit` characters) and the rest, which the page folds."""
+    text = "" if value is None else str(value)
+    return (text, "") if len(text) <= limit else (text[:limit], text[limit:])
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else str(value)
+
+
+TEMPLATES.filters["clip"] = _clip
+TEMPLATES.filters["when"] = _when
+TEMPLATES.globals.update(
+    DIRECTION_NAMES=DIRECTION_NAMES,
+    COUNT_KINDS=COUNT_KINDS,
+    WRITE_KINDS=WRITE_KINDS,
+    SIDE_NAMES=SIDE_NAMES,
+)
+
+
+def render(
+    warehouse_file: Path | None = None,
+    *,
+    runs: int = DEFAULT_RUNS,
+    generated_at: datetime | None = None,
+) -> str:
+    """The report page for the warehouse (by default `CRMSYNC_WAREHOUSE`).
+
+    A missing warehouse, or one no run has reported to yet, gives a page that says so.
+    """
+    path = warehouse_file or warehouse.warehouse_path()
+    if path.exists():
+        with warehouse.connect(path, read_only=True) as connection:
+            data = collect(connection, runs=runs)
+    else:  # never created: read as an empty warehouse, without creating the file
+        with duckdb.connect() as connection:
+            data = collect(connection, runs=runs)
+    return TEMPLATES.get_template("report.html.j2").render(
+        **data,
+        warehouse_name=path.name,
+        generated_at=_when(generated_at or datetime.now(UTC)),
+    )
+
+
+def write(
+    target: Path | None = None,
+    *,
+    warehouse_file: Path | None = None,
+    runs: int = DEFAULT_RUNS,
+) -> Path:
+    """Write the report to `target` (by default `<warehouse>.report.html`), owner-only.
+
+    The page replaces the previous one at once (written beside it, then renamed), so a reader
+    never sees half a page; what a killed write left beside it is removed first (cycles never
+    overlap).
+    """
+    page = render(warehouse_file, runs=runs)
+    target = target or report_path(warehouse_file)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        leftover.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        os.fchmod(handle, 0o600)  # customer records: the owner's only, whatever the umask
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,106 @@
+"""The run report every cycle writes beside the warehouse, opened in a real (headless) browser."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import stat
+from collections.abc import Callable
+
+from crmsync.local import PROJECT_ROOT, LocalSync
+from crmsync.report_html import COUNT_KINDS, report_path
+
+from .browser import chromium, dump_dom, screenshot
+from .crm import fm_by_ext_id, sf_live
+
+#: Where the screenshot is kept for a person to look at (output/ is not versioned).
+ARTIFACTS = PROJECT_ROOT / "output" / "test-artifacts"
+#: Longer than ForceManager's 6,000-character comment: Salesforce accepts it, ForceManager not.
+TOO_LONG = "x" * 7000
+
+
+def _shown(dom: str, attribute: str, kind: str) -> int:
+    found = re.search(rf'data-{attribute}="{kind}"[^>]*>\s*(\d+)\s*<', dom)
+    assert found, f"the page shows no data-{attribute}={kind}"
+    return int(found.group(1))
+
+
+def _section(dom: str, section: str) -> str:
+    found = re.search(rf'<section id="{section}">(.*?)</section>', dom, re.DOTALL)
+    assert found, f"the page has no {section} section"
+    return found.group(1)
+
+
+def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    chromium()  # skip before the syncs when there is no browser
+    sync = local_sync()
+    sync.initial_sync()
+    page = report_path(sync.warehouse)
+    assert page.exists(), "the initial sync wrote no report"
+    assert "Latest run" in page.read_text()
+
+    sf, fm = sync.salesforce, sync.forcemanager
+    rejected, conflicted = sf_live(sync, "SELECT Id, Name FROM Account ORDER BY Name LIMIT 2")
+    sf.request("PATCH", f"sobjects/Account/{rejected['Id']}", json={"Description": TOO_LONG})
+    fm_id = fm_by_ext_id(sync, "accounts")[conflicted["Id"]]["id"]
+    sf.request(
+        "PATCH", f"sobjects/Account/{conflicted['Id']}", json={"Name": "Salesforce <b>wins</b>"}
+    )
+    fm.update("accounts", fm_id, {"name": "ForceManager & co"})
+
+    sync.incremental_sync()
+
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    dom = dump_dom(page)
+    shot = screenshot(page, ARTIFACTS / "run-report.png")
+    shutil.copyfile(page, ARTIFACTS / "run-report.html")
+    print(f"run report screenshot: {shot}")
+
+    # the statistics: every run so far (two, fewer than the page's 20), and the latest one
+    sums = sync.query(f"select {', '.join(f'sum({k})' for k in COUNT_KINDS)} from main.sync_stats")
+    assert {kind: _shown(dom, "total", kind) for kind in COUNT_KINDS} == dict(
+        zip(COUNT_KINDS, sums[0], strict=True)
+    )
+    latest = sync.query(
+        f"select {', '.join(f'sum({k})' for k in COUNT_KINDS)} from main.sync_stats "
+        "where run_id = (select run_id from main.sync_stats order by run_started_at desc limit 1)"
+    )
+    shown_latest = {kind: _shown(dom, "latest", kind) for kind in COUNT_KINDS}
+    assert shown_latest == dict(zip(COUNT_KINDS, latest[0], strict=True))
+    assert shown_latest["failed"] == 1
+    assert shown_latest["conflicts"] == 1
+    runs = sync.query("select count(distinct run_id) from main.sync_stats")[0][0]
+    assert len(re.findall(r'<td class="run">#\d+</td>', _section(dom, "changes"))) == runs == 2
+
+    # the recent log: every line, and the rejected record's error as the API gave it
+    log = _section(dom, "log")
+    lines = sync.query("select count(*) from main.sync_log_recent")[0][0]
+    assert re.search(rf'id="log-count">{lines}<', log)
+    assert len(re.findall(r'<tr class="(success|error)">', log)) == lines
+    [(error_message, sf_id)] = sync.query(
+        "select error_message, salesforce_id from main.sync_log_recent where status = 'error'"
+    )
+    assert sf_id == rejected["Id"]
+    error_row = next(row for row in log.split("<tr ") if row.startswith('class="error"'))
+    assert rejected["Id"] in error_row
+    assert html.escape(error_message, quote=False) in error_row
+
+    # the conflict: base, both sides' values and the winner; the CRM's markup stays text
+    conflicts = _section(dom, "conflicts")
+    assert re.search(r'id="conflict-count">1<', conflicts)
+    assert conflicted["Name"] in conflicts
+    assert "Salesforce &lt;b&gt;wins&lt;/b&gt;" in conflicts
+    assert "ForceManager &amp; co" in conflicts
+    assert "<b>" not in dom
+    assert ">Salesforce</span>" in conflicts
+
+    # the latest plan's skips, unmapped owners and the breaker's figures
+    skips = sync.query("select count(*) from main.sync_plan where action = 'skip'")[0][0]
+    assert re.search(rf'id="skip-count">{skips}<', dom)
+    unmapped = sync.query("select count(*) from main.unmapped_users")[0][0]
+    assert re.search(rf'id="unmapped-count">{unmapped}<', dom)
+    guard = sync.query("select count(*) from main.sync_guard")[0][0]
+    assert _section(dom, "breaker").count("</tr>") == guard + 1  # and the header
