@@ -8,7 +8,7 @@ import sys
 
 from crmsync_common.atrest import owner_only_umask
 
-from crmsync import atrest, report, steps
+from crmsync import atrest, reconcile, report, steps
 from crmsync.settings import SettingsError
 
 
@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only warn (a dry run: the next cycle would stop)",
     )
+    commands.add_parser(
+        "reconcile",
+        help="after full reads: keep the records' state for the plan and mark the records the "
+        "reads did not return as deleted",
+    )
     commands.add_parser("collect-log", help="load the targets' sync-log files")
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
     stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             steps.prepare()
         elif args.command == "guard":
             steps.guard(warn_only=args.warn_only)
+        elif args.command == "reconcile":
+            reconcile.reconcile()
         elif args.command == "collect-log":
             steps.collect_log()
         else:
