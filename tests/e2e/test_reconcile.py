@@ -3,6 +3,7 @@ stamp move, records purged past the recycle bin) and heal it through the normal 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from crmsync.local import LocalSync
@@ -84,3 +85,17 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
     assert sync.query("select count(*) from main.sync_reconcile") == rows
+
+    # the full reads kept their own state: the incremental bookmarks go on where they were
+    with sqlite3.connect(sync.directory / "meltano.db") as meltano_db:
+        state_ids = {row[0] for row in meltano_db.execute("select state_id from state")}
+    assert {
+        "sandbox:tap-salesforce-to-target-warehouse-salesforce",
+        "sandbox:tap-salesforce-initial-to-target-warehouse-salesforce",
+        "sandbox:tap-forcemanager-to-target-warehouse-forcemanager",
+        "sandbox:tap-forcemanager-initial-to-target-warehouse-forcemanager",
+    } <= state_ids
+    sync.reset_calls()
+    sync.run("sync-incremental", **NO_LOOKBACK)
+    assert write_calls(sync, "forcemanager") == {}
+    assert write_calls(sync, "salesforce") == {}
