@@ -30,7 +30,7 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
         for c in sf_live(sync, "SELECT Id FROM Contact ORDER BY LastName")
         if c["Id"] in fm_contacts
     ]
-    fm_edited, purged_contact = contacts[0], contacts[1]
+    fm_edited, purged_contact, both_edited = contacts[0], contacts[1], contacts[2]
     events = [e for e in fm_live(sync, "calendar") if not e.get("task") and e.get("extId")]
     account_less = [e for e in events if not ref_id(e.get("accountId"))]
     purged_event = (account_less or events)[0]
@@ -39,6 +39,10 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     fm_contact_id = fm_contacts[fm_edited]["id"]
     sync.silent_update("forcemanager", "contacts", fm_contact_id, {"email": "quiet@example.com"})
     sync.purge("salesforce", "Contact", purged_contact)
+    both_fm_id = fm_contacts[both_edited]["id"]
+    # the same field changed on both sides, differently: neither matches the base
+    sync.silent_update("salesforce", "Contact", both_edited, {"Description": "Imported: A"})
+    sync.silent_update("forcemanager", "contacts", both_fm_id, {"comment": "Imported: B"})
     sync.purge("forcemanager", "calendar", purged_event["id"])
 
     # no cursor sees any of it
@@ -58,12 +62,19 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     assert ("contacts", "salesforce", "hard delete", purged_contact, purged_contact_fm) in found
     event_row = ("events", "forcemanager", "hard delete", purged_event["extId"], purged_event["id"])
     assert event_row in found
-    assert not [row for row in found if row[2] in ("missing partner", "drift")], found
+    drift = {row for row in found if row[2] == "drift"}
+    assert drift == {
+        ("contacts", side, "drift", both_edited, both_fm_id)
+        for side in ("salesforce", "forcemanager")
+    }
+    assert not [row for row in found if row[2] == "missing partner"], found
 
     # healed through the plan, as the same change seen by a cursor
     assert fm_by_ext_id(sync, "accounts")[account]["phone"] == "+34 600 111 222"
     [sf_contact] = sf_live(sync, f"SELECT Email FROM Contact WHERE Id = '{fm_edited}'")
     assert sf_contact["Email"] == "quiet@example.com"
+    # a conflict: Salesforce's value wins
+    assert fm_by_ext_id(sync, "contacts")[both_edited]["comment"] == "Imported: A"
     assert purged_contact not in fm_by_ext_id(sync, "contacts")
     assert not sf_live(sync, f"SELECT Id FROM Event WHERE Id = '{purged_event['extId']}'")
     counted = dict(
