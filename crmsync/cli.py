@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crmsync_common.atrest import owner_only_umask
 
-from crmsync import atrest, report, report_html, steps
+from crmsync import atrest, reconcile, report, report_html, steps
 from crmsync.settings import SettingsError
 
 
@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         "--warn-only",
         action="store_true",
         help="only warn (a dry run: the next cycle would stop)",
+    )
+    commands.add_parser(
+        "reconcile",
+        help="after full reads: keep the records' state for the plan and mark the records the "
+        "reads did not return as deleted",
     )
     commands.add_parser("collect-log", help="load the targets' sync-log files")
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             steps.prepare()
         elif args.command == "guard":
             steps.guard(warn_only=args.warn_only)
+        elif args.command == "reconcile":
+            reconcile.reconcile()
         elif args.command == "collect-log":
             steps.collect_log()
         elif args.command == "report":

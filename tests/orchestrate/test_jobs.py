@@ -93,3 +93,15 @@ def test_meltano_writes_owner_only_files_from_a_wide_umask(tmp_path: Path) -> No
 def test_cron_wrapper_sets_the_owner_only_umask() -> None:
     wrapper = (PROJECT_ROOT / "orchestrate" / "run-job.sh").read_text()
     assert wrapper.index("umask 077") < wrapper.index("exec .venv/bin/meltano")
+
+
+def test_reconcile_job_reads_in_full_guards_and_runs_daily() -> None:
+    jobs = json.loads(meltano("job", "list", "--format=json"))["jobs"]
+    tasks = {job["job_name"]: job["tasks"] for job in jobs}["sync-reconcile"]
+    assert "tap-salesforce-initial target-warehouse-salesforce" in tasks
+    assert "tap-forcemanager-initial target-warehouse-forcemanager" in tasks
+    assert tasks.index("crmsync:reconcile") < tasks.index("dbt-duckdb:plan_reconcile")
+    assert tasks[tasks.index("dbt-duckdb:plan_reconcile") + 1] == "crmsync:guard"
+    schedules = json.loads(meltano("schedule", "list", "--format=json"))["schedules"]
+    by_job = {s["job"]["name"]: s for s in schedules["job"]}
+    assert by_job["sync-reconcile"]["cron_interval"] == "0 3 * * *"
