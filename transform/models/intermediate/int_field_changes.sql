@@ -7,7 +7,9 @@
   (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
   int_object_fields); changed on both to different values, Salesforce's
   value wins and the field is a conflict. A field with no base (a new field, or links
-  recovered after a rebuild) takes Salesforce's value where the two differ.
+  recovered after a rebuild) takes Salesforce's value where the two differ; in the initial
+  sync with `initial_sync: match`, a value only one side holds fills the other instead
+  (ForceManager's only on two-way objects), and Salesforce's where both hold one.
 -#}
 {%- set stored = state_relation('sync_base') %}
 
@@ -133,7 +135,10 @@ translated as (
           to_salesforce.to_user_id, options.default_salesforce_owner, {{ unknown_value() }}
         )
       else current_values.forcemanager_value
-    end as forcemanager_as_salesforce
+    end as forcemanager_as_salesforce,
+    -- initial_sync: match merges a pair with no base: a value set on both sides takes
+    -- Salesforce's, a value set on one side only fills the other
+    {{ crmsync_is_match() }} as is_match
   from current_values
   cross join options
   left join users as to_forcemanager
@@ -194,15 +199,19 @@ decided as (
     compared.*,
     coalesce(salesforce_as_forcemanager, '') <> {{ unknown_value() }}
       and differs
-      and (salesforce_changed or not has_base)
+      and (
+        salesforce_changed
+        or (not has_base and not (is_match and salesforce_value is null))
+      )
       as write_forcemanager,
     coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
       and not is_derived_in_salesforce
       and is_two_way
       and salesforce_updateable
-      and has_base
-      and forcemanager_changed
-      and not salesforce_changed
+      and (
+        (has_base and forcemanager_changed and not salesforce_changed)
+        or (is_match and not has_base and salesforce_value is null)
+      )
       and forcemanager_as_salesforce is distinct from salesforce_value
       as write_salesforce,
     coalesce(
