@@ -104,7 +104,8 @@ new_marks as (
     and stored_links.salesforce_id = marks.salesforce_id
     and stored_links.forcemanager_id = marks.forcemanager_id
   where objects.is_synced
-    and (objects.sync_mode <> 'initial' or {{ crmsync_is_match() }})
+    -- initial_sync: match takes the records' links as int_matches checked them
+    and (objects.sync_mode <> 'initial' or ({{ crmsync_is_match() }} and marks.priority = 5))
     and stored_links.object is null
 ),
 

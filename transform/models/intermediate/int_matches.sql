@@ -1,8 +1,9 @@
 {#-
   The initial sync's matching (initial_sync: match): which live records of the two CRMs are the
   same record. Each step pairs only records no earlier step paired:
-    0. links the records already carry (ForceManager extId, Salesforce ForceManager_Id__c: as
-       int_links reads them), then the `force` pairs of the match_overrides file;
+    0. links the records already carry (ForceManager extId, Salesforce ForceManager_Id__c)
+       that name a record of the other side, then the `force` pairs of the match_overrides
+       file;
     1. exact keys after normalisation (macros/matching.sql), per object in this order:
        accounts by name + city, then website domain, then phone; contacts by e-mail, then
        full name within the paired account; opportunities by name within the paired account.
@@ -122,14 +123,26 @@ account_keys as (
 ),
 
 -- step 0: the links the records carry (as int_links reads them) ...
+-- that name a record the other side holds (an extId another system wrote is no link)
 marks as (
-  select object, salesforce_id, cast(forcemanager_id as {{ string }}) as forcemanager_id
+  select
+    forcemanager_records.object,
+    forcemanager_records.salesforce_id,
+    cast(forcemanager_records.forcemanager_id as {{ string }}) as forcemanager_id
   from forcemanager_records
-  where salesforce_id is not null
+  inner join salesforce_records
+    on salesforce_records.object = forcemanager_records.object
+    and salesforce_records.salesforce_id = forcemanager_records.salesforce_id
   union
-  select object, salesforce_id, cast(forcemanager_id as {{ string }})
+  select
+    salesforce_records.object,
+    salesforce_records.salesforce_id,
+    cast(salesforce_records.forcemanager_id as {{ string }})
   from salesforce_records
-  where forcemanager_id is not null
+  inner join forcemanager_records
+    on forcemanager_records.object = salesforce_records.object
+    and cast(forcemanager_records.forcemanager_id as {{ string }})
+      = cast(salesforce_records.forcemanager_id as {{ string }})
 ),
 
 -- ... then the forced pairs of two live records neither of which carries a link

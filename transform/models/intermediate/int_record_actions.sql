@@ -10,6 +10,9 @@
   int_matches, merges (int_field_changes), writes the link into matched records and holds
   ambiguous records back.
 -#}
+{%- set stored_matches = existing_relation(api.Relation.create(
+    database=target.database, schema='main', identifier='sync_matches')) %}
+
 with
 
 -- a clean pair plans nothing (int_record_pairs)
@@ -34,10 +37,31 @@ match_mode as (
   select count(*) > 0 as is_match from matches
 ),
 
-held as (
-  select distinct object, record_side, salesforce_id, forcemanager_id
+-- ambiguous records stay held back after the initial sync too, until an override or a later
+-- match plan resolves them: the last match plan's sync_matches, read by name (it is built
+-- after this model), lists them (an ambiguous record's candidate is ambiguous too, or linked)
+held_rows as (
+  select object, record_side, salesforce_id, forcemanager_id
   from matches
   where decision = 'ambiguous'
+  {%- if stored_matches is not none %}
+  union all
+  select object, 'salesforce', salesforce_id, null
+  from {{ stored_matches }}
+  where decision = 'ambiguous'
+    and salesforce_id is not null
+    and '{{ var("sync_mode") }}' <> 'initial'
+  union all
+  select object, 'forcemanager', null, forcemanager_id
+  from {{ stored_matches }}
+  where decision = 'ambiguous'
+    and forcemanager_id is not null
+    and '{{ var("sync_mode") }}' <> 'initial'
+  {%- endif %}
+),
+
+held as (
+  select distinct object, record_side, salesforce_id, forcemanager_id from held_rows
 ),
 
 link_writes as (
@@ -139,11 +163,11 @@ select
   conflicts,
   -- initial_sync: match deletes nothing on either side and holds ambiguous records back
   case
-    when is_match and (is_held or forcemanager_action = 'delete') then null
+    when is_held or (is_match and forcemanager_action = 'delete') then null
     else forcemanager_action
   end as forcemanager_action,
   case
-    when is_match and (is_held or salesforce_action = 'delete') then null
+    when is_held or (is_match and salesforce_action = 'delete') then null
     else salesforce_action
   end as salesforce_action,
   case

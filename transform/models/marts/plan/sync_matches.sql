@@ -6,6 +6,7 @@
     incremental_strategy='append',
     pre_hook="{{ crmsync_clear_matches() }}",
 ) }}
+-- depends_on: {{ ref('stg_crmsync__options') }}
 
 select
   '{{ invocation_id }}' as run_id,
