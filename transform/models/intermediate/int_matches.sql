@@ -9,8 +9,7 @@
        full name within the paired account; opportunities by name within the paired account.
   A key that more than one record holds on either side is ambiguous: its records are listed,
   neither linked nor created, unless a later rule pairs them. `forbid` pairs are never linked.
-  Activities, events and tasks are paired by their links only; the rest are unmatched (created
-  on the other side). Outside `match` this model is empty.
+  The rest are unmatched (created on the other side). Outside `match` this model is empty.
   One row per linked pair (record_side both) and per ambiguous or unmatched record (its side).
 -#}
 {%- set steps = [
@@ -20,6 +19,9 @@
     ('contacts', 'email', 0.95),
     ('contacts', 'name+account', 0.9),
     ('opportunities', 'name+account', 0.9),
+    ('activities', 'date+account', 0.8),
+    ('events', 'subject+date+account', 0.85),
+    ('tasks', 'subject+date+account', 0.85),
 ] %}
 {%- set string = dbt.type_string() %}
 
@@ -68,19 +70,28 @@ live_records as (
   select 'accounts' as object, cast({{ id }} as {{ string }}) as record_id, name, city,
     website, phone, cast(null as {{ string }}) as email,
     cast(null as {{ string }}) as first_name, cast(null as {{ string }}) as last_name,
-    cast(null as {{ string }}) as account_ref
+    cast(null as {{ string }}) as account_ref, cast(null as {{ string }}) as activity_date
   from {{ ref('stg_' ~ side ~ '__accounts') }}
   where not is_deleted
   union all
   select 'contacts', cast({{ id }} as {{ string }}), null, null, null, null, email,
-    first_name, last_name, cast(account as {{ string }})
+    first_name, last_name, cast(account as {{ string }}), null
   from {{ ref('stg_' ~ side ~ '__contacts') }}
   where not is_deleted
   union all
   select 'opportunities', cast({{ id }} as {{ string }}), name, null, null, null, null,
-    null, null, cast(account as {{ string }})
+    null, null, cast(account as {{ string }}), null
   from {{ ref('stg_' ~ side ~ '__opportunities') }}
   where not is_deleted
+  {%- for object, subject, day in [('activities', 'null', 'date'), ('events', 'subject', 'start'),
+                                   ('tasks', 'subject', 'due_date')] %}
+  union all
+  select '{{ object }}', cast({{ id }} as {{ string }}), {{ subject }}, null, null, null,
+    null, null, null, cast(account as {{ string }}),
+    substr(cast({{ adapter.quote(day) }} as {{ string }}), 1, 10)
+  from {{ ref('stg_' ~ side ~ '__' ~ object) }}
+  where not is_deleted
+  {%- endfor %}
 ),
 
 {{ side }}_features as (
@@ -97,7 +108,8 @@ live_records as (
     {{ crmsync_match_text(dbt.concat([
         "coalesce(fields_.first_name, '')", "' '", "coalesce(fields_.last_name, '')"])) }}
       as full_name,
-    fields_.account_ref
+    fields_.account_ref,
+    fields_.activity_date
   from {{ side }}_fields as fields_
   inner join live_records
     on live_records.object = fields_.object
@@ -210,7 +222,7 @@ dependent_features as (
   left join account_pairs as forcemanager_accounts
     on features.side = 'forcemanager'
     and forcemanager_accounts.forcemanager_id = features.account_ref
-  where features.object in ('contacts', 'opportunities')
+  where features.object <> 'accounts'
 ),
 
 dependent_keys as (
@@ -226,6 +238,15 @@ dependent_keys as (
   select object, side, record_id, 'name+account', name || '|' || account_key
   from dependent_features
   where object = 'opportunities'
+  union all
+  select object, side, record_id, 'date+account', activity_date || '|' || account_key
+  from dependent_features
+  where object = 'activities'
+  union all
+  select object, side, record_id, 'subject+date+account',
+    name || '|' || activity_date || '|' || account_key
+  from dependent_features
+  where object in ('events', 'tasks')
 ),
 {%- endif %}
 
