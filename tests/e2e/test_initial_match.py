@@ -195,3 +195,39 @@ def test_match_pairs_merges_and_deletes_nothing(local_sync: Callable[..., LocalS
     sync.incremental_sync()
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
+
+
+def test_match_on_demo_data_with_every_object_converges(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    """Both CRMs' independent demo data, the objects two-way: nothing deleted, ambiguous
+    records (duplicate e-mails) held with the records that refer to them, and the cycle after
+    the initial sync writes nothing."""
+    settings = {
+        **SETTINGS,
+        "objects": {
+            "accounts": "two-way",
+            "contacts": "two-way",
+            "opportunities": "one-way",
+            "activities": "two-way",
+            "events": "two-way",
+            "tasks": "off",
+        },
+    }
+    del settings["match_overrides"]
+    sync = local_sync(settings)
+    fm_before = {r["id"] for r in fm_live(sync, "accounts")}
+
+    sync.reset_calls()
+    sync.run("sync-initial", unset=["CRMSYNC_CONFIRM_INITIAL_WIPE"])
+
+    for system in ("forcemanager", "salesforce"):
+        deletes = [r for r in write_calls(sync, system) if r.startswith("DELETE")]
+        assert deletes == [], f"{system} deletes: {deletes}"
+    assert fm_before <= {r["id"] for r in fm_live(sync, "accounts")}
+    decisions = dict(sync.query("select decision, count(*) from main.sync_matches group by 1"))
+    assert decisions.get("unmatched", 0) > 0
+    sync.reset_calls()
+    sync.incremental_sync()
+    assert write_calls(sync, "forcemanager") == {}
+    assert write_calls(sync, "salesforce") == {}

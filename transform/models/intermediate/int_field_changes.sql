@@ -41,6 +41,12 @@ options as (
   select * from {{ ref('stg_crmsync__options') }}
 ),
 
+-- records the matching held back (initial_sync: match): a reference to one is left out of the
+-- write, as no record stands for it on the other side
+held as (
+  select * from {{ ref('int_held_records') }}
+),
+
 -- the sync key of every record a reference can point to, to compare references by (stable
 -- when a record gets its id on the other side)
 reference_keys as (
@@ -87,7 +93,9 @@ current_values as (
         then coalesce(forcemanager_refs.sync_key, 'fm:' || forcemanager_values.value)
       else forcemanager_values.value
     end as forcemanager_value,
-    coalesce(salesforce_refs.is_blocked_in_forcemanager, false) as is_ref_blocked_in_forcemanager
+    coalesce(salesforce_refs.is_blocked_in_forcemanager, false)
+      or held_salesforce.object is not null as is_ref_blocked_in_forcemanager,
+    held_forcemanager.object is not null as is_ref_held_in_forcemanager
   from pairs
   inner join fields on fields.object = pairs.object
   left join salesforce_values
@@ -104,6 +112,19 @@ current_values as (
   left join reference_keys as forcemanager_refs
     on forcemanager_refs.object = fields.ref_object
     and cast(forcemanager_refs.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
+  left join held as held_salesforce
+    on fields.kind = 'ref'
+    and held_salesforce.record_side = 'salesforce'
+    and held_salesforce.object = fields.ref_object
+    and held_salesforce.salesforce_id = salesforce_values.value
+    and coalesce(salesforce_refs.forcemanager_state, 'none') <> 'live'
+  left join held as held_forcemanager
+    on fields.kind = 'ref'
+    and held_forcemanager.record_side = 'forcemanager'
+    and held_forcemanager.object = fields.ref_object
+    and cast(held_forcemanager.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
+    -- (a held record's own extId may name a record this org does not hold)
+    and coalesce(forcemanager_refs.salesforce_state, 'none') <> 'live'
 ),
 
 -- each value as the other side reads it back once crmsync writes it
@@ -130,6 +151,7 @@ translated as (
     end as salesforce_as_forcemanager,
     case
       when current_values.forcemanager_value is null then null
+      when current_values.is_ref_held_in_forcemanager then {{ unknown_value() }}
       when current_values.kind = 'owner'
         then coalesce(
           to_salesforce.to_user_id, options.default_salesforce_owner, {{ unknown_value() }}

@@ -10,9 +10,6 @@
   int_matches, merges (int_field_changes), writes the link into matched records and holds
   ambiguous records back.
 -#}
-{%- set stored_matches = existing_relation(api.Relation.create(
-    database=target.database, schema='main', identifier='sync_matches')) %}
-
 with
 
 -- a clean pair plans nothing (int_record_pairs)
@@ -37,31 +34,9 @@ match_mode as (
   select count(*) > 0 as is_match from matches
 ),
 
--- ambiguous records stay held back after the initial sync too, until an override or a later
--- match plan resolves them: the last match plan's sync_matches, read by name (it is built
--- after this model), lists them (an ambiguous record's candidate is ambiguous too, or linked)
-held_rows as (
-  select object, record_side, salesforce_id, forcemanager_id
-  from matches
-  where decision = 'ambiguous'
-  {%- if stored_matches is not none %}
-  union all
-  select object, 'salesforce', salesforce_id, null
-  from {{ stored_matches }}
-  where decision = 'ambiguous'
-    and salesforce_id is not null
-    and '{{ var("sync_mode") }}' <> 'initial'
-  union all
-  select object, 'forcemanager', null, forcemanager_id
-  from {{ stored_matches }}
-  where decision = 'ambiguous'
-    and forcemanager_id is not null
-    and '{{ var("sync_mode") }}' <> 'initial'
-  {%- endif %}
-),
-
+-- ambiguous records are held back, in the match plan and after it (int_held_records)
 held as (
-  select distinct object, record_side, salesforce_id, forcemanager_id from held_rows
+  select * from {{ ref('int_held_records') }}
 ),
 
 link_writes as (
