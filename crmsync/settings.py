@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 
 OBJECTS = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
 MODES = ("one-way", "two-way", "off")
+INITIAL_SYNC_MODES = ("replace", "match")
 DEFAULT_SETTINGS_FILE = "sync.yml"
 
 #: Salesforce user ids: key prefix 005, then 12 (15-char) or 15 (18-char) base-62 characters.
@@ -48,6 +49,10 @@ class SyncSettings:
     default_forcemanager_owner: int | None = None
     default_salesforce_owner: str | None = None
     safety: SafetySettings = field(default_factory=SafetySettings)
+    #: `replace` wipes ForceManager's synced objects; `match` pairs the records both hold
+    initial_sync: str = "replace"
+    #: the `match_overrides` file (resolved against the settings file's folder), if any
+    match_overrides: Path | None = None
 
     @property
     def synced_objects(self) -> list[str]:
@@ -76,10 +81,13 @@ def load_settings(path: Path | None = None) -> SyncSettings:
         msg = f"sync settings file {path} is not valid YAML: {exc}"
         raise SettingsError(msg) from exc
     try:
-        return parse_settings(raw if raw is not None else {})
+        settings = parse_settings(raw if raw is not None else {})
     except SettingsError as exc:
         msg = f"{path}: {exc}"
         raise SettingsError(msg) from None
+    if settings.match_overrides is not None and not settings.match_overrides.is_absolute():
+        settings = replace(settings, match_overrides=path.parent / settings.match_overrides)
+    return settings
 
 
 def parse_settings(raw: Any) -> SyncSettings:
@@ -87,9 +95,19 @@ def parse_settings(raw: Any) -> SyncSettings:
     if not isinstance(raw, dict):
         msg = "the settings file must be a mapping with `objects` and `user_mapping`"
         raise SettingsError(msg)
-    unknown = sorted(set(raw) - {"objects", "user_mapping", "safety"})
+    known = ("objects", "user_mapping", "safety", "initial_sync", "match_overrides")
+    unknown = sorted(set(raw) - set(known), key=str)
     if unknown:
-        msg = f"unknown setting `{unknown[0]}` (expected `objects`, `user_mapping`, `safety`)"
+        expected = ", ".join(f"`{name}`" for name in known)
+        msg = f"unknown setting `{unknown[0]}` (expected {expected})"
+        raise SettingsError(msg)
+    initial_sync = raw.get("initial_sync", "replace")
+    if initial_sync not in INITIAL_SYNC_MODES:
+        msg = f"`initial_sync` must be replace or match, not {initial_sync!r}"
+        raise SettingsError(msg)
+    overrides = raw.get("match_overrides")
+    if overrides is not None and (not isinstance(overrides, str) or not overrides.strip()):
+        msg = f"`match_overrides` must be the path of a YAML file, not {overrides!r}"
         raise SettingsError(msg)
     objects = _parse_objects(raw.get("objects"))
     mapping = raw.get("user_mapping") or {}
@@ -112,6 +130,8 @@ def parse_settings(raw: Any) -> SyncSettings:
         default_forcemanager_owner=default_fm,
         default_salesforce_owner=default_sf,
         safety=_parse_safety(raw.get("safety")),
+        initial_sync=initial_sync,
+        match_overrides=Path(overrides) if overrides is not None else None,
     )
 
 
@@ -209,3 +229,83 @@ def _parse_safety(raw: Any) -> SafetySettings:
                 raise SettingsError(msg)
             limits[name] = value
     return SafetySettings(**limits)
+
+
+@dataclass(frozen=True)
+class MatchOverride:
+    """One `force:` or `forbid:` entry of the `match_overrides` file."""
+
+    action: str
+    object: str
+    salesforce_id: str
+    forcemanager_id: int
+
+
+def load_match_overrides(path: Path) -> list[MatchOverride]:
+    """Read and validate a `match_overrides` file (`force:` and `forbid:` lists of pairs).
+
+    Raises:
+        SettingsError: naming the file and the entry at fault.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"match_overrides file {path} not found (the path is relative to the settings file)"
+        raise SettingsError(msg) from exc
+    except yaml.YAMLError as exc:
+        msg = f"match_overrides file {path} is not valid YAML: {exc}"
+        raise SettingsError(msg) from exc
+    try:
+        return parse_match_overrides(raw if raw is not None else {})
+    except SettingsError as exc:
+        msg = f"{path}: {exc}"
+        raise SettingsError(msg) from None
+
+
+def parse_match_overrides(raw: Any) -> list[MatchOverride]:
+    """Validate the parsed YAML document of a `match_overrides` file."""
+    if not isinstance(raw, dict):
+        msg = "the match_overrides file must be a mapping with `force` and/or `forbid`"
+        raise SettingsError(msg)
+    unknown = sorted(set(raw) - {"force", "forbid"}, key=str)
+    if unknown:
+        msg = f"unknown setting `{unknown[0]}` (expected `force`, `forbid`)"
+        raise SettingsError(msg)
+    overrides: list[MatchOverride] = []
+    seen: dict[tuple[str, str, int], str] = {}
+    for action in ("force", "forbid"):
+        entries = raw.get(action) or []
+        if not isinstance(entries, list):
+            msg = f"`{action}` must be a list of {{object, salesforce_id, forcemanager_id}}"
+            raise SettingsError(msg)
+        for index, entry in enumerate(entries):
+            where = f"`{action}[{index}]`"
+            if not isinstance(entry, dict):
+                msg = f"{where} must be a mapping with object, salesforce_id, forcemanager_id"
+                raise SettingsError(msg)
+            keys = {"object", "salesforce_id", "forcemanager_id"}
+            extra = sorted(set(entry) - keys, key=str)
+            missing = sorted(keys - set(entry))
+            if extra or missing:
+                problem = f"unknown key `{extra[0]}`" if extra else f"`{missing[0]}` is missing"
+                msg = f"{where}: {problem}"
+                raise SettingsError(msg)
+            obj, sf_id, fm_id = entry["object"], entry["salesforce_id"], entry["forcemanager_id"]
+            if obj not in OBJECTS:
+                msg = f"{where}.object must be one of {', '.join(OBJECTS)}, not {obj!r}"
+                raise SettingsError(msg)
+            if not isinstance(sf_id, str) or not re.fullmatch(
+                r"[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?", sf_id
+            ):
+                msg = f"{where}.salesforce_id: {sf_id!r} is not a Salesforce Id (15 or 18 chars)"
+                raise SettingsError(msg)
+            if isinstance(fm_id, bool) or not isinstance(fm_id, int) or fm_id <= 0:
+                msg = f"{where}.forcemanager_id: {fm_id!r} is not a ForceManager id (a number > 0)"
+                raise SettingsError(msg)
+            key = (obj, sf_id[:15], fm_id)
+            if key in seen and seen[key] != action:
+                msg = f"{where}: the pair is both forced and forbidden"
+                raise SettingsError(msg)
+            seen[key] = action
+            overrides.append(MatchOverride(action, obj, sf_id, fm_id))
+    return overrides

@@ -28,6 +28,7 @@ from crmsync.settings import (
     SafetySettings,
     SettingsError,
     SyncSettings,
+    load_match_overrides,
     load_settings,
     settings_path,
 )
@@ -61,14 +62,21 @@ class StepError(RuntimeError):
 
 
 def preflight(*, initial: bool = False) -> SyncSettings:
-    """Validate the settings; for the initial sync, demand the explicit confirmation."""
+    """Validate the settings; for an initial sync that replaces ForceManager's records
+    (`initial_sync: replace`), demand the explicit confirmation. `match` deletes nothing and
+    needs none."""
     settings = load_settings()
-    if initial and os.environ.get(CONFIRM_VARIABLE, "").strip().lower() != "true":
+    if settings.match_overrides is not None:
+        load_match_overrides(settings.match_overrides)
+    confirmed = os.environ.get(CONFIRM_VARIABLE, "").strip().lower() == "true"
+    if initial and settings.initial_sync == "replace" and not confirmed:
         msg = (
             "the initial sync deletes ForceManager's records of the synced objects "
             f"({', '.join(settings.synced_objects)}) and replaces them with Salesforce's. "
             f"Nothing was written. Set {CONFIRM_VARIABLE}=true to go ahead, or run the "
-            "`sync-initial-plan` job first to see what it would do."
+            "`sync-initial-plan` job first to see what it would do. (With `initial_sync: "
+            "match` in the settings the initial sync pairs the records both CRMs hold and "
+            "deletes nothing.)"
         )
         raise StepError(msg)
     logger.info("sync settings are valid: %s", settings.objects)
@@ -153,12 +161,32 @@ def _store_settings(
         )
     connection.execute(
         f"create or replace table {SETTINGS_SCHEMA}.options (auto_match_users boolean, "
-        "default_forcemanager_owner bigint, default_salesforce_owner varchar)"
+        "default_forcemanager_owner bigint, default_salesforce_owner varchar, "
+        "initial_sync varchar)"
     )
     connection.execute(
-        f"insert into {SETTINGS_SCHEMA}.options values (?, ?, ?)",
-        [settings.auto_match_users, settings.default_forcemanager_owner, default_sf],
+        f"insert into {SETTINGS_SCHEMA}.options values (?, ?, ?, ?)",
+        [
+            settings.auto_match_users,
+            settings.default_forcemanager_owner,
+            default_sf,
+            settings.initial_sync,
+        ],
     )
+    overrides = (
+        load_match_overrides(settings.match_overrides)
+        if settings.match_overrides is not None
+        else []
+    )
+    connection.execute(
+        f"create or replace table {SETTINGS_SCHEMA}.match_overrides "
+        "(action varchar, object varchar, salesforce_id varchar, forcemanager_id bigint)"
+    )
+    if overrides:
+        connection.executemany(
+            f"insert into {SETTINGS_SCHEMA}.match_overrides values (?, ?, ?, ?)",
+            [(o.action, o.object, o.salesforce_id, o.forcemanager_id) for o in overrides],
+        )
     connection.execute("commit")
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from crmsync.settings import SafetySettings, SettingsError, load_settings, parse_settings
+from crmsync.settings import (
+    MatchOverride,
+    SafetySettings,
+    SettingsError,
+    load_settings,
+    parse_match_overrides,
+    parse_settings,
+)
 
 VALID = """
 objects:
@@ -142,3 +149,69 @@ def test_safety_section_of_a_file_is_validated_with_the_file_named(tmp_path: Pat
     path = write(tmp_path, VALID + "safety:\n  max_delete_share: 10\n")
     with pytest.raises(SettingsError, match=r"sync\.yml: `safety\.max_delete_share`"):
         load_settings(path)
+
+
+def test_initial_sync_defaults_to_replace_and_reads_match(tmp_path: Path) -> None:
+    assert parse_settings({"objects": {}}).initial_sync == "replace"
+    path = write(tmp_path, "objects: {}\ninitial_sync: match\nmatch_overrides: pairs.yml\n")
+    settings = load_settings(path)
+    assert settings.initial_sync == "match"
+    assert settings.match_overrides == path.parent / "pairs.yml"
+
+
+@pytest.mark.parametrize(
+    ("document", "named"),
+    [
+        ({"objects": {}, "initial_sync": "merge"}, "initial_sync"),
+        ({"objects": {}, "match_overrides": 3}, "match_overrides"),
+    ],
+)
+def test_bad_initial_sync_setting_is_named(document: dict, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        parse_settings(document)
+
+
+def test_match_overrides_are_read() -> None:
+    overrides = parse_match_overrides(
+        {
+            "force": [
+                {"object": "accounts", "salesforce_id": "001000000000001", "forcemanager_id": 1}
+            ],
+            "forbid": [
+                {"object": "contacts", "salesforce_id": "003000000000001AAA", "forcemanager_id": 2}
+            ],
+        }
+    )
+    assert overrides == [
+        MatchOverride("force", "accounts", "001000000000001", 1),
+        MatchOverride("forbid", "contacts", "003000000000001AAA", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "named"),
+    [
+        ([], "mapping"),
+        ({"keep": []}, "keep"),
+        ({"force": [{"object": "leads", "salesforce_id": "x", "forcemanager_id": 1}]}, "object"),
+        ({"force": [{"object": "accounts", "salesforce_id": "001"}]}, "forcemanager_id"),
+        (
+            {"force": [{"object": "accounts", "salesforce_id": "001", "forcemanager_id": 1}]},
+            "salesforce_id",
+        ),
+        (
+            {
+                "force": [
+                    {"object": "accounts", "salesforce_id": "001000000000001", "forcemanager_id": 1}
+                ],
+                "forbid": [
+                    {"object": "accounts", "salesforce_id": "001000000000001", "forcemanager_id": 1}
+                ],
+            },
+            "both forced and forbidden",
+        ),
+    ],
+)
+def test_bad_match_override_is_named(document: object, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        parse_match_overrides(document)

@@ -213,7 +213,44 @@ def test_prepare_stores_settings_with_full_user_ids(workspace: Path) -> None:
     assert objects["contacts"] == "one-way"
     assert objects["tasks"] == "off"
     assert mapping == [("005000000000002AAB", 3)]
-    assert options == [(True, 1, None)]
+    assert options == [(True, 1, None, "replace")]
+
+
+def test_match_preflight_needs_no_confirmation_and_prepare_stores_the_overrides(
+    workspace: Path,
+) -> None:
+    (workspace / "overrides.yml").write_text(
+        "force: [{object: accounts, salesforce_id: '001000000000001AAA', forcemanager_id: 12}]\n"
+        "forbid: [{object: contacts, salesforce_id: '003000000000001', forcemanager_id: 40}]\n"
+    )
+    (workspace / "sync.yml").write_text(
+        SETTINGS + "initial_sync: match\nmatch_overrides: overrides.yml\n"
+    )
+    assert cli.main(["preflight", "--initial"]) == 0
+    warehouse = workspace / "warehouse.duckdb"
+    extracted_users(warehouse, ["005000000000001AAA", "005000000000002AAB"], [1, 3])
+    steps.prepare()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        options = connection.execute("select initial_sync from crmsync_settings.options")
+        assert options.fetchall() == [("match",)]
+        overrides = connection.execute(
+            "select * from crmsync_settings.match_overrides order by action"
+        ).fetchall()
+    assert overrides == [
+        ("forbid", "contacts", "003000000000001", 40),
+        ("force", "accounts", "001000000000001AAA", 12),
+    ]
+
+
+def test_match_preflight_rejects_a_bad_overrides_file(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "overrides.yml").write_text("force: [{object: leads}]\n")
+    (workspace / "sync.yml").write_text(
+        SETTINGS + "initial_sync: match\nmatch_overrides: overrides.yml\n"
+    )
+    assert cli.main(["preflight", "--initial"]) == 1
+    assert "force[0]" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@
   (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
   int_object_fields); changed on both to different values, Salesforce's
   value wins and the field is a conflict. A field with no base (a new field, or links
-  recovered after a rebuild) takes Salesforce's value where the two differ.
+  recovered after a rebuild) takes Salesforce's value where the two differ; in the initial
+  sync with `initial_sync: match`, a value only one side holds fills the other instead
+  (ForceManager's only on two-way objects), and Salesforce's where both hold one.
 -#}
 {%- set stored = state_relation('sync_base') %}
 
@@ -37,6 +39,12 @@ users as (
 
 options as (
   select * from {{ ref('stg_crmsync__options') }}
+),
+
+-- records the matching held back (initial_sync: match): a reference to one is left out of the
+-- write, as no record stands for it on the other side
+held as (
+  select * from {{ ref('int_held_records') }}
 ),
 
 -- the sync key of every record a reference can point to, to compare references by (stable
@@ -85,7 +93,9 @@ current_values as (
         then coalesce(forcemanager_refs.sync_key, 'fm:' || forcemanager_values.value)
       else forcemanager_values.value
     end as forcemanager_value,
-    coalesce(salesforce_refs.is_blocked_in_forcemanager, false) as is_ref_blocked_in_forcemanager
+    coalesce(salesforce_refs.is_blocked_in_forcemanager, false)
+      or held_salesforce.object is not null as is_ref_blocked_in_forcemanager,
+    held_forcemanager.object is not null as is_ref_held_in_forcemanager
   from pairs
   inner join fields on fields.object = pairs.object
   left join salesforce_values
@@ -102,6 +112,19 @@ current_values as (
   left join reference_keys as forcemanager_refs
     on forcemanager_refs.object = fields.ref_object
     and cast(forcemanager_refs.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
+  left join held as held_salesforce
+    on fields.kind = 'ref'
+    and held_salesforce.record_side = 'salesforce'
+    and held_salesforce.object = fields.ref_object
+    and held_salesforce.salesforce_id = salesforce_values.value
+    and coalesce(salesforce_refs.forcemanager_state, 'none') <> 'live'
+  left join held as held_forcemanager
+    on fields.kind = 'ref'
+    and held_forcemanager.record_side = 'forcemanager'
+    and held_forcemanager.object = fields.ref_object
+    and cast(held_forcemanager.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
+    -- (a held record's own extId may name a record this org does not hold)
+    and coalesce(forcemanager_refs.salesforce_state, 'none') <> 'live'
 ),
 
 -- each value as the other side reads it back once crmsync writes it
@@ -128,12 +151,16 @@ translated as (
     end as salesforce_as_forcemanager,
     case
       when current_values.forcemanager_value is null then null
+      when current_values.is_ref_held_in_forcemanager then {{ unknown_value() }}
       when current_values.kind = 'owner'
         then coalesce(
           to_salesforce.to_user_id, options.default_salesforce_owner, {{ unknown_value() }}
         )
       else current_values.forcemanager_value
-    end as forcemanager_as_salesforce
+    end as forcemanager_as_salesforce,
+    -- initial_sync: match merges a pair with no base: a value set on both sides takes
+    -- Salesforce's, a value set on one side only fills the other
+    {{ crmsync_is_match() }} as is_match
   from current_values
   cross join options
   left join users as to_forcemanager
@@ -194,15 +221,19 @@ decided as (
     compared.*,
     coalesce(salesforce_as_forcemanager, '') <> {{ unknown_value() }}
       and differs
-      and (salesforce_changed or not has_base)
+      and (
+        salesforce_changed
+        or (not has_base and not (is_match and salesforce_value is null))
+      )
       as write_forcemanager,
     coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
       and not is_derived_in_salesforce
       and is_two_way
       and salesforce_updateable
-      and has_base
-      and forcemanager_changed
-      and not salesforce_changed
+      and (
+        (has_base and forcemanager_changed and not salesforce_changed)
+        or (is_match and not has_base and salesforce_value is null)
+      )
       and forcemanager_as_salesforce is distinct from salesforce_value
       as write_salesforce,
     coalesce(

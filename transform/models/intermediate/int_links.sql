@@ -3,7 +3,8 @@
   sync key references are compared by. Kept across runs in crmsync_state.sync_links, and
   recovered from the records themselves (ForceManager extId = Salesforce Id; Salesforce
   ForceManager_Id__c = ForceManager id) and from the sync log's creates when the warehouse is
-  rebuilt. An initial sync starts from no links: ForceManager's records are all replaced.
+  rebuilt. An initial sync starts from no links: ForceManager's records are all replaced
+  (initial_sync: replace), or paired by int_matches (match) from the records' own links on.
   A stored link carries the fingerprints of its last settled comparison (sync_links).
 -#}
 {%- set stored = state_relation('sync_links') %}
@@ -85,6 +86,11 @@ marks as (
     and status = 'success'
     and salesforce_id is not null
     and forcemanager_id is not null
+  union all
+  -- initial_sync: match: the pairs the matching found (int_matches; empty otherwise)
+  select object, 'sf:' || salesforce_id, salesforce_id, forcemanager_id, 'salesforce', 5
+  from {{ ref('int_matches') }}
+  where decision = 'linked'
 ),
 
 -- marks that do not repeat a stored link (a repeat would lose to it on both sides): few on
@@ -98,7 +104,8 @@ new_marks as (
     and stored_links.salesforce_id = marks.salesforce_id
     and stored_links.forcemanager_id = marks.forcemanager_id
   where objects.is_synced
-    and objects.sync_mode <> 'initial'
+    -- initial_sync: match takes the records' links as int_matches checked them
+    and (objects.sync_mode <> 'initial' or ({{ crmsync_is_match() }} and marks.priority = 5))
     and stored_links.object is null
 ),
 

@@ -6,7 +6,9 @@
   when Salesforce did not change the record since the last sync; otherwise the record is
   re-created in ForceManager (Salesforce wins). Salesforce is never deleted from on one-way
   objects. An initial sync deletes every live ForceManager record and creates every live
-  Salesforce record in ForceManager.
+  Salesforce record in ForceManager; with `initial_sync: match` it deletes nothing, pairs by
+  int_matches, merges (int_field_changes), writes the link into matched records and holds
+  ambiguous records back.
 -#}
 with
 
@@ -18,6 +20,30 @@ pairs as (
 
 field_changes as (
   select * from {{ ref('int_field_changes') }}
+),
+
+-- initial_sync: match (int_matches; empty otherwise): ambiguous records are held back, and
+-- linked pairs whose records do not carry the link yet are updated with it
+matches as (
+  select * from {{ ref('int_matches') }}
+),
+
+-- a match plan lists every live record of the synced objects: with none there is nothing to
+-- decide either way
+match_mode as (
+  select count(*) > 0 as is_match from matches
+),
+
+-- ambiguous records are held back, in the match plan and after it (int_held_records)
+held as (
+  select * from {{ ref('int_held_records') }}
+),
+
+link_writes as (
+  select object, salesforce_id, forcemanager_id, needs_forcemanager_link, needs_salesforce_link
+  from matches
+  where decision = 'linked'
+    and (needs_forcemanager_link or needs_salesforce_link)
 ),
 
 per_record as (
@@ -39,9 +65,13 @@ decided as (
     coalesce(per_record.has_base, false) as has_base,
     coalesce(per_record.salesforce_changed, false) as salesforce_changed,
     coalesce(per_record.conflicts, 0) as conflicts,
+    match_mode.is_match,
+    held_salesforce.object is not null or held_forcemanager.object is not null as is_held,
+    coalesce(link_writes.needs_forcemanager_link, false) as needs_forcemanager_link,
+    coalesce(link_writes.needs_salesforce_link, false) as needs_salesforce_link,
     case
       when pairs.is_blocked_in_forcemanager then null
-      when pairs.sync_mode = 'initial' then
+      when pairs.sync_mode = 'initial' and not match_mode.is_match then
         case
           when pairs.forcemanager_state = 'live' then 'delete'
           when pairs.salesforce_state = 'live' then 'create'
@@ -56,22 +86,40 @@ decided as (
           else 'create'
         end
       when pairs.salesforce_state = 'live' and pairs.forcemanager_state = 'live'
-        and per_record.any_forcemanager_write then 'update'
+        and (per_record.any_forcemanager_write or link_writes.needs_forcemanager_link)
+        then 'update'
       when pairs.salesforce_state = 'deleted' and pairs.forcemanager_state = 'live' then 'delete'
     end as forcemanager_action,
     case
-      when pairs.sync_mode = 'initial' or not pairs.is_two_way then null
+      when (pairs.sync_mode = 'initial' and not match_mode.is_match)
+        or not pairs.is_two_way then null
       when pairs.salesforce_state = 'none' and pairs.forcemanager_state = 'live' then 'create'
       when pairs.salesforce_state = 'live' and pairs.forcemanager_state = 'deleted'
         and coalesce(per_record.has_base, false)
         and not coalesce(per_record.salesforce_changed, false) then 'delete'
       when pairs.salesforce_state = 'live' and pairs.forcemanager_state = 'live'
-        and per_record.any_salesforce_write then 'update'
+        and (per_record.any_salesforce_write or link_writes.needs_salesforce_link)
+        then 'update'
     end as salesforce_action
   from pairs
+  cross join match_mode
   left join per_record
     on per_record.object = pairs.object
     and per_record.sync_key = pairs.sync_key
+  left join held as held_salesforce
+    on held_salesforce.record_side = 'salesforce'
+    and held_salesforce.object = pairs.object
+    and held_salesforce.salesforce_id = pairs.salesforce_id
+    and pairs.forcemanager_id is null
+  left join held as held_forcemanager
+    on held_forcemanager.record_side = 'forcemanager'
+    and held_forcemanager.object = pairs.object
+    and held_forcemanager.forcemanager_id = pairs.forcemanager_id
+    and pairs.salesforce_id is null
+  left join link_writes
+    on link_writes.object = pairs.object
+    and link_writes.salesforce_id = pairs.salesforce_id
+    and link_writes.forcemanager_id = pairs.forcemanager_id
 )
 
 select
@@ -88,10 +136,19 @@ select
   has_base,
   salesforce_changed,
   conflicts,
-  forcemanager_action,
-  salesforce_action,
+  -- initial_sync: match deletes nothing on either side and holds ambiguous records back
+  case
+    when is_held or (is_match and forcemanager_action = 'delete') then null
+    else forcemanager_action
+  end as forcemanager_action,
+  case
+    when is_held or (is_match and salesforce_action = 'delete') then null
+    else salesforce_action
+  end as salesforce_action,
   case
     when is_blocked_in_forcemanager
       then 'ForceManager requires an account and a first name on every contact'
-  end as skip_reason
+  end as skip_reason,
+  needs_forcemanager_link,
+  needs_salesforce_link
 from decided

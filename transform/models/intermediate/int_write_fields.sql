@@ -259,6 +259,27 @@ create_defaults_with_ids as (
     and actions.sync_key = create_defaults.sync_key
 ),
 
+-- initial_sync: match: a matched pair's records get the link a created one carries
+link_updates as (
+  select
+    object, sync_key, 'forcemanager' as target, cast(null as {{ dbt.type_string() }}) as field,
+    1000 as field_order, 'extId' as api_field,
+    {{ crmsync_json_string('salesforce_id') }} as json_value,
+    cast(null as {{ dbt.type_string() }}) as ref_json
+  from actions
+  where forcemanager_action = 'update'
+    and needs_forcemanager_link
+  union all
+  select
+    object, sync_key, 'salesforce', cast(null as {{ dbt.type_string() }}), 1000,
+    'ForceManager_Id__c',
+    {{ crmsync_json_string('cast(forcemanager_id as ' ~ dbt.type_string() ~ ')') }},
+    cast(null as {{ dbt.type_string() }})
+  from actions
+  where salesforce_action = 'update'
+    and needs_salesforce_link
+),
+
 all_writes as (
   select
     object, sync_key, target, field, field_order, api_field, json_value, ref_json, 1 as priority
@@ -267,6 +288,10 @@ all_writes as (
   select
     object, sync_key, target, field, field_order, api_field, json_value, ref_json, 2 as priority
   from create_defaults_with_ids
+  union all
+  select
+    object, sync_key, target, field, field_order, api_field, json_value, ref_json, 2 as priority
+  from link_updates
 ),
 
 -- one value per API field: mapped values before defaults; Salesforce's WhatId takes the

@@ -1,0 +1,73 @@
+{#-
+  Match keys for the initial sync's matching (initial_sync: match, int_matches): each value in a
+  form two CRMs' spellings of the same thing agree on. Null when nothing is left to compare.
+-#}
+
+{#- Text: lower case, accents stripped, punctuation and spacing collapsed to one space. -#}
+{% macro crmsync_match_text(value) %}
+  {{ return(adapter.dispatch('crmsync_match_text', 'crmsync')(value)) }}
+{% endmacro %}
+
+{% macro duckdb__crmsync_match_text(value) %}
+  nullif(trim(regexp_replace(lower(strip_accents({{ value }})), '[^a-z0-9]+', ' ', 'g')), '')
+{% endmacro %}
+
+{#- A company name: as text, without a trailing legal form (S.L., S.A., GmbH, Ltd, Inc, SAS,
+    S.p.A. and the like). -#}
+{% macro crmsync_match_company(value) %}
+  {{ return(adapter.dispatch('crmsync_match_company', 'crmsync')(value)) }}
+{% endmacro %}
+
+{% macro duckdb__crmsync_match_company(value) %}
+  nullif(trim(regexp_replace(
+    ' ' || coalesce({{ crmsync_match_text(value) }}, ''),
+    '( (s l u|s l|sl|slu|s a u|s a|sa|sau|gmbh|ltd|limited|inc|incorporated|sas|s a s|s p a|spa|s r l|srl|llc|plc|corp|co|ag|bv|b v|nv|oy|ab))+$',
+    ''
+  )), '')
+{% endmacro %}
+
+{#- A phone number: its digits only (at least 6, or no key). -#}
+{% macro crmsync_match_phone(value) %}
+  {{ return(adapter.dispatch('crmsync_match_phone', 'crmsync')(value)) }}
+{% endmacro %}
+
+{% macro duckdb__crmsync_match_phone(value) %}
+  case
+    when length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 6
+      then regexp_replace({{ value }}, '[^0-9]', '', 'g')
+  end
+{% endmacro %}
+
+{#- An e-mail address: trimmed and lower-cased. -#}
+{% macro crmsync_match_email(value) %}
+  nullif(lower(trim({{ value }})), '')
+{% endmacro %}
+
+{#- A website: its domain, lower-cased, without scheme, `www.`, port or path. -#}
+{% macro crmsync_match_domain(value) %}
+  {{ return(adapter.dispatch('crmsync_match_domain', 'crmsync')(value)) }}
+{% endmacro %}
+
+{% macro duckdb__crmsync_match_domain(value) %}
+  nullif(regexp_replace(
+    regexp_replace(lower(trim({{ value }})), '^[a-z][a-z0-9+.-]*://', ''),
+    '^www\.|[:/?#].*$', '', 'g'
+  ), '')
+{% endmacro %}
+
+{#- True when this plan is an initial sync with `initial_sync: match`. -#}
+{% macro crmsync_is_match() %}
+  ('{{ var("sync_mode") }}' = 'initial'
+    and (select initial_sync from {{ ref('stg_crmsync__options') }}) = 'match')
+{% endmacro %}
+
+{#- sync_matches' pre-hook: a plan with `initial_sync: match` replaces the stored rows (any
+    other plan appends none: int_matches is empty then). -#}
+{% macro crmsync_clear_matches() %}
+  {%- if execute and var('sync_mode') == 'initial' and load_relation(this) is not none %}
+  delete from {{ this }}
+  where (select initial_sync from {{ ref('stg_crmsync__options') }}) = 'match'
+  {%- else %}
+  select 1
+  {%- endif %}
+{% endmacro %}

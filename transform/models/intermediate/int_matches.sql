@@ -1,0 +1,434 @@
+{#-
+  The initial sync's matching (initial_sync: match): which live records of the two CRMs are the
+  same record. Each step pairs only records no earlier step paired:
+    0. links the records already carry (ForceManager extId, Salesforce ForceManager_Id__c)
+       that name a record of the other side, then the `force` pairs of the match_overrides
+       file;
+    1. exact keys after normalisation (macros/matching.sql), per object in this order:
+       accounts by name + city, then website domain, then phone; contacts by e-mail, then
+       full name within the paired account; opportunities by name within the paired account.
+  A key that more than one record holds on either side is ambiguous: its records are listed,
+  neither linked nor created, unless a later rule pairs them. `forbid` pairs are never linked.
+  The rest are unmatched (created on the other side). Outside `match` this model is empty.
+  One row per linked pair (record_side both) and per ambiguous or unmatched record (its side).
+-#}
+{%- set steps = [
+    ('accounts', 'name+city', 0.9),
+    ('accounts', 'website', 0.85),
+    ('accounts', 'phone', 0.8),
+    ('contacts', 'email', 0.95),
+    ('contacts', 'name+account', 0.9),
+    ('opportunities', 'name+account', 0.9),
+    ('activities', 'date+account', 0.8),
+    ('events', 'subject+date+account', 0.85),
+    ('tasks', 'subject+date+account', 0.85),
+] %}
+{%- set string = dbt.type_string() %}
+
+with
+
+objects as (
+  select object
+  from {{ ref('int_sync_objects') }}
+  where is_synced
+    and {{ crmsync_is_match() }}
+),
+
+salesforce_records as (
+  select records.object, records.salesforce_id, records.forcemanager_id, records.is_deleted
+  from {{ ref('int_salesforce__records') }} as records
+  inner join objects on objects.object = records.object
+),
+
+forcemanager_records as (
+  select records.object, records.forcemanager_id, records.salesforce_id, records.is_deleted
+  from {{ ref('int_forcemanager__records') }} as records
+  inner join objects on objects.object = records.object
+),
+
+overrides as (
+  select * from {{ ref('stg_crmsync__match_overrides') }}
+),
+
+-- every live record of a matched object, as (side, id)
+live_records as (
+  select object, 'salesforce' as side, salesforce_id as record_id
+  from salesforce_records
+  where not is_deleted
+  union all
+  select object, 'forcemanager', cast(forcemanager_id as {{ string }})
+  from forcemanager_records
+  where not is_deleted
+),
+
+{%- for side in ['salesforce', 'forcemanager'] %}
+{%- set id = side ~ '_id' %}
+
+-- the fields the rules compare, of each live record (from staging: the values models read
+-- the record pairs, which read the links this model makes)
+{{ side }}_fields as (
+  select 'accounts' as object, cast({{ id }} as {{ string }}) as record_id, name, city,
+    website, phone, cast(null as {{ string }}) as email,
+    cast(null as {{ string }}) as first_name, cast(null as {{ string }}) as last_name,
+    cast(null as {{ string }}) as account_ref, cast(null as {{ string }}) as activity_date
+  from {{ ref('stg_' ~ side ~ '__accounts') }}
+  where not is_deleted
+  union all
+  select 'contacts', cast({{ id }} as {{ string }}), null, null, null, null, email,
+    first_name, last_name, cast(account as {{ string }}), null
+  from {{ ref('stg_' ~ side ~ '__contacts') }}
+  where not is_deleted
+  union all
+  select 'opportunities', cast({{ id }} as {{ string }}), name, null, null, null, null,
+    null, null, cast(account as {{ string }}), null
+  from {{ ref('stg_' ~ side ~ '__opportunities') }}
+  where not is_deleted
+  {%- for object, subject, day in [('activities', 'null', 'date'), ('events', 'subject', 'start'),
+                                   ('tasks', 'subject', 'due_date')] %}
+  union all
+  select '{{ object }}', cast({{ id }} as {{ string }}), {{ subject }}, null, null, null,
+    null, null, null, cast(account as {{ string }}),
+    substr(cast({{ adapter.quote(day) }} as {{ string }}), 1, 10)
+  from {{ ref('stg_' ~ side ~ '__' ~ object) }}
+  where not is_deleted
+  {%- endfor %}
+),
+
+{{ side }}_features as (
+  select
+    fields_.object,
+    '{{ side }}' as side,
+    fields_.record_id,
+    {{ crmsync_match_company('fields_.name') }} as company,
+    {{ crmsync_match_text('fields_.name') }} as name,
+    {{ crmsync_match_text('fields_.city') }} as city,
+    {{ crmsync_match_domain('fields_.website') }} as domain,
+    {{ crmsync_match_phone('fields_.phone') }} as phone,
+    {{ crmsync_match_email('fields_.email') }} as email,
+    {{ crmsync_match_text(dbt.concat([
+        "coalesce(fields_.first_name, '')", "' '", "coalesce(fields_.last_name, '')"])) }}
+      as full_name,
+    fields_.account_ref,
+    fields_.activity_date
+  from {{ side }}_fields as fields_
+  inner join live_records
+    on live_records.object = fields_.object
+    and live_records.side = '{{ side }}'
+    and live_records.record_id = fields_.record_id
+),
+{%- endfor %}
+
+features as (
+  select * from salesforce_features
+  union all
+  select * from forcemanager_features
+),
+
+account_keys as (
+  {%- for rule, key in [('name+city', "company || '|' || city"), ('website', 'domain'),
+                        ('phone', 'phone')] %}
+  select object, side, record_id, '{{ rule }}' as rule, {{ key }} as match_key
+  from features
+  where object = 'accounts'
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+),
+
+-- step 0: the links the records carry (as int_links reads them) ...
+-- that name a record the other side holds (an extId another system wrote is no link)
+marks as (
+  select
+    forcemanager_records.object,
+    forcemanager_records.salesforce_id,
+    cast(forcemanager_records.forcemanager_id as {{ string }}) as forcemanager_id
+  from forcemanager_records
+  inner join salesforce_records
+    on salesforce_records.object = forcemanager_records.object
+    and salesforce_records.salesforce_id = forcemanager_records.salesforce_id
+  union
+  select
+    salesforce_records.object,
+    salesforce_records.salesforce_id,
+    cast(salesforce_records.forcemanager_id as {{ string }})
+  from salesforce_records
+  inner join forcemanager_records
+    on forcemanager_records.object = salesforce_records.object
+    and cast(forcemanager_records.forcemanager_id as {{ string }})
+      = cast(salesforce_records.forcemanager_id as {{ string }})
+),
+
+-- ... then the forced pairs of two live records neither of which carries a link
+forced as (
+  select distinct
+    overrides.object,
+    salesforce_live.record_id as salesforce_id,
+    forcemanager_live.record_id as forcemanager_id
+  from overrides
+  inner join live_records as salesforce_live
+    on salesforce_live.object = overrides.object
+    and salesforce_live.side = 'salesforce'
+    and substr(salesforce_live.record_id, 1, 15) = substr(overrides.salesforce_id, 1, 15)
+  inner join live_records as forcemanager_live
+    on forcemanager_live.object = overrides.object
+    and forcemanager_live.side = 'forcemanager'
+    and forcemanager_live.record_id = cast(overrides.forcemanager_id as {{ string }})
+  where overrides.action = 'force'
+    and not exists (
+      select 1 from marks
+      where marks.object = overrides.object
+        and (marks.salesforce_id = salesforce_live.record_id
+          or marks.forcemanager_id = forcemanager_live.record_id)
+    )
+),
+
+forbidden as (
+  select object, substr(salesforce_id, 1, 15) as salesforce_prefix,
+    cast(forcemanager_id as {{ string }}) as forcemanager_id
+  from overrides
+  where action = 'forbid'
+),
+
+paired_0 as (
+  select object, salesforce_id, forcemanager_id, 1.0 as score,
+    'link: ForceManager extId / Salesforce ForceManager_Id__c' as reason
+  from marks
+  union all
+  select object, salesforce_id, forcemanager_id, 1.0, 'override: force'
+  from forced
+),
+
+{%- for object, rule, score in steps %}
+{%- set k = loop.index %}
+{%- if object != 'accounts' and steps[loop.index0 - 1][0] == 'accounts' %}
+
+-- contacts and opportunities match within the paired account (as its Salesforce Id)
+account_pairs as (
+  select salesforce_id, forcemanager_id
+  from paired_{{ k - 1 }}
+  where object = 'accounts'
+),
+
+dependent_features as (
+  select
+    features.*,
+    case
+      when features.side = 'salesforce' then salesforce_accounts.salesforce_id
+      else forcemanager_accounts.salesforce_id
+    end as account_key
+  from features
+  left join account_pairs as salesforce_accounts
+    on features.side = 'salesforce'
+    and salesforce_accounts.salesforce_id = features.account_ref
+  left join account_pairs as forcemanager_accounts
+    on features.side = 'forcemanager'
+    and forcemanager_accounts.forcemanager_id = features.account_ref
+  where features.object <> 'accounts'
+),
+
+dependent_keys as (
+  select object, side, record_id, 'email' as rule, email as match_key
+  from dependent_features
+  where object = 'contacts'
+  union all
+  select object, side, record_id, 'name+account',
+    full_name || '|' || account_key
+  from dependent_features
+  where object = 'contacts'
+  union all
+  select object, side, record_id, 'name+account', name || '|' || account_key
+  from dependent_features
+  where object = 'opportunities'
+  union all
+  select object, side, record_id, 'date+account', activity_date || '|' || account_key
+  from dependent_features
+  where object = 'activities'
+  union all
+  select object, side, record_id, 'subject+date+account',
+    name || '|' || activity_date || '|' || account_key
+  from dependent_features
+  where object in ('events', 'tasks')
+),
+{%- endif %}
+
+-- step {{ k }}: {{ object }} by {{ rule }}, among the records still unpaired
+candidates_{{ k }} as (
+  select keys.*
+  from {{ 'account_keys' if object == 'accounts' else 'dependent_keys' }} as keys
+  left join paired_{{ k - 1 }} as by_salesforce
+    on keys.side = 'salesforce'
+    and by_salesforce.object = keys.object
+    and by_salesforce.salesforce_id = keys.record_id
+  left join paired_{{ k - 1 }} as by_forcemanager
+    on keys.side = 'forcemanager'
+    and by_forcemanager.object = keys.object
+    and by_forcemanager.forcemanager_id = keys.record_id
+  where keys.object = '{{ object }}'
+    and keys.rule = '{{ rule }}'
+    and keys.match_key is not null
+    and by_salesforce.object is null
+    and by_forcemanager.object is null
+),
+
+groups_{{ k }} as (
+  select
+    object,
+    match_key,
+    count(distinct case when side = 'salesforce' then record_id end) as salesforce_count,
+    count(distinct case when side = 'forcemanager' then record_id end) as forcemanager_count,
+    min(case when side = 'salesforce' then record_id end) as salesforce_id,
+    min(case when side = 'forcemanager' then record_id end) as forcemanager_id
+  from candidates_{{ k }}
+  group by object, match_key
+),
+
+linked_{{ k }} as (
+  select groups_{{ k }}.object, groups_{{ k }}.salesforce_id, groups_{{ k }}.forcemanager_id
+  from groups_{{ k }}
+  left join forbidden
+    on forbidden.object = groups_{{ k }}.object
+    and forbidden.salesforce_prefix = substr(groups_{{ k }}.salesforce_id, 1, 15)
+    and forbidden.forcemanager_id = groups_{{ k }}.forcemanager_id
+  where groups_{{ k }}.salesforce_count = 1
+    and groups_{{ k }}.forcemanager_count = 1
+    and forbidden.object is null
+),
+
+ambiguous_{{ k }} as (
+  select
+    candidates_{{ k }}.object,
+    candidates_{{ k }}.side,
+    candidates_{{ k }}.record_id,
+    case when candidates_{{ k }}.side = 'salesforce' then groups_{{ k }}.forcemanager_id
+      else groups_{{ k }}.salesforce_id end as candidate_id,
+    {{ k }} as step,
+    '{{ rule }}: ' || cast(groups_{{ k }}.salesforce_count as {{ string }})
+      || ' Salesforce and ' || cast(groups_{{ k }}.forcemanager_count as {{ string }})
+      || ' ForceManager records share the key' as reason
+  from candidates_{{ k }}
+  inner join groups_{{ k }}
+    on groups_{{ k }}.object = candidates_{{ k }}.object
+    and groups_{{ k }}.match_key = candidates_{{ k }}.match_key
+  where groups_{{ k }}.salesforce_count > 0
+    and groups_{{ k }}.forcemanager_count > 0
+    and (groups_{{ k }}.salesforce_count > 1 or groups_{{ k }}.forcemanager_count > 1)
+),
+
+paired_{{ k }} as (
+  select * from paired_{{ k - 1 }}
+  union all
+  select object, salesforce_id, forcemanager_id, {{ score }}, '{{ rule }}'
+  from linked_{{ k }}
+),
+{%- endfor %}
+{%- set last = steps | length %}
+
+paired as (
+  select * from paired_{{ last }}
+),
+
+ambiguous_all as (
+  {%- for object, rule, score in steps %}
+  select * from ambiguous_{{ loop.index }}
+  {{- ' union all' if not loop.last }}
+  {%- endfor %}
+),
+
+-- a record ambiguous under a rule and paired by none is held back, with its first ambiguity
+ambiguous as (
+  select ambiguous_all.*,
+    row_number() over (
+      partition by ambiguous_all.object, ambiguous_all.side, ambiguous_all.record_id
+      order by ambiguous_all.step, ambiguous_all.candidate_id
+    ) as ambiguity_rank
+  from ambiguous_all
+  left join paired as by_salesforce
+    on ambiguous_all.side = 'salesforce'
+    and by_salesforce.object = ambiguous_all.object
+    and by_salesforce.salesforce_id = ambiguous_all.record_id
+  left join paired as by_forcemanager
+    on ambiguous_all.side = 'forcemanager'
+    and by_forcemanager.object = ambiguous_all.object
+    and by_forcemanager.forcemanager_id = ambiguous_all.record_id
+  where by_salesforce.object is null
+    and by_forcemanager.object is null
+),
+
+unmatched as (
+  select live_records.*
+  from live_records
+  left join paired as by_salesforce
+    on live_records.side = 'salesforce'
+    and by_salesforce.object = live_records.object
+    and by_salesforce.salesforce_id = live_records.record_id
+  left join paired as by_forcemanager
+    on live_records.side = 'forcemanager'
+    and by_forcemanager.object = live_records.object
+    and by_forcemanager.forcemanager_id = live_records.record_id
+  left join ambiguous
+    on ambiguous.object = live_records.object
+    and ambiguous.side = live_records.side
+    and ambiguous.record_id = live_records.record_id
+  where by_salesforce.object is null
+    and by_forcemanager.object is null
+    and ambiguous.object is null
+),
+
+decisions as (
+  select
+    object,
+    'both' as record_side,
+    salesforce_id,
+    cast(forcemanager_id as bigint) as forcemanager_id,
+    score,
+    'linked' as decision,
+    reason
+  from paired
+  union all
+  select
+    object,
+    side,
+    case when side = 'salesforce' then record_id else candidate_id end,
+    cast(case when side = 'forcemanager' then record_id else candidate_id end as bigint),
+    0.5,
+    'ambiguous',
+    reason
+  from ambiguous
+  where ambiguity_rank = 1
+  union all
+  select
+    object,
+    side,
+    case when side = 'salesforce' then record_id end,
+    cast(case when side = 'forcemanager' then record_id end as bigint),
+    0.0,
+    'unmatched',
+    'no record on the other side agrees on a match key'
+  from unmatched
+)
+
+select
+  decisions.object,
+  decisions.record_side,
+  decisions.salesforce_id,
+  decisions.forcemanager_id,
+  cast(decisions.score as double) as score,
+  decisions.decision,
+  decisions.reason,
+  -- a linked pair's records that do not carry the link yet get it written (int_write_fields)
+  decisions.decision = 'linked'
+    and cast(forcemanager_records.salesforce_id as {{ string }})
+      is distinct from decisions.salesforce_id
+    as needs_forcemanager_link,
+  decisions.decision = 'linked'
+    and cast(salesforce_records.forcemanager_id as {{ string }})
+      is distinct from cast(decisions.forcemanager_id as {{ string }})
+    as needs_salesforce_link
+from decisions
+left join salesforce_records
+  on decisions.decision = 'linked'
+  and salesforce_records.object = decisions.object
+  and salesforce_records.salesforce_id = decisions.salesforce_id
+left join forcemanager_records
+  on decisions.decision = 'linked'
+  and forcemanager_records.object = decisions.object
+  and forcemanager_records.forcemanager_id = decisions.forcemanager_id
