@@ -162,7 +162,15 @@ def _written_since(started: float, sync: LocalSync, captured: Path) -> list[Path
     The sandbox generated its credentials after `started`, so no older file can hold one.
     """
     sandbox = sync.sandbox.data_dir  # its own data (with the credentials) and log
-    skip = {sandbox, sandbox.with_name(f"{sandbox.name}.log"), captured, sync.settings_file}
+    # other tests' artefacts (a report screenshot kept for people to look at) are not a sync's
+    artefacts = PROJECT_ROOT / "output" / "test-artifacts"
+    skip = {
+        sandbox,
+        sandbox.with_name(f"{sandbox.name}.log"),
+        captured,
+        sync.settings_file,
+        artefacts,
+    }
     paths = [
         *_walk(PROJECT_ROOT, PROJECT_EXCLUDED, skip),
         *_walk(sync.directory, {"__pycache__"}, skip),
