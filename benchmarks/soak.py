@@ -670,7 +670,7 @@ class Soak:
             self.sync.salesforce.request(
                 "PATCH",
                 f"sobjects/{SF_OBJECT[obj]}/{sf['Id']}",
-                json={sf_field: _sf_value(kind, value)},
+                json={sf_field: value},
             )
             stored = (self._sf_get(obj, sf["Id"]) or {}).get(sf_field)
             self.diverged.discard((obj, sf["Id"], sf_field))
@@ -887,10 +887,6 @@ def _canonical(kind: str, value: Any, side: str) -> Any:
     if kind == "owner" or kind.startswith("ref:"):
         return int(value) if side == "forcemanager" else str(value)
     return str(value)
-
-
-def _sf_value(kind: str, value: Any) -> Any:
-    return value
 
 
 def _fm_value(kind: str, value: Any) -> Any:
