@@ -14,7 +14,7 @@ from forcemanager_client.exceptions import (
     ForceManagerError,
     ForceManagerRecordError,
 )
-from forcemanager_client.ratelimit import SAFETY_MARGIN, RateLimiter
+from forcemanager_client.ratelimit import MAX_SAFETY_MARGIN, SAFETY_MARGIN, RateLimiter
 from forcemanager_client.retry import RetryPolicy, parse_retry_after
 from forcemanager_client.settings import PRIVATE_KEY_VARIABLE, private_key
 from forcemanager_client.where import any_equal, changed_since, date_literal, quote
@@ -90,6 +90,19 @@ def test_rate_limiter_pause_delays_next_slot():
     limiter.acquire()
     limiter.pause(3.0)
     assert limiter.acquire() == pytest.approx(3.0)
+
+
+def test_rate_limiter_widens_its_margin_after_each_429_up_to_a_cap():
+    """Every 429 spaces later calls a little wider, never beyond `MAX_SAFETY_MARGIN`."""
+    clock = FakeClock()
+    limiter = RateLimiter(4, clock=clock.time, sleep=clock.sleep)
+    limiter.pause(0)
+    limiter.acquire()
+    assert limiter.acquire() == pytest.approx(0.25 * (1 + 2 * SAFETY_MARGIN))
+    for _ in range(20):
+        limiter.pause(0)
+    limiter.acquire()
+    assert limiter.acquire() == pytest.approx(0.25 * (1 + MAX_SAFETY_MARGIN))
 
 
 def test_rate_limiter_disabled_never_waits():
