@@ -5,9 +5,10 @@ operations between `sync-incremental` cycles: creates, updates, deletes and rest
 side or both, the same field or different fields edited on both sides, owner changes, a contact
 moved to another account, a parent deleted with its children, a record created and deleted
 between two cycles, and values at the edges (accents, spaces, several lines, empty text,
-checkboxes, decimals, dates). Cycles run with transient failures and sessions expired mid-run,
-and some are killed (SIGKILL to the whole process group) at a chosen step, then forced again
-through the cron wrapper (`orchestrate/run-job.sh`).
+checkboxes, decimals, dates, picklists, stages, probabilities, task status, and event times
+around the daylight-saving changes and midnight). Cycles run with transient failures and
+sessions expired mid-run, and some are killed (SIGKILL to the whole process group) at a
+chosen step, then forced again through the cron wrapper (`orchestrate/run-job.sh`).
 
 After each round's cycle and one settling cycle, the invariants are checked against both CRMs
 as read through their APIs (never through the warehouse under test):
@@ -26,6 +27,7 @@ as read through their APIs (never through the warehouse under test):
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import signal
@@ -35,6 +37,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +82,7 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("Is_Key_Account__c", "Z_Is_Key_Account", "boolean"),
         ("Annual_Visits__c", "Z_Annual_Visits", "number"),
         ("Contract_Start__c", "Z_Contract_Start", "date"),
+        ("Customer_Tier__c", "Z_Customer_Tier", "picklist"),
         ("OwnerId", "salesRepId1", "owner"),
     ],
     "contacts": [
@@ -93,7 +97,10 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "opportunities": [
         ("Name", "reference", "text"),
+        ("StageName", "statusId", "stage"),
         ("Amount", "total", "number"),
+        ("Probability", "salesProbability", "probability"),
+        ("CloseDate", "salesForecastDate", "date"),
         ("Description", "comments", "text"),
         ("AccountId", "accountId1", "ref:accounts"),
     ],
@@ -103,13 +110,19 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "events": [
         ("Subject", "subject", "text"),
+        ("StartDateTime", "startDate", "datetime_split"),
+        ("EndDateTime", "endDate", "datetime_split"),
         ("Description", "comment", "text"),
     ],
     "tasks": [
         ("Subject", "subject", "text"),
+        ("ActivityDate", "startDate", "date"),
+        ("Status", "completed", "completed"),
         ("Description", "comment", "text"),
     ],
 }
+#: ForceManager keeps a calendar entry's time as a date field and an `HH:MM` hour field.
+FM_HOUR_FIELD = {"startDate": "startHour", "endDate": "endHour"}
 
 #: Values at the edges, per kind or field (None: empty the field). A name or subject is never
 #: empty (both CRMs require one); a description longer than ForceManager's 6,000-character
@@ -138,9 +151,31 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Subject": NAME_VALUES,
     # a whole number in Salesforce (scale 0): a decimal sent to it is rounded there
     "Annual_Visits__c": (0, 1, 12, 250, None),
+    "Customer_Tier__c": ("Gold", "Silver", "Bronze", None),
+    "StageName": (
+        "Prospecting",
+        "Qualification",
+        "Proposal",
+        "Negotiation",
+        "Closed Won",
+        "Closed Lost",
+    ),
+    # a percentage; ForceManager keeps tenths (0-10), so 25 and 35 are the rounding edges
+    "Probability": (0, 10, 25, 35, 100, None),
+    "Status": ("Not Started", "In Progress", "Completed"),
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)
+#: Event starts (UTC) in the hours the clocks change in Europe and the US, and the last hour of
+#: a year (the end falls on the next day); an event lasts an hour.
+EVENT_STARTS = (
+    "2026-03-29T00:30:00Z",
+    "2026-03-29T01:30:00Z",
+    "2026-03-08T10:00:00Z",
+    "2026-10-25T00:30:00Z",
+    "2026-11-01T06:45:00Z",
+    "2026-12-31T23:30:00Z",
+)
 
 #: The steps of a cycle, in order, as the job's log names each step's start.
 STEPS = (
@@ -248,6 +283,9 @@ class Soak:
         self.deleted_sf: list[tuple[str, str]] = []
         self._sf_users: dict[str, str] = {}
         self._fm_users: dict[str, int] = {}
+        #: ForceManager opportunity status id <-> its English label (a Salesforce stage name)
+        self._stage_of_status: dict[int, str] = {}
+        self._status_of_stage: dict[str, int] = {}
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> SoakResult:
@@ -394,6 +432,9 @@ class Soak:
         for user in self.sync.forcemanager.get_json("/users"):
             full = f"{user.get('name') or ''} {user.get('lastName') or ''}"
             names.setdefault(_norm_name(full), []).append(int(user["id"]))
+        for status in self.sync.forcemanager.get_json("/opportunityStatuses"):
+            self._stage_of_status[int(status["id"])] = status["descriptionEN"]
+            self._status_of_stage[status["descriptionEN"]] = int(status["id"])
         sf_names = list(self._sf_users.values())
         # a name matches only where exactly one user on each side has it
         self._fm_users = {
@@ -512,8 +553,8 @@ class Soak:
         for sf_field, fm_field, kind in FIELDS[obj]:
             if (obj, sf["Id"], sf_field) in self.diverged:
                 continue
-            left = _canonical(kind, sf.get(sf_field), "salesforce")
-            right = _canonical(kind, fm.get(fm_field), "forcemanager")
+            left = self._canonical(kind, sf.get(sf_field), "salesforce")
+            right = self._canonical(kind, _fm_read(fm, fm_field, kind), "forcemanager")
             if kind.startswith("ref:"):
                 left = links[kind[4:]].get(left) if left else None
             elif kind == "owner":
@@ -522,7 +563,7 @@ class Soak:
                 self.result.differences += 1
                 self._fail(
                     f"round {number}: {obj} {sf['Id']}.{sf_field} = {sf.get(sf_field)!r} "
-                    f"but ForceManager {fm['id']}.{fm_field} = {fm.get(fm_field)!r}"
+                    f"but ForceManager {fm['id']}.{fm_field} = {_fm_read(fm, fm_field, kind)!r}"
                 )
 
     def _check_edits(
@@ -540,7 +581,7 @@ class Soak:
         final = {(e.side, e.obj, e.sf_id, e.field): e for e in self.edits}
         for edit in self.edits:
             latest = final[(edit.side, edit.obj, edit.sf_id, edit.field)]
-            if _canonical(_field_kind(latest), latest.value, latest.side) == latest.before:
+            if self._canonical(_field_kind(latest), latest.value, latest.side) == latest.before:
                 continue  # the side ended the round where it began: no change to carry
             key = (edit.obj, edit.sf_id or f"fm:{edit.fm_id}", edit.field)
             earlier = last.get(key)
@@ -557,13 +598,13 @@ class Soak:
             fm = fm_index.get((edit.obj, edit.fm_id or 0))
             if sf is None or fm is None:
                 continue
-            expected = _canonical(kind, edit.value, edit.side)
+            expected = self._canonical(kind, edit.value, edit.side)
             one_way = self.options.settings["objects"].get(edit.obj) != "two-way"
-            holders = [("forcemanager", fm.get(fm_field))]
+            holders = [("forcemanager", _fm_read(fm, fm_field, kind))]
             if not (one_way and edit.side == "forcemanager"):
                 holders.append(("salesforce", sf.get(edit.field)))
             for side, value in holders:
-                if _canonical(kind, value, side) != expected:
+                if self._canonical(kind, value, side) != expected:
                     self.result.lost_edits += 1
                     self._fail(
                         f"round {number}: {edit.side} set {edit.obj} {sf['Id']}.{edit.field} to "
@@ -609,6 +650,7 @@ class Soak:
             (1, self._op_create_then_delete),
             (1, self._op_move_contact),
             (1, self._op_change_owner),
+            (1, self._op_reschedule_event),
             (0.5, self._op_delete_parent_with_children),
         ]
         chosen = self.rng.choices([op for _w, op in operations], [w for w, _op in operations])[0]
@@ -653,8 +695,33 @@ class Soak:
             return self.rng.choice(DATE_VALUES)
         raise ValueError(kind)
 
+    def _fm_value(self, kind: str, value: Any) -> Any:
+        """A value picked in Salesforce's terms, as ForceManager is given it."""
+        if value is None:
+            return None
+        if kind == "date" and value:
+            return f"{value}T00:00:00Z"
+        if kind == "stage":
+            return self._status_of_stage[value]
+        if kind == "probability":
+            return math.floor(value / 10 + 0.5)
+        if kind == "completed":
+            return value == "Completed"
+        return value
+
+    def _canonical(self, kind: str, value: Any, side: str) -> Any:
+        """`_canonical`, with a ForceManager status as its stage name."""
+        if kind == "stage" and side == "forcemanager" and value is not None:
+            status = value.get("id") if isinstance(value, dict) else value
+            return self._stage_of_status.get(int(status), f"status {status}")
+        return _canonical(kind, value, side)
+
     def _editable(self, obj: str) -> list[tuple[str, str, str]]:
-        return [f for f in FIELDS[obj] if f[2] in {"text", "number", "boolean", "date"}]
+        # an event's start and end move together (`_op_reschedule_event`): one alone could
+        # end an event before it starts
+        return [
+            f for f in FIELDS[obj] if f[2] not in {"owner", "datetime_split"} and ":" not in f[2]
+        ]
 
     def _set(self, side: str, obj: str, sf: dict[str, Any], fm: dict[str, Any],
              spec: tuple[str, str, str]) -> str:  # fmt: skip
@@ -675,13 +742,17 @@ class Soak:
             stored = (self._sf_get(obj, sf["Id"]) or {}).get(sf_field)
             self.diverged.discard((obj, sf["Id"], sf_field))
         else:
-            before = fm.get(fm_field)
+            before = _fm_read(fm, fm_field, kind)
             resource = FM_RESOURCE[obj]
-            self.sync.forcemanager.update(resource, fm["id"], {fm_field: _fm_value(kind, value)})
-            stored = self.sync.forcemanager.get_json(f"/{resource}/{fm['id']}").get(fm_field)
+            self.sync.forcemanager.update(
+                resource, fm["id"], {fm_field: self._fm_value(kind, value)}
+            )
+            stored = _fm_read(
+                self.sync.forcemanager.get_json(f"/{resource}/{fm['id']}"), fm_field, kind
+            )
             if self.options.settings["objects"].get(obj) != "two-way":
                 self.diverged.add((obj, sf["Id"], sf_field))
-        before = earlier[0].before if earlier else _canonical(kind, before, side)
+        before = earlier[0].before if earlier else self._canonical(kind, before, side)
         self.edits.append(Edit(side, obj, sf["Id"], int(fm["id"]), sf_field, stored, before))
         return f"{side} {obj} {sf['Id']}/{fm['id']}: {sf_field} = {value!r} (stored {stored!r})"
 
@@ -847,6 +918,53 @@ class Soak:
         )
         return f"salesforce owner of {obj} {pair[0]['Id']} = {owner}"
 
+    def _op_reschedule_event(self) -> str | None:
+        """Move an event's start and end together, on one side or on both."""
+        pair = self._pair("events")
+        if pair is None:
+            return None
+        sf, fm = pair
+        start = datetime.fromisoformat(self.rng.choice(EVENT_STARTS).replace("Z", "+00:00"))
+        end = start + timedelta(hours=1)
+        sides = self.rng.choice((["salesforce"], ["forcemanager"], ["forcemanager", "salesforce"]))
+        done = []
+        for side in sides:
+            times = {"StartDateTime": start, "EndDateTime": end}
+            if side == "salesforce":
+                body = {name: moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+                        for name, moment in times.items()}  # fmt: skip
+                self.sync.salesforce.request("PATCH", f"sobjects/Event/{sf['Id']}", json=body)
+                stored = self._sf_get("events", sf["Id"]) or {}
+            else:
+                body = {}
+                for name, moment in times.items():
+                    fm_field = next(f for s_, f, _k in FIELDS["events"] if s_ == name)
+                    body[fm_field] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    body[FM_HOUR_FIELD[fm_field]] = moment.strftime("%H:%M")
+                self.sync.forcemanager.update("calendar", fm["id"], body)
+                read = self.sync.forcemanager.get_json(f"/calendar/{fm['id']}")
+                stored = {name: _fm_read(read, f, k) for name, f, k in FIELDS["events"]}
+            for name in times:
+                fm_field = next(f for s_, f, _k in FIELDS["events"] if s_ == name)
+                earlier = [
+                    e for e in self.edits
+                    if (e.side, e.obj, e.sf_id, e.field) == (side, "events", sf["Id"], name)
+                ]  # fmt: skip
+                before = (
+                    earlier[0].before
+                    if earlier
+                    else self._canonical(
+                        "datetime_split",
+                        sf.get(name) if side == "salesforce" else _fm_read(fm, fm_field, "x"),
+                        side,
+                    )
+                )
+                self.edits.append(
+                    Edit(side, "events", sf["Id"], int(fm["id"]), name, stored.get(name), before)
+                )
+            done.append(f"{side} reschedule event {sf['Id']}/{fm['id']} to {start:%Y-%m-%d %H:%M}Z")
+        return "; ".join(done)
+
     def _op_delete_parent_with_children(self) -> str | None:
         pair = self._pair("accounts")
         if pair is None:
@@ -871,28 +989,52 @@ def _norm_name(text: str) -> str:
     return " ".join(stripped.lower().split())
 
 
+def _is_true(value: Any) -> bool:
+    return str(value).lower() in {"true", "1"}
+
+
+def _utc_minute(value: Any) -> str:
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+#: Per kind, a set value as the sync compares it, from Salesforce and from ForceManager.
+CANONICAL: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "number": (lambda v: round(float(v), 6), lambda v: round(float(v), 6)),
+    "date": (lambda v: str(v)[:10], lambda v: str(v)[:10]),
+    # in ForceManager's tenths (0-10), as it keeps them
+    "probability": (lambda v: math.floor(float(v) / 10 + 0.5), lambda v: int(float(v))),
+    # UTC to the minute (ForceManager keeps no seconds)
+    "datetime_split": (_utc_minute, _utc_minute),
+    "owner": (str, int),
+}
+
+
 def _canonical(kind: str, value: Any, side: str) -> Any:
     """A value as the sync compares it: empty text is null, a checkbox is never null, numbers
     and dates by value, references and owners by id."""
     if isinstance(value, dict):
         value = value.get("id")
     if kind == "boolean":
-        return str(value).lower() in {"true", "1"}
+        return _is_true(value)
+    if kind == "completed":
+        return value == "Completed" if side == "salesforce" else _is_true(value)
     if value is None or value == "":
         return None
-    if kind == "number":
-        return round(float(value), 6)
-    if kind == "date":
-        return str(value)[:10]
-    if kind == "owner" or kind.startswith("ref:"):
-        return int(value) if side == "forcemanager" else str(value)
-    return str(value)
+    from_salesforce, from_forcemanager = CANONICAL.get(
+        "owner" if kind.startswith("ref:") else kind, (str, str)
+    )
+    return from_salesforce(value) if side == "salesforce" else from_forcemanager(value)
 
 
-def _fm_value(kind: str, value: Any) -> Any:
-    if kind == "date" and value:
-        return f"{value}T00:00:00Z"
-    return value
+def _fm_read(record: dict[str, Any], fm_field: str, kind: str) -> Any:
+    """A ForceManager field as the oracle compares it: a calendar time is its date field's day
+    with its hour field's `HH:MM`."""
+    value = record.get(fm_field)
+    if kind != "datetime_split" or not value:
+        return value
+    hour = record.get(FM_HOUR_FIELD[fm_field]) or str(value)[11:16]
+    return f"{str(value)[:10]}T{hour}:00Z"
 
 
 def run_soak(directory: Path, options: SoakOptions) -> SoakResult:
