@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from crmsync_sandbox.exceptions import WhereSyntaxError
-from crmsync_sandbox.forcemanager.ratelimit import RateLimitMiddleware
+from crmsync_sandbox.forcemanager.ratelimit import ARRIVAL_JITTER_S, RateLimitMiddleware
 from crmsync_sandbox.forcemanager.timefmt import (
     canonical_timestamp,
     format_timestamp,
@@ -161,7 +161,7 @@ def test_rate_limiter_admits_exactly_capacity_per_window(monkeypatch):
     limiter = RateLimitMiddleware(app=None, requests_per_second=3)  # type: ignore[arg-type]
     admitted = [limiter._admit() for _ in range(5)]
     assert admitted == [True, True, True, False, False]
-    clock[0] += 0.999
+    clock[0] += 0.999 - ARRIVAL_JITTER_S
     assert limiter._admit() is False  # still inside the window of the first three
     clock[0] += 0.002
     assert [limiter._admit() for _ in range(4)] == [True, True, True, False]
