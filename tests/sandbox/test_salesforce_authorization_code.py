@@ -248,3 +248,40 @@ def test_field_permissions_are_records_of_a_permission_set(bare: SandboxProcess)
         "POST", "sobjects/PermissionSet/", json={"Name": "crmsync_test", "Label": "again"}
     )
     assert error_code(duplicate) == "DUPLICATE_VALUE"
+
+
+def test_a_code_expires_after_fifteen_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short-lived: the same exchange works before the code's lifetime and not after."""
+    from crmsync_sandbox.salesforce import auth  # noqa: PLC0415 - the module whose clock moves
+    from crmsync_sandbox.salesforce.exceptions import OAuthError  # noqa: PLC0415
+
+    creds = auth.Credentials.load_or_create(None, "integration@example.com")
+    sessions = auth.Sessions(creds, "005000000000001AAA", 7200, "https://127.0.0.1:1")
+    now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+
+    def code() -> str:
+        location = sessions.authorize(
+            {
+                "response_type": "code",
+                "client_id": creds.client_id,
+                "redirect_uri": REDIRECT,
+                "code_challenge": _challenge(VERIFIER),
+                "state": "s",
+            }
+        )
+        return parse_qs(urlsplit(location).query)["code"][0]
+
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": creds.client_id,
+        "redirect_uri": REDIRECT,
+        "code_verifier": VERIFIER,
+    }
+    fresh = code()
+    now[0] += auth.CODE_TTL_S - 1
+    assert sessions.grant({**form, "code": fresh}, None)["refresh_token"]
+    stale = code()
+    now[0] += auth.CODE_TTL_S + 1
+    with pytest.raises(OAuthError, match="expired authorization code"):
+        sessions.grant({**form, "code": stale}, None)
