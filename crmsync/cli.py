@@ -164,9 +164,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _account_command(args: argparse.Namespace) -> int:
     """`connect salesforce` and `setup salesforce`: the one-off commands of a new org."""
-    from salesforce_client.exceptions import SalesforceClientError  # noqa: PLC0415
+    try:
+        from salesforce_client.exceptions import SalesforceClientError  # noqa: PLC0415
 
-    from crmsync import connect, setup_salesforce  # noqa: PLC0415
+        from crmsync import connect, setup_salesforce  # noqa: PLC0415
+    except ImportError as exc:
+        print(
+            f"crmsync: error: `crmsync {args.command}` needs {exc.name}: run it from the "
+            "project's virtualenv (.venv/bin/crmsync, made by `make setup`)",
+            file=sys.stderr,
+        )
+        return 1
 
     try:
         if args.command == "connect":

@@ -224,3 +224,21 @@ def test_no_approval_in_time_and_no_client_id_are_one_line_errors(
     env = {k: v for k, v in trusting.env.items() if k != "SALESFORCE_CLIENT_ID"}
     with pytest.raises(ConnectError, match="set SALESFORCE_CLIENT_ID"):
         connect.connect_salesforce(_options(tmp_path), env=env, messages=io.StringIO())
+
+
+def test_the_command_line_refuses_in_one_line_without_a_client_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`crmsync connect salesforce` exits 1 with one line naming the variable; no file made."""
+    from crmsync.cli import main  # noqa: PLC0415 - the entry point under test
+
+    monkeypatch.delenv("SALESFORCE_CLIENT_ID", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("SALESFORCE_LOGIN_URL=https://login.example.com\n")
+    code = main(
+        ["connect", "salesforce", "--no-browser", "--port", "0", "--env-file", str(env_file)]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1].startswith("crmsync: error: no client id: set SALESFORCE_CLIENT_ID")
+    assert env_file.read_text() == "SALESFORCE_LOGIN_URL=https://login.example.com\n"
