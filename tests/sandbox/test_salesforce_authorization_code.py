@@ -182,6 +182,13 @@ def test_a_bare_org_has_no_forcemanager_id_field_until_tooling_creates_it(
     reply = api.query("SELECT Id, ForceManager_Id__c FROM Contact")
     assert reply.status_code == 400
     assert error_code(reply) == "INVALID_FIELD"
+    [account] = api.query("SELECT Id FROM Account LIMIT 1").json()["records"]
+    write = api.call(
+        "PATCH", f"sobjects/Account/{account['Id']}", json={"ForceManager_Id__c": "12"}
+    )
+    assert write.status_code == 400
+    assert error_code(write) == "INVALID_FIELD"
+    assert "ForceManager_Id__c" in write.json()[0]["message"]
     listing = api.call(
         "GET",
         "tooling/query/",
