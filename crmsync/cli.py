@@ -10,7 +10,12 @@ from pathlib import Path
 from crmsync_common.atrest import owner_only_umask
 
 from crmsync import atrest, reconcile, report, report_html, steps
-from crmsync.settings import SettingsError
+from crmsync.settings import SettingsError, load_settings
+
+#: Defaults of `crmsync connect` (crmsync.connect imports requests, which the `crmsync` Meltano
+#: utility's environment lacks: the connect and setup commands import their modules on use).
+_CONNECT_PORT = 1717
+_CONNECT_TIMEOUT_S = 300.0
 
 
 def _positive(value: str) -> int:
@@ -69,7 +74,61 @@ def _parser() -> argparse.ArgumentParser:
         default=report_html.DEFAULT_RUNS,
         help="how many recent runs the charts and tables cover",
     )
+    _add_connect(commands)
+    setup = commands.add_parser(
+        "setup",
+        help="create what the sync needs in a CRM: in Salesforce, ForceManager_Id__c on each "
+        "synced object and its field-level security for the integration user",
+    )
+    setup.add_argument("system", choices=["salesforce"])
+    setup.add_argument(
+        "--dry-run", action="store_true", help="list what would be created; change nothing"
+    )
     return parser
+
+
+def _add_connect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connect_cmd = commands.add_parser(
+        "connect",
+        help="authorise crmsync in a browser (OAuth 2.0 authorisation code with PKCE) and keep "
+        "the refresh token",
+    )
+    connect_cmd.add_argument("system", choices=["salesforce"])
+    connect_cmd.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="the .env file to write SALESFORCE_REFRESH_TOKEN into (default: .env)",
+    )
+    connect_cmd.add_argument(
+        "--print",
+        dest="print_token",
+        action="store_true",
+        help="print the refresh token (for a secret store) instead of writing the .env file",
+    )
+    connect_cmd.add_argument(
+        "--no-browser", action="store_true", help="only print the URL, do not open a browser"
+    )
+    connect_cmd.add_argument(
+        "--port",
+        type=int,
+        default=_CONNECT_PORT,
+        help="loopback port of the callback http://localhost:PORT/callback, a callback URL of "
+        "the connected app (default: 1717; 0 picks a free one)",
+    )
+    connect_cmd.add_argument(
+        "--timeout",
+        type=float,
+        default=_CONNECT_TIMEOUT_S,
+        help="seconds to wait for the approval (default: 300)",
+    )
+    connect_cmd.add_argument(
+        "--login-url",
+        help="the login host (default: SALESFORCE_LOGIN_URL, then login.salesforce.com)",
+    )
+    connect_cmd.add_argument(
+        "--client-id", help="the connected app's consumer key (default: SALESFORCE_CLIENT_ID)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,9 +152,56 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "report":
             written = report_html.write(args.html, runs=args.runs)
             logging.getLogger("crmsync.report").info("run report written to %s", written)
+        elif args.command in {"connect", "setup"}:
+            return _account_command(args)
         else:
             print(report.render(runs=args.runs, log_lines=args.log_lines))
     except (SettingsError, steps.StepError) as exc:
+        print(f"crmsync: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _account_command(args: argparse.Namespace) -> int:
+    """`connect salesforce` and `setup salesforce`: the one-off commands of a new org."""
+    try:
+        from salesforce_client.exceptions import SalesforceClientError  # noqa: PLC0415
+
+        from crmsync import connect, setup_salesforce  # noqa: PLC0415
+    except ImportError as exc:
+        print(
+            f"crmsync: error: `crmsync {args.command}` needs {exc.name}: run it from the "
+            "project's virtualenv (.venv/bin/crmsync, made by `make setup`)",
+            file=sys.stderr,
+        )
+        return 1
+
+    try:
+        if args.command == "connect":
+            connect.connect_salesforce(
+                connect.ConnectOptions(
+                    env_file=args.env_file,
+                    login_url=args.login_url,
+                    client_id=args.client_id,
+                    port=args.port,
+                    timeout=args.timeout,
+                    print_token=args.print_token,
+                    open_browser=not args.no_browser,
+                )
+            )
+        else:
+            settings = load_settings()
+            client = setup_salesforce.client_from_environment()
+            try:
+                setup_salesforce.setup_salesforce(client, settings, dry_run=args.dry_run)
+            finally:
+                client.close()
+    except (
+        SettingsError,
+        connect.ConnectError,
+        setup_salesforce.SetupError,
+        SalesforceClientError,
+    ) as exc:
         print(f"crmsync: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed of the demo data (deterministic)")
     serve.add_argument("--size", default="small", help="small, medium, large or records/object")
     serve.add_argument("--empty", action="store_true", help="seed only users and lookups")
+    serve.add_argument(
+        "--bare-org",
+        action="store_true",
+        help="a new Salesforce org without ForceManager_Id__c (for crmsync setup salesforce)",
+    )
     serve.add_argument("--latency-ms", type=int, default=0, help="latency added per request")
     serve.add_argument("--fail-rate", type=float, default=0.0, help="share of requests -> 503")
     serve.add_argument(
@@ -117,6 +122,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed,
         size=size,
         empty=args.empty,
+        bare_org=args.bare_org,
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
         reset_share=args.reset_share,

@@ -30,6 +30,8 @@ class SandboxConfig:
         seed: Seed of the demo data and of the fault-injection RNG; None picks one at random.
         size: `small`, `medium`, `large` or a record count per object.
         empty: Seed only users and lookup lists, no records.
+        bare_org: Make a new Salesforce org without `ForceManager_Id__c` on any object (what
+            `crmsync setup salesforce` creates).
         latency_ms: Latency added to every API call.
         fail_rate: Share (0..1) of API calls answered with a transient 503.
         reset_share: Share (0..1) of those injected failures that are connection resets (the
@@ -47,6 +49,7 @@ class SandboxConfig:
     seed: int | None = None
     size: str | int = "small"
     empty: bool = False
+    bare_org: bool = False
     latency_ms: int = 0
     fail_rate: float = 0.0
     reset_share: float = 0.0

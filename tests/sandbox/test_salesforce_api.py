@@ -109,7 +109,8 @@ def test_versions_resources_and_unknown_version(api: SfApi) -> None:
 
 
 def test_describe_reports_real_field_attributes(api: SfApi) -> None:
-    """Global describe lists the six objects; an object describe has full field attributes."""
+    """Global describe lists the six objects and the permission objects set-up writes; an
+    object describe has full field attributes."""
     names = {o["name"]: o["keyPrefix"] for o in api.call("GET", "sobjects/").json()["sobjects"]}
     assert names == {
         "User": "005",
@@ -118,6 +119,9 @@ def test_describe_reports_real_field_attributes(api: SfApi) -> None:
         "Opportunity": "006",
         "Task": "00T",
         "Event": "00U",
+        "PermissionSet": "0PS",
+        "PermissionSetAssignment": "0Pa",
+        "FieldPermissions": "01k",
     }
     fields = {f["name"]: f for f in api.call("GET", "sobjects/Account/describe").json()["fields"]}
     fm = fields["ForceManager_Id__c"]

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,7 +17,13 @@ from crmsync_sandbox.common import CallCounter, RecordStore, SandboxMiddleware
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.salesforce import bulk, composite, composite_request, query, sobjects, tooling
 from crmsync_sandbox.salesforce.admin import SalesforceAdmin
-from crmsync_sandbox.salesforce.auth import Credentials, JwtCertificate, Sessions, parse_basic
+from crmsync_sandbox.salesforce.auth import (
+    AuthorizePageError,
+    Credentials,
+    JwtCertificate,
+    Sessions,
+    parse_basic,
+)
 from crmsync_sandbox.salesforce.bulk import BulkJobs
 from crmsync_sandbox.salesforce.exceptions import OAuthError
 from crmsync_sandbox.salesforce.org import Org
@@ -74,6 +80,31 @@ def _token_endpoint(state: OrgState) -> Callable[[Request], Awaitable[Response]]
     return token
 
 
+def _authorize_endpoint(state: OrgState) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /services/oauth2/authorize``: consent at once and redirect with a code."""
+
+    async def authorize(request: Request) -> Response:
+        try:
+            location = state.sessions.authorize(dict(request.query_params))
+        except AuthorizePageError as error:
+            return PlainTextResponse(str(error), 400)
+        return RedirectResponse(location, 302)
+
+    return authorize
+
+
+def _userinfo_endpoint(state: OrgState) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /services/oauth2/userinfo``: who a bearer token logs in as."""
+
+    async def userinfo(request: Request) -> Response:
+        claims = state.sessions.userinfo(request.headers.get("authorization"))
+        if claims is None:
+            return PlainTextResponse("Bad_OAuth_Token", 403)
+        return json_response(claims)
+
+    return userinfo
+
+
 async def _limits(ctx: Ctx) -> Response:
     usage = ctx.state.usage
 
@@ -127,6 +158,8 @@ def _route_spec() -> list[tuple[str, Any, list[str]]]:
         ("/composite/sobjects/{sobject}/{field}", composite.upsert, _PATCH),
         ("/tooling/sobjects/CustomField", tooling.create_custom_field, _POST),
         ("/tooling/sobjects/CustomField/", tooling.create_custom_field, _POST),
+        ("/tooling/query", tooling.query, _GET),
+        ("/tooling/query/", tooling.query, _GET),
         ("/jobs/query", bulk.create_query_job, _POST),
         ("/jobs/query", bulk.list_jobs, _GET),
         ("/jobs/query/{job_id}", bulk.query_job, ["GET", "DELETE"]),
@@ -150,6 +183,8 @@ def build_routes(state: OrgState) -> list[Route]:
         Route("/services/data", _versions, methods=_GET),
         Route("/services/data/", _versions, methods=_GET),
         Route("/services/oauth2/token", _token_endpoint(state), methods=_POST),
+        Route("/services/oauth2/authorize", _authorize_endpoint(state), methods=_GET),
+        Route("/services/oauth2/userinfo", _userinfo_endpoint(state), methods=_GET),
     ]
     routes += [
         Route(_V + path, data_route(state, handler), methods=methods)
@@ -245,7 +280,7 @@ def build_state(config: SandboxConfig, base_url: str) -> OrgState:
     """Open (seeding if new) the org of ``config.data_dir``."""
     store = RecordStore(config.data_dir / DB_FILE)
     fresh = store.is_new
-    org = Org(store)
+    org = Org(store, bare=config.bare_org)
     if fresh:
         seed(org, config.seed, config.records_per_object)
         store.mark_initialised()
@@ -269,6 +304,7 @@ def build_state(config: SandboxConfig, base_url: str) -> OrgState:
         base_url,
         jwt_certificate=JwtCertificate.load_or_create(config.data_dir, creds.client_id),
         find_user=find_user,
+        store=store,
     )
     return OrgState(org, sessions, ApiUsage(), QueryCursors(), BulkJobs(), base_url)
 

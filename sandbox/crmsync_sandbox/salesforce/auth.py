@@ -3,6 +3,11 @@
 The connected app also holds a certificate for the JWT bearer flow: the sandbox makes an RSA
 key pair and a self-signed certificate at first start (`JwtCertificate`), keeps them in the
 data dir, and hands the private key's path out as ``SALESFORCE_JWT_KEY_FILE``.
+
+The authorisation-code flow with PKCE (`Sessions.authorize`, then the ``authorization_code``
+grant) consents at once, without a login page: the integration user approves every request.
+Its callback URLs are the loopback ones (``http://localhost:PORT/...``, ``127.0.0.1``), as a
+connected app set up for ``crmsync connect salesforce`` holds.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 from cryptography import x509
@@ -42,6 +48,35 @@ JWT_MAX_LIFETIME_S = 300
 #: Clock skew tolerated on ``exp``.
 JWT_LEEWAY_S = 5
 _JWT_DIR = "jwt"
+AUTHORIZATION_CODE_GRANT = "authorization_code"
+#: Seconds an authorisation code may wait for its exchange (Salesforce's codes last 15 minutes).
+CODE_TTL_S = 900
+#: Meta key of the refresh tokens the authorisation-code flow issued (they outlive restarts).
+_META_REFRESH_TOKENS = "salesforce_refresh_tokens"
+#: Hosts a callback URL may name: the connected app's callback URLs are the loopback ones.
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+class AuthorizePageError(Exception):
+    """An ``/authorize`` request the org answers with an error page, not a redirect.
+
+    Salesforce shows ``error=...&error_description=...`` as the page's text when it cannot
+    trust the redirect URI: an unknown client id or a callback URL the app does not hold.
+    """
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"error={error}&error_description={description}")
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class _AuthorizationCode:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    user_id: str
+    expires: float
 
 
 @dataclass(frozen=True)
@@ -168,6 +203,7 @@ class Sessions:
         *,
         jwt_certificate: JwtCertificate | None = None,
         find_user: Callable[[str], str | None] | None = None,
+        store: RecordStore | None = None,
     ) -> None:
         """Set up the token endpoint.
 
@@ -182,6 +218,7 @@ class Sessions:
                 grant is refused.
             find_user: the active user id of a username (a JWT's ``sub``); by default only
                 the integration user's username is known.
+            store: where the refresh tokens the authorisation-code flow issues are kept.
         """
         self.creds = creds
         self.user_id = user_id
@@ -195,6 +232,13 @@ class Sessions:
         #: Every token handed out since start, the refresh token the org accepts first.
         self._issued: list[str] = [creds.refresh_token]
         self._lock = threading.Lock()
+        self.store = store
+        self._codes: dict[str, _AuthorizationCode] = {}
+        #: Refresh tokens of the authorisation-code flow -> the user who consented.
+        self._refresh_tokens: dict[str, str] = dict(
+            (store.get_meta(_META_REFRESH_TOKENS) if store else None) or {}
+        )
+        self._issued += list(self._refresh_tokens)
 
     @property
     def issued(self) -> list[str]:
@@ -239,10 +283,19 @@ class Sessions:
             form.get("client_id", ""),
             form.get("client_secret", ""),
         )
-        if grant_type not in {"password", "refresh_token", "client_credentials"}:
+        if grant_type not in {
+            "password",
+            "refresh_token",
+            "client_credentials",
+            AUTHORIZATION_CODE_GRANT,
+        }:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
         if not _same(client_id, self.creds.client_id):
             raise OAuthError("invalid_client_id", "client identifier invalid")
+        if grant_type == AUTHORIZATION_CODE_GRANT:
+            if client_secret and not _same(client_secret, self.creds.client_secret):
+                raise OAuthError("invalid_client", "invalid client credentials")
+            return self._exchange_code(form, client_id)
         if grant_type == "password":
             secret_ok = _same(client_secret, self.creds.client_secret)
             if not secret_ok:
@@ -254,11 +307,104 @@ class Sessions:
         elif grant_type == "refresh_token":
             if client_secret and not _same(client_secret, self.creds.client_secret):
                 raise OAuthError("invalid_client", "invalid client credentials")
-            if not _same(form.get("refresh_token", ""), self.creds.refresh_token):
+            user_id = self._refresh_token_user(form.get("refresh_token", ""))
+            if user_id is None:
                 raise OAuthError("invalid_grant", "expired access/refresh token")
+            return self._issue(grant_type, user_id, refresh_token=form["refresh_token"])
         elif not _same(client_secret, self.creds.client_secret):
             raise OAuthError("invalid_client", "invalid client credentials")
         return self._issue(grant_type)
+
+    def _refresh_token_user(self, token: str) -> str | None:
+        """The user a refresh token logs in as, or ``None`` if the org does not know it."""
+        if _same(token, self.creds.refresh_token):
+            return self.user_id
+        with self._lock:
+            return self._refresh_tokens.get(token)
+
+    # -- the authorisation-code flow with PKCE ----------------------------------------------
+    def authorize(self, params: Mapping[str, str]) -> str:
+        """Consent to an ``/authorize`` request at once and return where to redirect to.
+
+        Errors the client should see go back to ``redirect_uri`` as ``error`` and
+        ``error_description`` (with the ``state``), as Salesforce redirects them.
+
+        Raises:
+            AuthorizePageError: an unknown client id or a callback URL the app does not
+                hold: no redirect can be trusted.
+        """
+        redirect_uri = params.get("redirect_uri", "")
+        if not _same(params.get("client_id", ""), self.creds.client_id):
+            raise AuthorizePageError("invalid_client_id", "client identifier invalid")
+        if not _is_loopback_callback(redirect_uri):
+            raise AuthorizePageError(
+                "redirect_uri_mismatch", "redirect_uri must match configuration"
+            )
+        reply = {"state": params["state"]} if "state" in params else {}
+        challenge = params.get("code_challenge", "")
+        if params.get("response_type") != "code":
+            reply |= {"error": "unsupported_response_type", "error_description": "unsupported"}
+        elif not challenge or params.get("code_challenge_method", "S256") != "S256":
+            reply |= {
+                "error": "invalid_request",
+                "error_description": "code_challenge with code_challenge_method S256 required",
+            }
+        else:
+            code = "aPrx" + secrets.token_urlsafe(48)
+            entry = _AuthorizationCode(
+                self.creds.client_id,
+                redirect_uri,
+                challenge,
+                self.user_id,
+                time.monotonic() + CODE_TTL_S,
+            )
+            with self._lock:
+                now = time.monotonic()
+                self._codes = {k: v for k, v in self._codes.items() if v.expires >= now}
+                self._codes[code] = entry
+            reply = {"code": code, **reply}
+        separator = "&" if urlsplit(redirect_uri).query else "?"
+        return redirect_uri + separator + urlencode(reply)
+
+    def _exchange_code(self, form: Mapping[str, str], client_id: str) -> dict[str, Any]:
+        """Check a code (single use, unexpired, same client and callback, the verifier).
+
+        Raises:
+            OAuthError: ``invalid_grant``.
+        """
+        with self._lock:
+            entry = self._codes.pop(form.get("code", ""), None)
+        if entry is None or entry.expires < time.monotonic():
+            raise OAuthError("invalid_grant", "expired authorization code")
+        if not _same(client_id, entry.client_id):
+            raise OAuthError("invalid_grant", "authorization code was not issued to this client")
+        if form.get("redirect_uri", "") != entry.redirect_uri:
+            raise OAuthError("invalid_grant", "redirect_uri must match configuration")
+        verifier = form.get("code_verifier", "")
+        if not verifier:
+            raise OAuthError("invalid_grant", "invalid code verifier")
+        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+        if not _same(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), entry.challenge):
+            raise OAuthError("invalid_grant", "invalid code verifier")
+        refresh_token = "5Aep861" + secrets.token_urlsafe(64).replace("-", ".").replace("_", ".")
+        with self._lock:
+            self._refresh_tokens[refresh_token] = entry.user_id
+            self._issued.append(refresh_token)
+            if self.store is not None:
+                self.store.set_meta(_META_REFRESH_TOKENS, self._refresh_tokens)
+        return self._issue(AUTHORIZATION_CODE_GRANT, entry.user_id, refresh_token=refresh_token)
+
+    def userinfo(self, authorization: str | None) -> dict[str, Any] | None:
+        """The ``/services/oauth2/userinfo`` claims of a bearer token's user, or ``None``."""
+        user_id = self.user_of(authorization)
+        if user_id is None:
+            return None
+        return {
+            "sub": f"{self.base_url}/id/{ids.ORG_ID}/{user_id}",
+            "user_id": user_id,
+            "organization_id": ids.ORG_ID,
+            "preferred_username": self.creds.username if user_id == self.user_id else None,
+        }
 
     def _jwt_bearer_user(self, assertion: str) -> str:
         """Verify a JWT bearer assertion as Salesforce does and return the user of its ``sub``.
@@ -295,7 +441,9 @@ class Sessions:
             raise OAuthError("invalid_grant", "user hasn't approved this consumer")
         return user_id
 
-    def _issue(self, grant_type: str, user_id: str | None = None) -> dict[str, Any]:
+    def _issue(
+        self, grant_type: str, user_id: str | None = None, *, refresh_token: str | None = None
+    ) -> dict[str, Any]:
         user_id = user_id or self.user_id
         token = f"{ids.ORG_ID_15}!" + secrets.token_urlsafe(_TOKEN_BYTES)
         now = time.monotonic()
@@ -318,8 +466,8 @@ class Sessions:
             "signature": base64.b64encode(digest).decode(),
             "scope": "api refresh_token",
         }
-        if grant_type == "refresh_token":
-            body["refresh_token"] = self.creds.refresh_token
+        if refresh_token is not None:
+            body["refresh_token"] = refresh_token
         return body
 
 
@@ -333,6 +481,13 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
         return None
     client_id, _, secret = decoded.partition(":")
     return client_id, secret
+
+
+def _is_loopback_callback(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return (
+        parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS and not parts.fragment
+    )
 
 
 def _same(given: str, expected: str) -> bool:

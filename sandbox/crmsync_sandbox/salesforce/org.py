@@ -31,6 +31,8 @@ DELETED_AT = "_DeletedDate"
 #: Meta keys of the SQLite store.
 _META_COUNTERS = "salesforce_id_counters"
 _META_CUSTOM_FIELDS = "salesforce_custom_fields"
+#: Meta key set when the org was made without ``ForceManager_Id__c`` (``--bare-org``).
+META_BARE_ORG = "salesforce_bare_org"
 _AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById")
 #: Key prefix of Tooling ``CustomField`` ids.
 CUSTOM_FIELD_PREFIX = "00N"
@@ -60,14 +62,21 @@ class Org:
     order), kept in insertion order per object and mirrored to SQLite on every write.
     """
 
-    def __init__(self, store: RecordStore | None = None) -> None:
+    def __init__(self, store: RecordStore | None = None, *, bare: bool = False) -> None:
         """Load the org from ``store`` (or start empty and in memory only).
 
         Args:
             store: the SQLite store of the data dir, or ``None``.
+            bare: make the org without ``ForceManager_Id__c`` (kept in the store: a bare org
+                stays bare until its field is created through the Tooling API).
         """
         self.store = store
-        self.objects: dict[str, ObjectDef] = build_objects()
+        if store is not None:
+            if bare and store.is_new:
+                store.set_meta(META_BARE_ORG, True)
+            bare = bool(store.get_meta(META_BARE_ORG))
+        self.bare = bare
+        self.objects: dict[str, ObjectDef] = build_objects(bare=bare)
         self.by_prefix = {o.key_prefix: o for o in self.objects.values()}
         self.records: dict[str, dict[str, Record]] = {name: {} for name in self.objects}
         self.counters: dict[str, int] = {}

@@ -154,6 +154,13 @@ class ObjectDef:
         self.fields[fdef.name] = fdef
         self._by_lower[fdef.name.lower()] = fdef
 
+    def remove_field(self, name: str) -> None:
+        """Drop a field (an org set up without it)."""
+        fdef = self.get(name)
+        if fdef is not None:
+            del self.fields[fdef.name]
+            del self._by_lower[fdef.name.lower()]
+
     def get(self, name: str) -> FieldDef | None:
         """Return the field called ``name`` (case-insensitive), or ``None``."""
         return self._by_lower.get(name.lower())
@@ -285,9 +292,13 @@ def _audit(owner: bool = True, deletable: bool = True) -> list[FieldDef]:
     return fields
 
 
+#: The external-id field the sync keeps ForceManager's id in (absent from a bare org).
+FM_ID_FIELD = "ForceManager_Id__c"
+
+
 def _fm_id() -> FieldDef:
     return _text(
-        "ForceManager_Id__c",
+        FM_ID_FIELD,
         "ForceManager Id",
         20,
         custom=True,
@@ -491,9 +502,71 @@ def _event() -> ObjectDef:
     return _object("Event", "Events", "00U", fields)
 
 
-def build_objects() -> dict[str, ObjectDef]:
-    """Return a fresh set of the org's standard objects (custom fields get added to it)."""
+def _permission_set() -> ObjectDef:
+    fields = [
+        *_audit(owner=False, deletable=False),
+        _text("Name", "Name", 80, nillable=False, unique=True),
+        _text("Label", "Label", 80, nillable=False),
+        _text("Description", "Description", 255),
+        _ro("IsOwnedByProfile", "Is Owned By Profile", "boolean", nillable=False, default=False),
+    ]
+    return _object("PermissionSet", "Permission Sets", "0PS", fields, deletable=False)
+
+
+def _permission_set_assignment() -> ObjectDef:
+    fields = [
+        *_audit(owner=False, deletable=False),
+        _ref("AssigneeId", "Assignee ID", ("User",), "Assignee", nillable=False),
+        _ref(
+            "PermissionSetId",
+            "Permission Set ID",
+            ("PermissionSet",),
+            "PermissionSet",
+            nillable=False,
+        ),
+    ]
+    return _object(
+        "PermissionSetAssignment", "Permission Set Assignments", "0Pa", fields, deletable=False
+    )
+
+
+def _field_permissions() -> ObjectDef:
+    fields = [
+        *_audit(owner=False, deletable=False),
+        _ref("ParentId", "Parent ID", ("PermissionSet",), "Parent", nillable=False),
+        _text("SobjectType", "Sobject Type Name", 40, nillable=False),
+        _text("Field", "Field Name", 80, nillable=False),
+        FieldDef(
+            "PermissionsRead",
+            "Read Access",
+            "boolean",
+            nillable=False,
+            defaulted_on_create=True,
+            default=False,
+        ),
+        FieldDef(
+            "PermissionsEdit",
+            "Edit Access",
+            "boolean",
+            nillable=False,
+            defaulted_on_create=True,
+            default=False,
+        ),
+    ]
+    return _object("FieldPermissions", "Field Permissions", "01k", fields, deletable=False)
+
+
+def build_objects(*, bare: bool = False) -> dict[str, ObjectDef]:
+    """Return a fresh set of the org's standard objects (custom fields get added to it).
+
+    Args:
+        bare: leave ``ForceManager_Id__c`` off every object (an org not yet set up for sync).
+    """
     objects = [_user(), _account(), _contact(), _opportunity(), _task(), _event()]
+    if bare:
+        for obj in objects:
+            obj.remove_field(FM_ID_FIELD)
+    objects += [_permission_set(), _permission_set_assignment(), _field_permissions()]
     return {o.name: o for o in objects}
 
 

@@ -1,4 +1,5 @@
-"""Tooling API ``CustomField`` creation: new fields appear in describe, SOQL and writes."""
+"""Tooling API ``CustomField``: creation (new fields appear in describe, SOQL and writes) and
+the query that lists custom fields by ``DeveloperName`` and ``TableEnumOrId``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from crmsync_sandbox.salesforce import ids
 from crmsync_sandbox.salesforce.exceptions import ApiError
+from crmsync_sandbox.salesforce.org import CUSTOM_FIELD_PREFIX as CUSTOM_FIELD_ID_PREFIX
 from crmsync_sandbox.salesforce.rest import Ctx, json_body, json_response
 from crmsync_sandbox.salesforce.schema import FieldDef
 
@@ -121,4 +124,107 @@ async def create_custom_field(ctx: Ctx) -> Response:
     field_id = ctx.org.add_custom_field(obj.name, field_from_metadata(name, metadata))
     return json_response(
         {"id": field_id, "success": True, "errors": [], "warnings": [], "infos": []}, 201
+    )
+
+
+_QUERY_RE = re.compile(
+    r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)(?:\s+WHERE\s+(?P<where>.+?))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_EQUALS_RE = re.compile(r"^(\w+)\s*=\s*'([^']*)'$")
+_IN_RE = re.compile(r"^(\w+)\s+IN\s*\(([^)]*)\)$", re.IGNORECASE)
+_CUSTOM_FIELD_COLUMNS = ("Id", "DeveloperName", "TableEnumOrId", "NamespacePrefix")
+#: Tooling ids of the custom fields the org was made with start here (the created ones count
+#: up from 1).
+_BUILT_IN_FIELD_ID_BASE = 800_000_000
+
+
+def _custom_field_rows(ctx: Ctx) -> list[dict[str, Any]]:
+    created = {
+        (spec["object"], spec["field"]["name"]): spec["id"] for spec in ctx.org.custom_fields
+    }
+    rows: list[dict[str, Any]] = []
+    built_in = 0
+    for obj in ctx.org.objects.values():
+        for fdef in obj.fields.values():
+            if not (fdef.custom and fdef.name.endswith("__c")):
+                continue
+            field_id = created.get((obj.name, fdef.name))
+            if field_id is None:
+                built_in += 1
+                field_id = ids.make_id(CUSTOM_FIELD_ID_PREFIX, _BUILT_IN_FIELD_ID_BASE + built_in)
+            rows.append(
+                {
+                    "Id": field_id,
+                    "DeveloperName": fdef.name.removesuffix("__c"),
+                    "TableEnumOrId": obj.name,
+                    "NamespacePrefix": None,
+                }
+            )
+    return rows
+
+
+def _conditions(where: str | None) -> list[tuple[str, set[str]]]:
+    """``Field = 'v'`` and ``Field IN ('a', 'b')`` terms joined by AND."""
+    if not where:
+        return []
+    terms: list[tuple[str, set[str]]] = []
+    for term in re.split(r"\s+AND\s+", where.strip(), flags=re.IGNORECASE):
+        equals, within = _EQUALS_RE.match(term.strip()), _IN_RE.match(term.strip())
+        if equals:
+            terms.append((equals.group(1), {equals.group(2).lower()}))
+        elif within:
+            values = {v.strip().strip("'").lower() for v in within.group(2).split(",")}
+            terms.append((within.group(1), values))
+        else:
+            raise ApiError(400, "MALFORMED_QUERY", f"unexpected token: {term.strip()}")
+    return terms
+
+
+async def query(ctx: Ctx) -> Response:
+    """``GET tooling/query?q=SELECT ... FROM CustomField [WHERE ...]``."""
+    text = ctx.request.query_params.get("q", "")
+    match = _QUERY_RE.match(text)
+    if not match:
+        raise ApiError(400, "MALFORMED_QUERY", "unexpected token")
+    if match.group("object").lower() != "customfield":
+        raise ApiError(
+            400, "INVALID_TYPE", f"sObject type '{match.group('object')}' is not supported."
+        )
+    by_lower = {name.lower(): name for name in _CUSTOM_FIELD_COLUMNS}
+    selected = []
+    for name in (f.strip() for f in match.group("fields").split(",")):
+        if name.lower() not in by_lower:
+            raise ApiError(
+                400, "INVALID_FIELD", f"No such column '{name}' on entity 'CustomField'."
+            )
+        selected.append(by_lower[name.lower()])
+    terms = _conditions(match.group("where"))
+    for name, _values in terms:
+        if name.lower() not in by_lower:
+            raise ApiError(
+                400, "INVALID_FIELD", f"No such column '{name}' on entity 'CustomField'."
+            )
+    rows = [
+        row
+        for row in _custom_field_rows(ctx)
+        if all(str(row[by_lower[name.lower()]]).lower() in values for name, values in terms)
+    ]
+    prefix = f"/services/data/{ctx.version}/tooling/sobjects/CustomField/"
+    records = [
+        {
+            "attributes": {"type": "CustomField", "url": prefix + row["Id"]},
+            **{name: row[name] for name in selected},
+        }
+        for row in rows
+    ]
+    return json_response(
+        {
+            "size": len(records),
+            "totalSize": len(records),
+            "done": True,
+            "queryLocator": None,
+            "entityTypeName": "CustomField",
+            "records": records,
+        }
     )
