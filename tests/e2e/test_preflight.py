@@ -4,6 +4,7 @@ names what to fix, and nothing is lost: the held-back change goes through once i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -90,8 +91,9 @@ def test_missing_permission_stops_the_cycle_until_granted(
     local_sync: Callable[..., LocalSync],
 ) -> None:
     """Without Edit on Contact (or on one of its synced fields) the two-way contacts cannot be
-    written: the cycle stops before it writes, naming object, field and permission; once the
-    permission is back, the change it held back goes through."""
+    written: the cycle stops before it reads or writes, naming object, field and permission
+    (Read and the other permissions: tests/crmsync/test_access.py); once the permission is
+    back, the change it held back goes through, and the run logs the plugins' progress."""
     sync = local_sync()
     sync.initial_sync()
     [contact] = sf_live(sync, "SELECT Id FROM Contact WHERE AccountId != null ORDER BY Id LIMIT 1")
@@ -101,7 +103,6 @@ def test_missing_permission_stops_the_cycle_until_granted(
     for permissions, fields, needles in (
         (["updateable"], {}, ("cannot Edit Contact records", "contacts is two-way")),
         ([], {"Phone": ["updateable"]}, ("cannot Edit the field Contact.Phone",)),
-        (["queryable"], {}, ("cannot Read Contact records",)),
     ):
         sync.revoke("Contact", permissions, fields)
         sync.reset_calls()
@@ -112,6 +113,21 @@ def test_missing_permission_stops_the_cycle_until_granted(
         assert _extract_calls(sync) == {}
 
     sync.revoke("")
-    sync.incremental_sync()
+    [account] = sf_live(sync, "SELECT Id FROM Account ORDER BY Id LIMIT 1")
+    sync.salesforce.request("PATCH", f"sobjects/Account/{account['Id']}", json={"Phone": "42"})
+    # every record a progress line: the four plugins' lines show in the run's output
+    run = sync.run("sync-incremental", CRMSYNC_PROGRESS_SECONDS="0.000001")
     [carried] = sf_live(sync, f"SELECT Phone FROM Contact WHERE Id = '{contact['Id']}'")
     assert carried["Phone"] == "+34 600 111 222"
+    assert fm_by_ext_id(sync, "accounts")[account["Id"]]["phone"] == "42"
+    for pattern in (
+        r"Salesforce writes: 1 of 1 records \(100%\)",  # target-salesforce: the contact
+        r"ForceManager writes: 1 of 1 records \(100%\)",  # target-forcemanager: the account
+        r"Account: \d+ of \d+ records \(\d+%\), [\d.]+ records/s",  # tap-salesforce: totalSize
+        r"contacts: \d+ records so far, [\d.]+ records/s",  # tap-forcemanager: no total known
+    ):
+        assert re.search(pattern, run.output), (pattern, _progress_lines(run))
+
+
+def _progress_lines(run: JobRun) -> list[str]:
+    return [line for line in run.output.splitlines() if "records/s" in line][:40]
