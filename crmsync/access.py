@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from forcemanager_client import (
     DEFAULT_BASE_URL,
+    DEFAULT_REQUESTS_PER_SECOND,
     ForceManagerAPIError,
     ForceManagerAuthError,
     ForceManagerClient,
@@ -50,6 +51,9 @@ FIELD_MAPPING = Path(__file__).resolve().parents[1] / "transform" / "macros" / "
 #: (5 attempts: at a 10% fault rate a call fails once in 100,000).
 SALESFORCE_RETRY = SalesforceRetry(max_attempts=5, base_delay=0.5, max_delay=2.0)
 FORCEMANAGER_RETRY = ForceManagerRetry(max_attempts=5, base_delay=0.5, max_delay=2.0)
+#: ForceManager's client-side rate limit for the check (the crmsync plugin's
+#: `forcemanager_requests_per_second` setting; 4, the safe default for every plan, unless set).
+RATE_VARIABLE = "CRMSYNC_FORCEMANAGER_REQUESTS_PER_SECOND"
 #: Seconds per reply: an unanswered check must not hold the cycle for minutes.
 REQUEST_TIMEOUT = 30.0
 
@@ -353,10 +357,18 @@ def forcemanager_client(environ: Mapping[str, str]) -> ForceManagerClient:
         environ.get("FORCEMANAGER_BASE_URL") or DEFAULT_BASE_URL,
         public_key,
         private_key,
-        requests_per_second=0,
+        requests_per_second=_rate(environ.get(RATE_VARIABLE)),
         retry_policy=FORCEMANAGER_RETRY,
         timeout=(10.0, REQUEST_TIMEOUT),
     )
+
+
+def _rate(raw: str | None) -> float:
+    try:
+        rate = float(raw or DEFAULT_REQUESTS_PER_SECOND)
+    except ValueError:
+        return DEFAULT_REQUESTS_PER_SECOND
+    return rate if rate > 0 else DEFAULT_REQUESTS_PER_SECOND
 
 
 def check_forcemanager(objects: list[SyncedObject], environ: Mapping[str, str]) -> None:

@@ -129,3 +129,13 @@ def test_a_missing_forcemanager_key_names_its_variable(missing: str) -> None:
     del environ[missing]
     with pytest.raises(access.AccessError, match=f"{missing} is not set"):
         access.forcemanager_client(environ)
+
+
+@pytest.mark.parametrize(("raw", "rate"), [(None, 4.0), ("50", 50.0), ("x", 4.0), ("0", 4.0)])
+def test_the_forcemanager_check_keeps_the_rate_limit(raw: str | None, rate: float) -> None:
+    """4 requests per second (every plan's limit) unless the plugin's setting says more."""
+    environ = {"FORCEMANAGER_PUBLIC_KEY": "p", "FORCEMANAGER_PRIVATE_KEY": "k"}
+    if raw is not None:
+        environ[access.RATE_VARIABLE] = raw
+    client = access.forcemanager_client(environ)
+    assert client.session.limiter.rate == rate
