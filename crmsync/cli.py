@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crmsync_common.atrest import owner_only_umask
 
-from crmsync import atrest, reconcile, report, report_html, steps
+from crmsync import access, atrest, reconcile, report, report_html, steps
 from crmsync.settings import SettingsError, load_settings
 
 #: Defaults of `crmsync connect` (crmsync.connect imports requests, which the `crmsync` Meltano
@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
         "--initial",
         action="store_true",
         help="also demand CRMSYNC_CONFIRM_INITIAL_WIPE=true (the initial sync replaces data)",
+    )
+    preflight.add_argument(
+        "--access",
+        action="store_true",
+        help="also log in to both CRMs and check the integration user's permissions and the "
+        "Salesforce API allocation (reads only)",
     )
     commands.add_parser("prepare", help="check the settings against the extracted users")
     guard = commands.add_parser(
@@ -140,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preflight":
             # first in every job: before the cycle writes, tighten what earlier runs left
             atrest.protect()
-            steps.preflight(initial=args.initial)
+            settings = steps.preflight(initial=args.initial)
+            if args.access:
+                access.check(settings)
         elif args.command == "prepare":
             steps.prepare()
         elif args.command == "guard":
@@ -156,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             return _account_command(args)
         else:
             print(report.render(runs=args.runs, log_lines=args.log_lines))
-    except (SettingsError, steps.StepError) as exc:
+    except (SettingsError, steps.StepError, access.AccessError) as exc:
         print(f"crmsync: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -251,3 +251,13 @@ class LocalSync:
     def undelete(self, obj: str, record_id: str) -> None:
         """Restore a Salesforce record from the recycle bin, as a user does."""
         self.sandbox.undelete(obj, record_id)
+
+    def revoke(
+        self,
+        obj: str,
+        permissions: list[str] | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Take Salesforce object (and field) permissions from the integration user; `""`
+        with nothing else restores every permission."""
+        self.sandbox.revoke(obj, permissions, fields)

@@ -309,6 +309,28 @@ class SandboxProcess:
         """
         self._admin("salesforce", "POST", "undelete", {"object": obj, "id": record_id})
 
+    def revoke(
+        self,
+        obj: str,
+        permissions: list[str] | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Take Salesforce permissions away from the integration user (none given: restore all).
+
+        Args:
+            obj: The Salesforce object name; ``""`` with nothing else restores every object.
+            permissions: Object permissions: ``queryable``, ``createable``, ``updateable``,
+                ``deletable``.
+            fields: Field name -> field permissions (``createable``, ``updateable``).
+
+        Raises:
+            requests.HTTPError: 404 for an unknown object, 400 for an unknown field or permission.
+        """
+        body: dict[str, Any] = (
+            {"object": obj, "revoke": permissions or [], "fields": fields or {}} if obj else {}
+        )
+        self._admin("salesforce", "POST", "permissions", body)
+
     def _admin(
         self, system: str, method: str, route: str, body: dict[str, Any] | None = None
     ) -> requests.Response:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crmsync_common.progress import Progress
 from typing_extensions import override
 
 from tap_forcemanager.client import (
@@ -43,10 +44,14 @@ class RecordStream(ForceManagerStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         started = datetime.now(UTC)
         known = set(self.schema["properties"])
+        # ForceManager's lists carry no total count: the lines show records done and the rate.
+        progress = Progress(self.logger, self.name)
         for record in super().get_records(context):
             if not known.issuperset(record):
                 known |= self._learn_fields(record)
+            progress.tick()
             yield record
+        progress.done()
         self.stream_state[READ_FROM_KEY] = format_timestamp(started)
         fresh = self.fm_tap.fresh_schemas.get(self.resource)
         if fresh is not None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crmsync_common.progress import Progress
 from salesforce_client import (
     ApiBudgetExceededError,
     BulkClient,
@@ -16,7 +17,6 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_salesforce.progress import Progress
 from tap_salesforce.schema import REPLICATION_KEY, conform, object_schema, queryable_fields
 from tap_salesforce.soql import extraction_query
 
@@ -53,6 +53,8 @@ class SalesforceObjectStream(Stream):
         super().__init__(tap, schema=object_schema(describe), name=describe["name"])
         self.replication_key = REPLICATION_KEY if REPLICATION_KEY in names else None
         self.sf_tap = tap
+        #: This read's progress; the first query page sets its total (`totalSize`).
+        self._progress = Progress(self.logger, self.name)
 
     @property
     @override
@@ -82,7 +84,7 @@ class SalesforceObjectStream(Stream):
         fields = self._selected_fields()
         since = self._since(context, fields)
         properties = self.schema["properties"]
-        progress = Progress(self.logger, self.name)
+        progress = self._progress = Progress(self.logger, self.name)
         try:
             for row in self._rows(fields, since):
                 progress.tick()
@@ -167,6 +169,7 @@ class SalesforceObjectStream(Stream):
             return
         pages = self.client.query_pages(soql, include_deleted=True)
         first = next(pages)
+        self._progress.set_total(first.get("totalSize"))
         threshold = int(self.config.get("bulk_threshold", 10_000))
         if mode == "auto" and first.get("totalSize", 0) > threshold:
             pages.close()

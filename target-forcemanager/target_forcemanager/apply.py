@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from crmsync_common.progress import Progress
 from crmsync_common.synclog import Action, SyncLog, SyncLogLine
 from forcemanager_client import (
     ForceManagerAPIError,
@@ -91,6 +92,8 @@ class Applier:
         self._ids: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._abort: BaseException | None = None
+        #: Records written or failed of those spooled, counted under `_lock`.
+        self.progress = Progress(logger, "ForceManager writes")
 
     def resource(self, obj: str) -> str:
         """The ForceManager resource an object is written to."""
@@ -106,6 +109,7 @@ class Applier:
         if spool.count(EXTRA_FIELDS_STREAM):
             self._apply_extra_fields(spool.rows(EXTRA_FIELDS_STREAM))
         objects = [s for s in spool.streams if s != EXTRA_FIELDS_STREAM]
+        self.progress.set_total(sum(spool.count(obj) for obj in objects))
         ordered_writes = [o for o in WRITE_ORDER if o in objects]
         ordered_writes += [o for o in objects if o not in WRITE_ORDER]
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="fm-write") as pool:
@@ -120,6 +124,8 @@ class Applier:
             for obj in ordered_writes:
                 self._run_phase(obj, spool.rows(obj, "create"), self._create_chunk)
                 self._run_phase(obj, spool.rows(obj, "update"), self._update_chunk)
+        if self.progress.total:
+            self.progress.done()
         return self.result
 
     def _run_phase(
@@ -335,6 +341,7 @@ class Applier:
         self.sync_log.write([self._line(obj, action, row, fm_id)])
         with self._lock:
             self.result.succeeded += 1
+            self.progress.tick()
 
     def _line(self, obj: str, action: Action, row: dict[str, Any], fm_id: Any) -> SyncLogLine:
         return SyncLogLine(
@@ -366,6 +373,7 @@ class Applier:
         self.sync_log.write([line])
         with self._lock:
             self.result.failed += 1
+            self.progress.tick()
         logger.warning(
             "%s %s of %s failed: %s", obj, action, row.get("salesforce_id"), f"{code} {message}"
         )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmsync_common.progress import Progress
 from crmsync_common.synclog import SyncLog, SyncLogLine
 from salesforce_client import BulkClient, IngestResult, SalesforceApiError, SalesforceClient
 from simple_salesforce.format import format_soql
@@ -102,6 +103,8 @@ class Applier:
         self.bulk = BulkClient(client)
         #: (publish object, ForceManager id) -> Salesforce id, from this run's creates.
         self.created: dict[tuple[str, str], str] = {}
+        #: Records written or failed of those spooled.
+        self.progress = Progress(logger, "Salesforce writes")
 
     # -- order ------------------------------------------------------------------------------
 
@@ -112,6 +115,7 @@ class Applier:
             spool: the run's rows.
         """
         objects = self._ordered(spool.objects())
+        self.progress.set_total(sum(spool.counts.values()))
         for obj in reversed(objects):
             self._apply_deletes(
                 obj, spool.rows(obj, "delete"), self._use_bulk(spool, obj, "delete")
@@ -123,6 +127,8 @@ class Applier:
             self._apply_updates(
                 obj, spool.rows(obj, "update"), self._use_bulk(spool, obj, "update")
             )
+        if self.progress.total:
+            self.progress.done()
 
     def _ordered(self, objects: set[str]) -> list[str]:
         known = [obj for obj in OBJECT_ORDER if obj in objects]
@@ -227,6 +233,7 @@ class Applier:
                 body["id"] = row.get("salesforce_id")
             ready.append(Pending(row, body))
         self.sync_log.write(failed)
+        self.progress.tick(len(failed))
         return ready
 
     def _not_writable(self, obj: str, action: str, fields: dict[str, Any]) -> str | None:
@@ -349,6 +356,7 @@ class Applier:
                     self.created[(obj, str(fm_id))] = outcome.record_id
             lines.append(self._line(obj, action, pending.row, outcome))
         self.sync_log.write(lines)
+        self.progress.tick(len(lines))
 
     def _line(self, obj: str, action: str, row: dict[str, Any], outcome: Outcome) -> SyncLogLine:
         return SyncLogLine(

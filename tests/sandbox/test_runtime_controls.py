@@ -432,3 +432,46 @@ def test_silent_updates_and_purges_persist_across_a_restart(
     fm = FmClient(process)
     assert fm.ok("GET", "/accounts/1")["name"] == "After FM"
     assert fm.get("/accounts/2").status_code == 400
+
+
+def test_salesforce_revoked_permissions_show_in_describe_and_refuse_the_calls(
+    clean: SandboxProcess,
+) -> None:
+    """A revoked object permission turns describe's flag false and refuses the call with the
+    real org's error; a revoked field permission refuses a write of that field; `{}` restores."""
+    api = SfApi(clean)
+    account = api.create("Account", {"Name": "Permitted"})
+    contact = api.create("Contact", {"LastName": "Permitted", "AccountId": account})
+    clean.revoke("Contact", ["createable", "updateable", "deletable"])
+    clean.revoke("Account", ["queryable"], fields={"Phone": ["updateable"]})
+
+    described = api.call("GET", "sobjects/Contact/describe").json()
+    assert (described["createable"], described["updateable"], described["deletable"]) == (
+        False,
+        False,
+        False,
+    )
+    assert described["queryable"] is True
+    account_fields = {
+        f["name"]: f for f in api.call("GET", "sobjects/Account/describe").json()["fields"]
+    }
+    assert account_fields["Phone"]["updateable"] is False
+    assert account_fields["Phone"]["createable"] is True
+
+    refused = api.call("POST", "sobjects/Contact", json={"LastName": "Refused"})
+    assert refused.status_code == 400
+    assert refused.json()[0]["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    patch = api.call("PATCH", f"sobjects/Contact/{contact}", json={"LastName": "X"})
+    assert patch.json()[0]["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    delete = api.call("DELETE", f"sobjects/Contact/{contact}")
+    assert delete.json()[0]["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    phone = api.call("PATCH", f"sobjects/Account/{account}", json={"Phone": "1"})
+    assert phone.json()[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    query = api.call("GET", "query", params={"q": "SELECT Id FROM Account"})
+    assert query.status_code == 400
+    assert query.json()[0]["errorCode"] == "INVALID_TYPE"
+
+    clean.revoke("")
+    assert api.call("PATCH", f"sobjects/Contact/{contact}", json={"LastName": "Y"}).ok
+    assert api.call("PATCH", f"sobjects/Account/{account}", json={"Phone": "1"}).ok
+    assert _sf_one(api, f"SELECT Id FROM Account WHERE Id = '{account}'")

@@ -1,7 +1,8 @@
 """The Salesforce server's own `/__sandbox/` runtime controls (contracts.md section 2).
 
-`expire-sessions`, `sessions`, `silent-update`, `purge` and `undelete` (Salesforce only: a
-restore from the recycle bin); the middleware serves `calls` and
+`expire-sessions`, `sessions`, `silent-update`, `purge`, `undelete` (Salesforce only: a
+restore from the recycle bin) and `permissions` (Salesforce only: what the integration user
+may not do); the middleware serves `calls` and
 `faults`, and `_LimitsAdmin` the API allocation. Objects are API names (`Account`, `Contact`,
 `Opportunity`, `Task`, `Event`...) and ids the 15- or 18-character record ids.
 """
@@ -18,6 +19,9 @@ from crmsync_sandbox.common.middleware import AdminHandler, admin_body, admin_er
 from crmsync_sandbox.salesforce.exceptions import RecordError
 from crmsync_sandbox.salesforce.rest import OrgState
 from crmsync_sandbox.salesforce.schema import ObjectDef
+
+OBJECT_PERMISSIONS = frozenset({"queryable", "createable", "updateable", "deletable"})
+FIELD_PERMISSIONS = frozenset({"createable", "updateable"})
 
 
 class SalesforceAdmin:
@@ -39,6 +43,8 @@ class SalesforceAdmin:
             ("POST", "/__sandbox/silent-update"): self.silent_update,
             ("POST", "/__sandbox/purge"): self.purge,
             ("POST", "/__sandbox/undelete"): self.undelete,
+            ("POST", "/__sandbox/permissions"): self.permissions,
+            ("GET", "/__sandbox/permissions"): self.permissions,
         }
 
     async def expire_sessions(self, _request: Request) -> Response:
@@ -92,6 +98,63 @@ class SalesforceAdmin:
         except RecordError as error:
             return admin_error(error.status, error.message)
         return OrjsonResponse({"object": obj.name, "id": self._id(body), "restored": restored})
+
+    async def permissions(self, request: Request) -> Response:
+        """Revoke object and field permissions of the integration user; answer what is revoked.
+
+        ``{"object": O, "revoke": [...], "fields": {F: [...]}}`` replaces what is revoked on
+        ``O`` (``revoke`` from ``queryable``, ``createable``, ``updateable``, ``deletable``;
+        ``fields`` from ``createable``, ``updateable``); ``{}`` restores every permission.
+        Describe then reports the permission false, writes answer
+        ``INSUFFICIENT_ACCESS_OR_READONLY`` (a field: ``INVALID_FIELD_FOR_INSERT_UPDATE``) and
+        queries ``INVALID_TYPE``, as for a real user whose profile lacks them.
+        """
+        org = self.state.org
+        if request.method == "POST":
+            body = await admin_body(request)
+            if body is None:
+                return admin_error(400, 'expected {"object": ..., "revoke": [...]}')
+            if not body:
+                org.revoked.clear()
+                org.revoked_fields.clear()
+            else:
+                error = self._set_permissions(body)
+                if error is not None:
+                    return error
+        return OrjsonResponse(
+            {
+                "objects": {name: sorted(perms) for name, perms in org.revoked.items()},
+                "fields": {
+                    f"{obj}.{field}": sorted(perms)
+                    for (obj, field), perms in org.revoked_fields.items()
+                },
+            }
+        )
+
+    def _set_permissions(self, body: dict[str, Any]) -> Response | None:
+        org = self.state.org
+        obj = self._object(body)
+        if obj is None:
+            return admin_error(404, f"unknown object {body.get('object')!r}")
+        revoke = body.get("revoke") or []
+        fields = body.get("fields") or {}
+        if not isinstance(revoke, list) or not set(revoke) <= OBJECT_PERMISSIONS:
+            return admin_error(400, f"revoke: a list of {', '.join(sorted(OBJECT_PERMISSIONS))}")
+        if not isinstance(fields, dict) or any(
+            obj.get(str(name)) is None or not set(perms) <= FIELD_PERMISSIONS
+            for name, perms in fields.items()
+        ):
+            return admin_error(
+                400, f"fields: field name -> list of {', '.join(sorted(FIELD_PERMISSIONS))}"
+            )
+        org.revoked[obj.name] = set(revoke)
+        for key in [key for key in org.revoked_fields if key[0] == obj.name]:
+            del org.revoked_fields[key]
+        for name, perms in fields.items():
+            field = obj.get(str(name))
+            if field is not None and perms:
+                org.revoked_fields[(obj.name, field.name)] = set(perms)
+        return None
 
     def _object(self, body: dict[str, Any]) -> ObjectDef | None:
         name = body.get("object")

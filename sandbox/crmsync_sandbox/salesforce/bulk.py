@@ -146,7 +146,7 @@ async def create_query_job(ctx: Ctx) -> Response:
     if not isinstance(body, dict) or body.get("operation") not in {"query", "queryAll"}:
         raise ApiError(400, "INVALIDJOB", "operation must be query or queryAll")
     text = str(body.get("query") or "")
-    compiled = soql.compile_query(text, ctx.org.objects)
+    compiled = soql.compile_query(text, ctx.org.queryable_objects())
     if compiled.offset:
         raise ApiError(400, "INVALIDJOB", "OFFSET is not supported in Bulk API query jobs")
     if compiled.count_only:

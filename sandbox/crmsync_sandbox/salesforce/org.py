@@ -88,6 +88,10 @@ class Org:
         self._undo: list[tuple[str, str, Record | None]] | None = None
         #: Parent id -> live records that cascade from it; built on the first delete.
         self._children: dict[str, set[tuple[str, str]]] | None = None
+        #: What the integration user may not do (`/__sandbox/permissions`): object name ->
+        #: object permissions revoked, and (object, field) -> field permissions revoked.
+        self.revoked: dict[str, set[str]] = {}
+        self.revoked_fields: dict[tuple[str, str], set[str]] = {}
         if store is not None:
             self._load(store)
         self.reindex()
@@ -155,6 +159,44 @@ class Org:
         if found is not None:
             return found
         return next((o for n, o in self.objects.items() if n.lower() == name.lower()), None)
+
+    # ----------------------------------------------------------------- permissions
+    def permits(self, obj: ObjectDef, permission: str, field: str | None = None) -> bool:
+        """Whether the integration user holds ``permission`` on the object (or its ``field``).
+
+        Args:
+            obj: the object.
+            permission: ``queryable``, ``createable``, ``updateable`` or ``deletable``.
+            field: a field name, for field-level permissions (``createable``/``updateable``).
+        """
+        if field is not None:
+            return permission not in self.revoked_fields.get((obj.name, field), set())
+        return permission not in self.revoked.get(obj.name, set())
+
+    def queryable_objects(self) -> dict[str, ObjectDef]:
+        """The objects the integration user may query (others answer ``INVALID_TYPE``)."""
+        return {n: o for n, o in self.objects.items() if self.permits(o, "queryable")}
+
+    def with_permissions(self, obj: ObjectDef, described: dict[str, Any]) -> dict[str, Any]:
+        """A describe (object or global entry) as the integration user sees it."""
+        revoked = self.revoked.get(obj.name, set())
+        out = {**described, **{flag: False for flag in revoked if flag in described}}
+        if "undeletable" in out and "deletable" in revoked:
+            out["undeletable"] = False
+        if "fields" in out:
+            fields = []
+            for fdef in out["fields"]:
+                lost = self.revoked_fields.get((obj.name, fdef["name"]), set())
+                fields.append({**fdef, **dict.fromkeys(lost, False)} if lost else fdef)
+            out["fields"] = fields
+        return out
+
+    def _require(self, obj: ObjectDef, permission: str) -> None:
+        if not self.permits(obj, permission):
+            raise RecordError(
+                "INSUFFICIENT_ACCESS_OR_READONLY",
+                "insufficient access rights on object id",
+            )
 
     def find(self, record_id: str) -> tuple[ObjectDef, Record] | None:
         """Return the object and record of an id (deleted records included), or ``None``."""
@@ -280,6 +322,7 @@ class Org:
             raise RecordError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support insert"
             )
+        self._require(obj, "createable")
         values = self._writable_values(obj, body, creating=True)
         record: Record = {f.name: f.default for f in obj.fields.values()}
         record.update(values)
@@ -306,6 +349,7 @@ class Org:
         Raises:
             RecordError: ``NOT_FOUND``/``ENTITY_IS_DELETED`` (404) or a validation failure.
         """
+        self._require(obj, "updateable")
         old = self.get_live(obj, record_id)
         values = self._writable_values(obj, body, creating=False)
         record = {**old, **values}
@@ -332,6 +376,7 @@ class Org:
             raise RecordError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete"
             )
+        self._require(obj, "deletable")
         old = self.get_live(obj, record_id)
         now = self.clock.now()
         self._move_to_bin(obj, old, now, user_id)
@@ -498,7 +543,8 @@ class Org:
                     "The Id field should not be specified in the sobject data.",
                     ["Id"],
                 )
-            if not (fdef.createable if creating else fdef.updateable):
+            permission = "createable" if creating else "updateable"
+            if not (getattr(fdef, permission) and self.permits(obj, permission, field=fdef.name)):
                 read_only.append(fdef.name)
                 continue
             values[fdef.name] = coerce(fdef, raw)

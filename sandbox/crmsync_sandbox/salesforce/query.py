@@ -79,7 +79,7 @@ async def run_query(ctx: Ctx, include_deleted: bool) -> Response:
     text = ctx.request.query_params.get("q")
     if not text:
         raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    compiled = soql.compile_query(text, ctx.org.objects)
+    compiled = soql.compile_query(text, ctx.org.queryable_objects())
     rows = compiled.run(ctx.org.records[compiled.sobject.name].values(), include_deleted)
     if compiled.count_only:
         return json_response({"totalSize": len(rows), "done": True, "records": []})

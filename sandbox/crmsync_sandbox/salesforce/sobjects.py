@@ -47,7 +47,10 @@ async def describe_global(ctx: Ctx) -> Response:
         {
             "encoding": "UTF-8",
             "maxBatchSize": 200,
-            "sobjects": [o.global_entry(ctx.version) for o in ctx.org.objects.values()],
+            "sobjects": [
+                ctx.org.with_permissions(o, o.global_entry(ctx.version))
+                for o in ctx.org.objects.values()
+            ],
         }
     )
 
@@ -65,13 +68,15 @@ def _http_date(value: str | None) -> datetime | None:
 
 async def describe(ctx: Ctx) -> Response:
     """``GET sobjects/{Type}/describe``."""
-    return json_response(sobject(ctx).describe(ctx.version))
+    obj = sobject(ctx)
+    return json_response(ctx.org.with_permissions(obj, obj.describe(ctx.version)))
 
 
 async def basic_info(ctx: Ctx) -> Response:
     """``GET sobjects/{Type}/``: object metadata and recently viewed items."""
     obj = sobject(ctx)
-    return json_response({"objectDescribe": obj.global_entry(ctx.version), "recentItems": []})
+    entry = ctx.org.with_permissions(obj, obj.global_entry(ctx.version))
+    return json_response({"objectDescribe": entry, "recentItems": []})
 
 
 async def create(ctx: Ctx) -> Response:
