@@ -12,8 +12,8 @@ from crmsync_common.atrest import owner_only_umask
 from crmsync import access, atrest, reconcile, report, report_html, steps
 from crmsync.settings import SettingsError, load_settings
 
-#: Defaults of `crmsync connect` (crmsync.connect imports requests, which the `crmsync` Meltano
-#: utility's environment lacks: the connect and setup commands import their modules on use).
+#: Defaults of `crmsync connect` (a one-off command of a new org: its module, like setup's, is
+#: imported only when it runs, not by every step of a cycle).
 _CONNECT_PORT = 1717
 _CONNECT_TIMEOUT_S = 300.0
 
