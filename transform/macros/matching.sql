@@ -71,3 +71,28 @@
   select 1
   {%- endif %}
 {% endmacro %}
+
+{#- How alike two normalised names are, from 0 (nothing shared) to 1 (equal): Jaro-Winkler
+    on DuckDB (typos, dropped letters), equality elsewhere (the similarity step then only
+    pairs equal names that the exact keys could not, e.g. without a city). -#}
+{% macro crmsync_name_similarity(left, right) %}
+  {{ return(adapter.dispatch('crmsync_name_similarity', 'crmsync')(left, right)) }}
+{% endmacro %}
+
+{% macro default__crmsync_name_similarity(left, right) %}
+  case when {{ left }} = {{ right }} then 1.0 else 0.0 end
+{% endmacro %}
+
+{% macro duckdb__crmsync_name_similarity(left, right) %}
+  jaro_winkler_similarity({{ left }}, {{ right }})
+{% endmacro %}
+
+{#- A secondary field's part of a similarity score: 1 when both sides hold it and agree,
+    0 when both hold it and differ, null when a side lacks it (no evidence either way). -#}
+{% macro crmsync_match_agreement(left, right) %}
+  case
+    when {{ left }} is null or {{ right }} is null then null
+    when {{ left }} = {{ right }} then 1
+    else 0
+  end
+{% endmacro %}
