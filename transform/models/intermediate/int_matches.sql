@@ -31,6 +31,8 @@
     name token most records share) give no candidates -#}
 {%- set similarity_threshold = 0.8 %}
 {%- set similarity_margin = 0.05 %}
+{#- agreeing secondary fields never make up for names this far apart (Delta vs Dorada) -#}
+{%- set similarity_name_floor = 0.8 %}
 {%- set block_limit = 200 %}
 
 with
@@ -376,6 +378,7 @@ ranked_{{ k }} as (
     ) as forcemanager_next
   from scored_{{ k }}
   where score >= {{ similarity_threshold }}
+    and name_score >= {{ similarity_name_floor }}
 ),
 
 -- each side's best candidate above the threshold, with its runner-up's score
