@@ -501,6 +501,8 @@ def plan_match(template: Path, folder: Path, accounts: int) -> tuple[Quality, fl
     """
     generated = generate(accounts)
     warehouse = folder / f"match-{accounts}.duckdb"
+    # a write-ahead log an interrupted run left beside it belongs to another file
+    warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
     shutil.copy(template, warehouse)
     counts = seed_warehouse(warehouse, generated)
     started = time.perf_counter()
