@@ -33,7 +33,7 @@
 {%- set similarity_margin = 0.05 %}
 {#- agreeing secondary fields never make up for names this far apart (Delta vs Dorada) -#}
 {%- set similarity_name_floor = 0.8 %}
-{%- set block_limit = 200 %}
+{%- set block_limit = 500 %}
 
 with
 
