@@ -39,7 +39,9 @@ PRECISION_GOAL = 0.995
 RECALL_GOAL = 0.98
 #: Accounts of the warehouse run and of the smaller run through the sandboxes (full, quick).
 ACCOUNTS = {"full": 10_000, "quick": 300}
-E2E_ACCOUNTS = {"full": 300, "quick": 30}
+#: The quick run (the test suite's) leaves the sandbox run out: the fixture test of the quick
+#: size covers the matching, and the suite's e2e tests the sync-initial with match.
+E2E_ACCOUNTS = {"full": 300, "quick": 0}
 #: Salesforce sObject Collections take up to 200 records a call.
 COLLECTION_SIZE = 200
 #: Shares of the companies: held by both CRMs, by Salesforce only (the rest: ForceManager only).
@@ -573,6 +575,8 @@ def run(bench: Bench) -> None:
         }  # fmt: skip
     except Exception as error:
         bench.report.add(Row(FIGURE, "match quality", None, note=fatal_note(error)))
+    if not E2E_ACCOUNTS[size]:
+        return
     try:
         accounts = E2E_ACCOUNTS[size]
         quality, seconds, calls = sync_match(bench, accounts)

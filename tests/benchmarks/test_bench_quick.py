@@ -24,7 +24,7 @@ def test_quick_bench_measures_every_figure(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )  # fmt: skip
 
