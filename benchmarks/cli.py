@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import cycles, extraction, plan, servers, soak, writes
+from benchmarks import cycles, extraction, match, plan, servers, soak, writes
 from benchmarks.context import FULL, QUICK, Bench, timed
 from benchmarks.report import Report
 from crmsync.local import PROJECT_ROOT
@@ -24,6 +24,7 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], None]]] = {
     "sf-writes": ("2: Salesforce collection calls per ceil(n/200)", writes.run_salesforce),
     "cycles": ("4, 5 and 7: quiet and 1% change cycles, API calls, peak memory", cycles.run),
     "plan": ("6: the dbt plan alone at growing sizes", plan.run),
+    "match": ("9: initial_sync: match precision, recall and duplicates, known truth", match.run),
     "soak": ("8: the convergence soak: random edits, faults and kills", soak.run),
 }
 #: Figures run only when named with --only (the soak takes about an hour).

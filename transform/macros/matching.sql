@@ -26,7 +26,8 @@
   )), '')
 {% endmacro %}
 
-{#- A phone number: its digits only (at least 6, or no key). -#}
+{#- A phone number: its last 9 digits (the national number, whatever country prefix, `00` or
+    `+` was typed before it), with at least 6 digits or no key. -#}
 {% macro crmsync_match_phone(value) %}
   {{ return(adapter.dispatch('crmsync_match_phone', 'crmsync')(value)) }}
 {% endmacro %}
@@ -34,7 +35,7 @@
 {% macro duckdb__crmsync_match_phone(value) %}
   case
     when length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 6
-      then regexp_replace({{ value }}, '[^0-9]', '', 'g')
+      then right(regexp_replace({{ value }}, '[^0-9]', '', 'g'), 9)
   end
 {% endmacro %}
 
@@ -70,4 +71,32 @@
   {%- else %}
   select 1
   {%- endif %}
+{% endmacro %}
+
+{#- How alike two normalised names are, from 0 (nothing shared) to 1 (equal): on DuckDB one
+    minus the Damerau-Levenshtein distance over the longer name's length (a typo, a dropped,
+    doubled or swapped letter costs one edit; another word in a shared name costs a whole
+    word, which Jaro-Winkler forgives), equality elsewhere (the similarity step then only
+    pairs equal names the exact keys could not, e.g. without a city). -#}
+{% macro crmsync_name_similarity(left, right) %}
+  {{ return(adapter.dispatch('crmsync_name_similarity', 'crmsync')(left, right)) }}
+{% endmacro %}
+
+{% macro default__crmsync_name_similarity(left, right) %}
+  case when {{ left }} = {{ right }} then 1.0 else 0.0 end
+{% endmacro %}
+
+{% macro duckdb__crmsync_name_similarity(left, right) %}
+  1.0 - damerau_levenshtein({{ left }}, {{ right }})
+    / cast(greatest(length({{ left }}), length({{ right }}), 1) as double)
+{% endmacro %}
+
+{#- A secondary field's part of a similarity score: 1 when both sides hold it and agree,
+    0 when both hold it and differ, null when a side lacks it (no evidence either way). -#}
+{% macro crmsync_match_agreement(left, right) %}
+  case
+    when {{ left }} is null or {{ right }} is null then null
+    when {{ left }} = {{ right }} then 1
+    else 0
+  end
 {% endmacro %}

@@ -6,7 +6,8 @@
        file;
     1. exact keys after normalisation (macros/matching.sql), per object in this order:
        accounts by name + city, then website domain, then phone; contacts by e-mail, then
-       full name within the paired account; opportunities by name within the paired account.
+       full name within the paired account; opportunities by name within the paired account;
+    2. (accounts, after the exact keys) a similarity score: see the `similarity` step below.
   A key that more than one record holds on either side is ambiguous: its records are listed,
   neither linked nor created, unless a later rule pairs them. `forbid` pairs are never linked.
   The rest are unmatched (created on the other side). Outside `match` this model is empty.
@@ -16,6 +17,7 @@
     ('accounts', 'name+city', 0.9),
     ('accounts', 'website', 0.85),
     ('accounts', 'phone', 0.8),
+    ('accounts', 'similarity', none),
     ('contacts', 'email', 0.95),
     ('contacts', 'name+account', 0.9),
     ('opportunities', 'name+account', 0.9),
@@ -24,6 +26,14 @@
     ('tasks', 'subject+date+account', 0.85),
 ] %}
 {%- set string = dbt.type_string() %}
+{#- the similarity step (3.): a pair links when its score reaches the threshold and is ahead of
+    both records' next candidates by the margin; blocks larger than block_limit on a side (a
+    name token most records share) give no candidates -#}
+{%- set similarity_threshold = 0.8 %}
+{%- set similarity_margin = 0.05 %}
+{#- agreeing secondary fields never make up for names this far apart (Delta vs Dorada) -#}
+{%- set similarity_name_floor = 0.8 %}
+{%- set block_limit = 500 %}
 
 with
 
@@ -250,6 +260,200 @@ dependent_keys as (
 ),
 {%- endif %}
 
+{%- if rule == 'similarity' %}
+
+-- step {{ k }}: {{ object }} still unpaired, by a similarity score: the normalised names'
+-- similarity (macros/matching.sql) weighed 3 to 1 with the share of the secondary fields both
+-- sides hold that agree (city, phone digits, website domain; none held by both counts half).
+-- Candidates share a block: a name token (the first or second), the phone or the domain.
+unpaired_{{ k }} as (
+  select features.*
+  from features
+  left join paired_{{ k - 1 }} as by_salesforce
+    on features.side = 'salesforce'
+    and by_salesforce.object = features.object
+    and by_salesforce.salesforce_id = features.record_id
+  left join paired_{{ k - 1 }} as by_forcemanager
+    on features.side = 'forcemanager'
+    and by_forcemanager.object = features.object
+    and by_forcemanager.forcemanager_id = features.record_id
+  where features.object = '{{ object }}'
+    and features.company is not null
+    and by_salesforce.object is null
+    and by_forcemanager.object is null
+),
+
+blocks_{{ k }} as (
+  select side, record_id, block_key,
+    count(*) over (partition by side, block_key) as block_size
+  from (
+    select side, record_id,
+      'n:' || {{ dbt.split_part('company', "' '", 1) }} as block_key
+    from unpaired_{{ k }}
+    union
+    select side, record_id, 'n:' || {{ dbt.split_part('company', "' '", 2) }}
+    from unpaired_{{ k }}
+    where {{ dbt.length(dbt.split_part('company', "' '", 2)) }} > 2
+    union
+    select side, record_id, 'p:' || phone from unpaired_{{ k }} where phone is not null
+    union
+    select side, record_id, 'd:' || domain from unpaired_{{ k }} where domain is not null
+  ) as keys_
+),
+
+candidate_pairs_{{ k }} as (
+  select distinct
+    salesforce_blocks.record_id as salesforce_id,
+    forcemanager_blocks.record_id as forcemanager_id
+  from blocks_{{ k }} as salesforce_blocks
+  inner join blocks_{{ k }} as forcemanager_blocks
+    on forcemanager_blocks.block_key = salesforce_blocks.block_key
+    and forcemanager_blocks.side = 'forcemanager'
+    and forcemanager_blocks.block_size <= {{ block_limit }}
+  where salesforce_blocks.side = 'salesforce'
+    and salesforce_blocks.block_size <= {{ block_limit }}
+),
+
+compared_{{ k }} as (
+  select
+    '{{ object }}' as object,
+    pairs.salesforce_id,
+    pairs.forcemanager_id,
+    {{ crmsync_name_similarity('salesforce_.company', 'forcemanager_.company') }} as name_score,
+    {{ crmsync_match_agreement('salesforce_.city', 'forcemanager_.city') }} as city_agrees,
+    {{ crmsync_match_agreement('salesforce_.phone', 'forcemanager_.phone') }} as phone_agrees,
+    {{ crmsync_match_agreement('salesforce_.domain', 'forcemanager_.domain') }} as domain_agrees
+  from candidate_pairs_{{ k }} as pairs
+  inner join unpaired_{{ k }} as salesforce_
+    on salesforce_.side = 'salesforce'
+    and salesforce_.record_id = pairs.salesforce_id
+  inner join unpaired_{{ k }} as forcemanager_
+    on forcemanager_.side = 'forcemanager'
+    and forcemanager_.record_id = pairs.forcemanager_id
+  left join forbidden
+    on forbidden.object = '{{ object }}'
+    and forbidden.salesforce_prefix = substr(pairs.salesforce_id, 1, 15)
+    and forbidden.forcemanager_id = pairs.forcemanager_id
+  where forbidden.object is null
+),
+
+scored_{{ k }} as (
+  select
+    compared_{{ k }}.*,
+    0.75 * name_score + 0.25 * coalesce(
+      (coalesce(city_agrees, 0) + coalesce(phone_agrees, 0) + coalesce(domain_agrees, 0))
+        / nullif(
+          cast(
+            case when city_agrees is null then 0 else 1 end
+            + case when phone_agrees is null then 0 else 1 end
+            + case when domain_agrees is null then 0 else 1 end
+          as double), 0),
+      0.5
+    ) as score,
+    'name ' || cast(round(name_score, 2) as {{ string }})
+      || case when city_agrees = 1 then ', city' else '' end
+      || case when phone_agrees = 1 then ', phone' else '' end
+      || case when domain_agrees = 1 then ', website' else '' end
+      || case when city_agrees = 0 then '; city differs' else '' end
+      || case when phone_agrees = 0 then '; phone differs' else '' end
+      || case when domain_agrees = 0 then '; website differs' else '' end
+      as evidence
+  from compared_{{ k }}
+),
+
+ranked_{{ k }} as (
+  select
+    scored_{{ k }}.*,
+    row_number() over (
+      partition by salesforce_id order by score desc, forcemanager_id
+    ) as salesforce_rank,
+    row_number() over (
+      partition by forcemanager_id order by score desc, salesforce_id
+    ) as forcemanager_rank,
+    lead(score) over (
+      partition by salesforce_id order by score desc, forcemanager_id
+    ) as salesforce_next,
+    lead(score) over (
+      partition by forcemanager_id order by score desc, salesforce_id
+    ) as forcemanager_next
+  from scored_{{ k }}
+  where score >= {{ similarity_threshold }}
+    and name_score >= {{ similarity_name_floor }}
+),
+
+-- each side's best candidate above the threshold, with its runner-up's score
+best_{{ k }} as (
+  select
+    'salesforce' as side, salesforce_id as record_id, forcemanager_id as candidate_id,
+    score, coalesce(salesforce_next, 0) as next_score, evidence
+  from ranked_{{ k }}
+  where salesforce_rank = 1
+  union all
+  select
+    'forcemanager', forcemanager_id, salesforce_id,
+    score, coalesce(forcemanager_next, 0), evidence
+  from ranked_{{ k }}
+  where forcemanager_rank = 1
+),
+
+-- one to one: each is the other's best candidate, clearly ahead of both runners-up
+linked_{{ k }} as (
+  select
+    '{{ object }}' as object,
+    salesforce_best.record_id as salesforce_id,
+    forcemanager_best.record_id as forcemanager_id,
+    salesforce_best.score,
+    salesforce_best.evidence
+  from best_{{ k }} as salesforce_best
+  inner join best_{{ k }} as forcemanager_best
+    on forcemanager_best.side = 'forcemanager'
+    and forcemanager_best.record_id = salesforce_best.candidate_id
+    and forcemanager_best.candidate_id = salesforce_best.record_id
+  where salesforce_best.side = 'salesforce'
+    and salesforce_best.score - salesforce_best.next_score >= {{ similarity_margin }}
+    and forcemanager_best.score - forcemanager_best.next_score >= {{ similarity_margin }}
+),
+
+ambiguous_{{ k }} as (
+  select
+    '{{ object }}' as object,
+    best_{{ k }}.side,
+    best_{{ k }}.record_id,
+    best_{{ k }}.candidate_id,
+    {{ k }} as step,
+    'similarity ' || cast(round(best_{{ k }}.score, 2) as {{ string }})
+      || ' (' || best_{{ k }}.evidence || ') but a rival candidate scores '
+      || cast(round(greatest(
+        best_{{ k }}.next_score,
+        case
+          when candidate_best.candidate_id = best_{{ k }}.record_id
+            then candidate_best.next_score
+          else candidate_best.score
+        end
+      ), 2) as {{ string }}) as reason,
+    best_{{ k }}.score
+  from best_{{ k }}
+  inner join best_{{ k }} as candidate_best
+    on candidate_best.side <> best_{{ k }}.side
+    and candidate_best.record_id = best_{{ k }}.candidate_id
+  left join linked_{{ k }} as by_salesforce
+    on best_{{ k }}.side = 'salesforce'
+    and by_salesforce.salesforce_id = best_{{ k }}.record_id
+  left join linked_{{ k }} as by_forcemanager
+    on best_{{ k }}.side = 'forcemanager'
+    and by_forcemanager.forcemanager_id = best_{{ k }}.record_id
+  where by_salesforce.object is null
+    and by_forcemanager.object is null
+),
+
+paired_{{ k }} as (
+  select * from paired_{{ k - 1 }}
+  union all
+  select object, salesforce_id, forcemanager_id, score, 'similarity: ' || evidence
+  from linked_{{ k }}
+),
+{%- else %}
+
 -- step {{ k }}: {{ object }} by {{ rule }}, among the records still unpaired
 candidates_{{ k }} as (
   select keys.*
@@ -303,7 +507,8 @@ ambiguous_{{ k }} as (
     {{ k }} as step,
     '{{ rule }}: ' || cast(groups_{{ k }}.salesforce_count as {{ string }})
       || ' Salesforce and ' || cast(groups_{{ k }}.forcemanager_count as {{ string }})
-      || ' ForceManager records share the key' as reason
+      || ' ForceManager records share the key' as reason,
+    0.5 as score
   from candidates_{{ k }}
   inner join groups_{{ k }}
     on groups_{{ k }}.object = candidates_{{ k }}.object
@@ -319,6 +524,7 @@ paired_{{ k }} as (
   select object, salesforce_id, forcemanager_id, {{ score }}, '{{ rule }}'
   from linked_{{ k }}
 ),
+{%- endif %}
 {%- endfor %}
 {%- set last = steps | length %}
 
@@ -389,7 +595,7 @@ decisions as (
     side,
     case when side = 'salesforce' then record_id else candidate_id end,
     cast(case when side = 'forcemanager' then record_id else candidate_id end as bigint),
-    0.5,
+    score,
     'ambiguous',
     reason
   from ambiguous

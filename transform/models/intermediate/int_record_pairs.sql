@@ -86,6 +86,47 @@ pairs as (
     or not records.is_deleted
 ),
 
+{#- objects that share one Salesforce object (activities and tasks are both Task), as
+    (object, earlier sibling in creation order) -#}
+{%- set specs = crmsync_objects() %}
+{%- set names = crmsync_object_names() %}
+{%- set siblings = [] %}
+{%- for later in names %}
+  {%- for earlier in names[:loop.index0] %}
+    {%- if specs[earlier].sf_object == specs[later].sf_object %}
+      {%- do siblings.append((later, earlier)) %}
+    {%- endif %}
+  {%- endfor %}
+{%- endfor %}
+
+-- ForceManager numbers activities and calendar tasks apart, while Salesforce keeps both in Task,
+-- whose ForceManager_Id__c is unique: an id both hold can link only one Task. A ForceManager
+-- record whose id another object's Task already carries, or that an earlier object (in creation
+-- order) of the same Salesforce object also holds, cannot be created in Salesforce: its upsert on
+-- ForceManager_Id__c would land on the other record (and fail on its TaskSubtype). It is skipped
+-- rather than written over the other record or retried forever.
+taken_salesforce_ids as (
+  select cast(null as {{ dbt.type_string() }}) as object, cast(null as bigint) as forcemanager_id
+  where false
+  {%- for later, earlier in siblings %}
+  {%- for object, other in [(later, earlier), (earlier, later)] %}
+  union
+  select '{{ object }}', forcemanager_id
+  from {{ ref('int_salesforce__records') }}
+  where object = '{{ other }}'
+    and forcemanager_id is not null
+    and not is_deleted
+  {%- endfor %}
+  union
+  select '{{ later }}', records.forcemanager_id
+  from forcemanager_records as records
+  inner join objects on objects.object = records.object
+  where records.object = '{{ earlier }}'
+    and objects.is_two_way
+    and not records.is_deleted
+  {%- endfor %}
+),
+
 -- Salesforce contacts that have what ForceManager requires of a contact
 contact_accounts as (
   select salesforce_id as record_id from {{ ref('stg_salesforce__contacts') }}
@@ -134,10 +175,16 @@ select
     and pairs.forcemanager_id is null
     and pairs.salesforce_id is not null
     and contact_accounts.record_id is null
-    as is_blocked_in_forcemanager
+    as is_blocked_in_forcemanager,
+  pairs.salesforce_id is null
+    and taken_salesforce_ids.object is not null
+    as is_blocked_in_salesforce
 from pairs
 inner join objects on objects.object = pairs.object
 left join contexts on contexts.object = pairs.object
+left join taken_salesforce_ids
+  on taken_salesforce_ids.object = pairs.object
+  and taken_salesforce_ids.forcemanager_id = pairs.forcemanager_id
 left join contact_accounts
   on pairs.object = 'contacts'
   and contact_accounts.record_id = pairs.salesforce_id

@@ -36,7 +36,9 @@ held as (
 ),
 
 skips as (
-  select object, sync_key, 'sf_to_fm' as direction, skip_reason
+  select object, sync_key,
+    case when salesforce_state = 'none' then 'fm_to_sf' else 'sf_to_fm' end as direction,
+    skip_reason
   from actions
   where skip_reason is not null
   union all
