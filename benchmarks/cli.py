@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import cycles, extraction, plan, servers, soak, writes
+from benchmarks import cycles, extraction, plan, servers, soak, tenants, writes
 from benchmarks.context import FULL, QUICK, Bench, timed
 from benchmarks.report import Report
 from crmsync.local import PROJECT_ROOT
@@ -25,9 +25,11 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], None]]] = {
     "cycles": ("4, 5 and 7: quiet and 1% change cycles, API calls, peak memory", cycles.run),
     "plan": ("6: the dbt plan alone at growing sizes", plan.run),
     "soak": ("8: the convergence soak: random edits, faults and kills", soak.run),
+    "tenants": ("9: quiet cycles of many sandbox tenants through Dagster", tenants.run),
 }
-#: Figures run only when named with --only (the soak takes about an hour).
-ON_DEMAND = {"soak"}
+#: Figures run only when named with --only (the soak takes about an hour; the tenants figure
+#: sets up 70 tenants, each with its own sandboxes and initial sync).
+ON_DEMAND = {"soak", "tenants"}
 DEFAULT_OUTPUT = PROJECT_ROOT / "output" / "bench"
 
 

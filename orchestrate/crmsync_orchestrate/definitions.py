@@ -19,9 +19,8 @@ from crmsync_common.redact import redact
 from crmsync_orchestrate import alerts
 from crmsync_orchestrate.runner import JobResult, TenantBusy, run_meltano, tenant_lock
 from crmsync_orchestrate.stats import RunStats, known_run_ids, new_run_stats
-from crmsync_orchestrate.tenants import Tenant, TenantError, discover
+from crmsync_orchestrate.tenants import TENANT_TAG, Tenant, TenantError, discover
 
-TENANT_TAG = "crmsync/tenant"
 KIND_TAG = "crmsync/kind"
 FAILED_RECORDS_TAG = "crmsync/failed-records"
 ERROR_TAG = "crmsync/error"

@@ -6,7 +6,7 @@ import os
 
 import yaml
 
-from crmsync_orchestrate.definitions import TENANT_TAG
+from crmsync_orchestrate.tenants import TENANT_TAG
 
 
 def default_max_runs() -> int:

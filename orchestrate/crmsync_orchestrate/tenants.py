@@ -27,6 +27,8 @@ from pathlib import Path
 
 from crmsync_orchestrate.project import PROJECT_ROOT
 
+#: The run tag naming a run's tenant: the per-tenant concurrency limit keys on it.
+TENANT_TAG = "crmsync/tenant"
 TENANTS_DIR_VARIABLE = "CRMSYNC_TENANTS_DIR"
 DATA_DIR_VARIABLE = "CRMSYNC_TENANTS_DATA_DIR"
 DEFAULT_TENANTS_DIR = PROJECT_ROOT / "orchestrate" / "tenants"
