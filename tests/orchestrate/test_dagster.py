@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import yaml
 from crmsync_orchestrate import alerts
-from crmsync_orchestrate.cli import run_config
+from crmsync_orchestrate.cli import main, run_config
 from crmsync_orchestrate.definitions import (
     ERROR_TAG,
     FAILED_RECORDS_TAG,
@@ -114,7 +114,9 @@ def test_every_tenant_gets_its_jobs_and_a_15_minute_schedule_spread_over_the_win
     tmp_path: Path,
 ) -> None:
     tenants = make_tenants(tmp_path, "a", "b", "c-d")
-    repository = build_definitions(tenants).get_repository_def()
+    defs = build_definitions(tenants)
+    dg.Definitions.validate_loadable(defs)
+    repository = defs.get_repository_def()
     names = {job.name for job in repository.get_all_jobs()}
     for tenant in tenants:
         for kind in ("cycle", "plan", "initial_plan", "initial", "reconcile", "report"):
@@ -255,3 +257,18 @@ def test_instance_settings_limit_runs_per_tenant_and_per_deployment(tmp_path: Pa
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 3
         assert queue.tag_concurrency_limits == runs["tag_concurrency_limits"]
+
+
+def test_cli_lists_tenants_and_refuses_an_unknown_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_tenants(tmp_path, "acme", "beta")
+    (tmp_path / "tenants" / "no-settings").mkdir()
+    monkeypatch.setenv("CRMSYNC_TENANTS_DIR", str(tmp_path / "tenants"))
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    assert "acme: cycle at 0,15,30,45 * * * *" in listing
+    assert "beta: cycle at 7,22,37,52 * * * *" in listing
+    assert "left out: no-settings: no sync.yml" in listing
+    with pytest.raises(SystemExit, match=r"no tenant 'nope' in .*\(tenants: acme, beta\)"):
+        main(["run", "nope"])
