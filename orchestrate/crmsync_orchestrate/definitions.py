@@ -18,7 +18,7 @@ from crmsync_common.redact import redact
 
 from crmsync_orchestrate import alerts
 from crmsync_orchestrate.runner import JobResult, TenantBusy, run_meltano, tenant_lock
-from crmsync_orchestrate.stats import RunStats, known_run_ids, new_run_stats
+from crmsync_orchestrate.stats import COUNTS, RunStats, known_run_ids, new_run_stats
 from crmsync_orchestrate.tenants import TENANT_TAG, Tenant, TenantError, discover
 
 KIND_TAG = "crmsync/kind"
@@ -104,7 +104,7 @@ def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats
                 metadata={**counts, "sync_run_id": run_id},
             )
         )
-    totals: dict[str, Any] = {name: stats.total(name) for name in alerts_counts()}
+    totals: dict[str, Any] = {name: stats.total(name) for name in COUNTS}
     totals["sync_run_id"] = run_id
     totals["objects"] = len({obj for obj, _ in stats.counts})
     if stats.skipped is not None:
@@ -118,10 +118,6 @@ def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats
             metadata=totals,
         )
     )
-
-
-def alerts_counts() -> tuple[str, ...]:
-    return ("created", "updated", "deleted", "failed", "conflicts")
 
 
 def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> None:
@@ -289,6 +285,10 @@ def build_alert_sensor(tenants: list[Tenant]) -> dg.SensorDefinition:
         for tenant in tenants:
             seen = state.get(tenant.name, {})
             outcomes = tenant_outcomes(context.instance, tenant, seen.get("run_id"))
+            if not seen:
+                # The sensor's first look at this tenant: its present health, not its history.
+                outcomes = outcomes[-1:]
+                state[tenant.name] = {"health": alerts.HEALTHY}
             if not outcomes:
                 continue
             url = _webhook(tenant)

@@ -117,6 +117,7 @@ def test_tenants_run_apart_one_at_a_time_and_alert_on_health_changes(
         warehouse_a = data_dir / "a" / "warehouse.duckdb"
         warehouse_b = tmp_path / "b-warehouse" / "wh.duckdb"
 
+        alert_tick()  # the sensor starts before the tenants' first runs
         # The initial sync refuses without the confirmation, given as run config.
         refused = run_tenant_job("a", "initial", dagster_instance=instance)
         assert not refused.success

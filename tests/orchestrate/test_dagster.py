@@ -216,8 +216,13 @@ def test_the_alert_sensor_posts_to_the_tenants_webhook(tmp_path: Path) -> None:
                 sensor.evaluate_tick(context)
                 return context.cursor
 
-            finish(dg.DagsterRunStatus.FAILURE, **{ERROR_TAG: "crmsync: error: login refused"})
+            # On its first look the sensor reports a tenant's present health, not its history.
+            finish(dg.DagsterRunStatus.FAILURE, **{ERROR_TAG: "crmsync: error: old failure"})
+            finish(dg.DagsterRunStatus.SUCCESS, **{FAILED_RECORDS_TAG: "0"})
             cursor = tick(None)
+            assert receiver.messages == []
+            finish(dg.DagsterRunStatus.FAILURE, **{ERROR_TAG: "crmsync: error: login refused"})
+            cursor = tick(cursor)
             assert len(receiver.messages) == 1
             assert "login refused" in receiver.messages[0]["text"]
             finish(dg.DagsterRunStatus.FAILURE, **{ERROR_TAG: "crmsync: error: login refused"})
