@@ -11,9 +11,11 @@ when one is waiting).
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from crmsync_common.redact import redact
 
 from crmsync_orchestrate import alerts
@@ -133,12 +135,14 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
     try:
         warehouse = tenant.warehouse()
         with tenant_lock(tenant, wait):
-            before = known_run_ids(warehouse) if job.records_stats else set()
+            before = _known_runs(context, warehouse) if job.records_stats else None
             context.log.info(
                 f"tenant {tenant.name}: meltano --environment={tenant.meltano_environment()} "
                 f"run {' '.join(job.blocks)}"
             )
             result = run_meltano(tenant, list(job.blocks), context.log.info, run_only=run_only)
+            # Still under the lock: a run waiting for it would hold the warehouse for writing.
+            stats = _read_stats(context, warehouse, before) if before is not None else None
     except TenantBusy as busy:
         context.log.warning(f"{busy}: this run is skipped, the running one continues")
         _tag_run(context, {SKIPPED_TAG: "tenant busy"})
@@ -146,8 +150,26 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
     except TenantError as error:
         _tag_run(context, {ERROR_TAG: str(error)[:500]})
         raise dg.Failure(description=str(error)) from None
-    stats = new_run_stats(warehouse, before) if job.records_stats else None
     _finish(context, tenant, result, stats)
+
+
+def _known_runs(context: dg.OpExecutionContext, warehouse: Path) -> set[str] | None:
+    try:
+        return known_run_ids(warehouse)
+    except duckdb.Error as error:
+        context.log.warning(f"no statistics for this run: {warehouse} cannot be read: {error}")
+        return None
+
+
+def _read_stats(
+    context: dg.OpExecutionContext, warehouse: Path, before: set[str]
+) -> RunStats | None:
+    """The run's statistics; a warehouse that cannot be read costs the figures, not the run."""
+    try:
+        return new_run_stats(warehouse, before)
+    except duckdb.Error as error:
+        context.log.warning(f"the run's statistics could not be read from {warehouse}: {error}")
+        return None
 
 
 def _finish(
