@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import cycles, extraction, match, plan, servers, soak, writes
+from benchmarks import cycles, extraction, match, plan, servers, soak, tenants, writes
 from benchmarks.context import FULL, QUICK, Bench, timed
 from benchmarks.report import Report
 from crmsync.local import PROJECT_ROOT
@@ -26,9 +26,11 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], None]]] = {
     "plan": ("6: the dbt plan alone at growing sizes", plan.run),
     "match": ("9: initial_sync: match precision, recall and duplicates, known truth", match.run),
     "soak": ("8: the convergence soak: random edits, faults and kills", soak.run),
+    "tenants": ("10: quiet cycles of many sandbox tenants through Dagster", tenants.run),
 }
-#: Figures run only when named with --only (the soak takes about an hour).
-ON_DEMAND = {"soak"}
+#: Figures run only when named with --only (the soak takes about an hour; the tenants figure
+#: sets up 70 tenants, each with its own sandboxes and initial sync).
+ON_DEMAND = {"soak", "tenants"}
 DEFAULT_OUTPUT = PROJECT_ROOT / "output" / "bench"
 
 

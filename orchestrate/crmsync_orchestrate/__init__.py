@@ -1,0 +1,1 @@
+"""crmsync on Dagster: one code location for many tenants (`.definitions`)."""
