@@ -76,8 +76,10 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "accounts": [
         ("Name", "name", "text"),
         ("Phone", "phone", "text"),
+        ("Fax", "fax", "text"),
         ("Website", "website", "text"),
         ("BillingCity", "city", "text"),
+        ("BillingLatitude", "latitude", "number"),
         ("Description", "comment", "text"),
         ("Is_Key_Account__c", "Z_Is_Key_Account", "boolean"),
         ("Annual_Visits__c", "Z_Annual_Visits", "number"),
@@ -90,6 +92,8 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("LastName", "lastName", "text"),
         ("Email", "email", "text"),
         ("Phone", "phone1", "text"),
+        ("MailingCity", "city", "text"),
+        ("Birthdate", "birthday", "date"),
         ("Description", "comment", "text"),
         ("Newsletter_Opt_In__c", "Z_Newsletter_Opt_In", "boolean"),
         ("AccountId", "accountId", "ref:accounts"),
@@ -145,6 +149,9 @@ TEXT_VALUES = (
 FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Email": ("Mixed.Case@Example.COM", "plain@example.org", None, ""),
     "Phone": ("+34 600 123 456", "(030) 1234-567", None, " 555 0100 "),
+    "Fax": ("+34 600 123 457", None, "(030) 1234-568"),
+    # ForceManager takes latitudes from -90 to 90 only
+    "BillingLatitude": (41.3874, -33.8688, 0, 89.999999, None),
     "Website": ("https://www.example.com/path?q=1", "example.org", None),
     "Name": NAME_VALUES,
     "LastName": NAME_VALUES,

@@ -146,9 +146,11 @@ def resource_schema(
     return {"type": "object", "properties": properties}
 
 
+_LANGUAGES = ("ES", "EN", "US", "IT", "DE", "FR", "BR", "DK", "PT", "RU")
+
+
 def _descriptions() -> dict[str, dict[str, Any]]:
-    languages = ("ES", "EN", "US", "IT", "DE", "FR", "BR", "DK", "PT", "RU")
-    return {f"description{lang}": NULLABLE_STRING for lang in languages}
+    return {f"description{lang}": NULLABLE_STRING for lang in _LANGUAGES}
 
 
 #: Fields only some lookup lists carry (forcemanager-api.md section 11.7).
@@ -168,6 +170,7 @@ LOOKUP_EXTRAS: dict[str, dict[str, dict[str, Any]]] = {
     "accountStatuses": {"won": NULLABLE_BOOLEAN, "lost": NULLABLE_BOOLEAN},
     "contactTypes": {},
     "opportunityStatuses": {
+        **{f"statusDetails{lang}": NULLABLE_STRING for lang in _LANGUAGES},
         "idParent": NULLABLE_INTEGER,
         "won": {"type": ["integer", "boolean", "null"]},
         "endStatus": NULLABLE_BOOLEAN,
@@ -223,13 +226,22 @@ USERS_SCHEMA: dict[str, Any] = {
         "nic": NULLABLE_STRING,
         "email": NULLABLE_STRING,
         "phone": NULLABLE_STRING,
+        "phoneExtension": NULLABLE_STRING,
+        "idPrefix": NULLABLE_INTEGER,
         "extId": NULLABLE_STRING,
         "level": NULLABLE_INTEGER,
         "isActive": NULLABLE_BOOLEAN,
+        "billable": NULLABLE_BOOLEAN,
+        "computeSfm": NULLABLE_BOOLEAN,
+        "branchRestriction": NULLABLE_BOOLEAN,
         "locale": NULLABLE_STRING,
+        "dbLanguage": NULLABLE_STRING,
+        "uiLanguage": NULLABLE_STRING,
+        "lastPasswordChangeDate": NULLABLE_DATETIME,
         "branches": {"type": ["array", "object", "null"], "items": USER_REFERENCE},
         "userTypeId": USER_REFERENCE,
         "managerId": USER_REFERENCE,
+        "rateId": USER_REFERENCE,
         **AUDIT_PROPERTIES,
     },
 }

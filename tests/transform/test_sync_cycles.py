@@ -439,3 +439,58 @@ def test_publish_contract_stops_a_plan_that_would_write_a_malformed_row(
     result = wh.dbt_run("test", "--select", "pub_forcemanager__accounts")
     assert result.returncode != 0
     assert "Failure in test publish_contracts" in result.output
+
+
+def test_fields_newly_mapped_on_synced_pairs_keep_either_sides_value(
+    warehouse: Warehouse,
+) -> None:
+    """An upgrade that maps more fields (here `fax`, the coordinates and the birthday) meets
+    pairs synced before, with no base for those fields: a value one side holds fills the other
+    rather than Salesforce's empty field wiping ForceManager's, equal values write nothing, and
+    the cycle after is quiet."""
+    wh = warehouse
+    seed(wh)
+    for table, column, type_ in [
+        ("raw_salesforce.account", "fax", "varchar"),
+        ("raw_salesforce.account", "billinglatitude", "double"),
+        ("raw_salesforce.contact", "birthdate", "date"),
+        ("raw_forcemanager.accounts", "fax", "varchar"),
+        ("raw_forcemanager.accounts", "latitude", "double"),
+        ("raw_forcemanager.contacts", "birthday", "varchar"),
+    ]:
+        wh.add_column(table, column, type_)
+    cycle(wh, None, *INITIAL)
+    cycle(wh)
+    assert all_published(wh) == 0
+
+    # the tenant before the upgrade: no base for the new fields, each side filled on its own
+    new_fields = "('fax', 'latitude', 'birthdate')"
+    with wh.connect() as con:
+        con.execute(f"delete from crmsync_state.sync_base where field in {new_fields}")
+        con.execute("update crmsync_state.sync_links set salesforce_hash = null")
+    fm_ids = {
+        row["extid"]: row["id"]
+        for row in wh.query("select id, extid from raw_forcemanager.accounts where not deleted")
+    }
+    fm_contact = wh.query("select id from raw_forcemanager.contacts where extid = '003A'")[0]
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_ids["001A"], "fax": "+34 911 000 001"})
+    wh.upsert("raw_salesforce.account", {"id": "001B", "fax": "+1 555 0100"})
+    wh.upsert("raw_salesforce.account", {"id": "001A", "billinglatitude": 41.3874})
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_ids["001A"], "latitude": 41.3874})
+    wh.upsert("raw_salesforce.contact", {"id": "003A", "birthdate": "1980-05-03"})
+    wh.upsert(
+        "raw_forcemanager.contacts", {"id": fm_contact["id"], "birthday": "1980-05-03T00:00:00Z"}
+    )
+
+    cycle(wh)
+    assert [(r["salesforce_id"], r["fields"]) for r in published(wh, "salesforce", "accounts")] == [
+        ("001A", {"Fax": "+34 911 000 001"})
+    ]
+    to_fm = published(wh, "forcemanager", "accounts")
+    assert [(r["salesforce_id"], r["fields"]) for r in to_fm] == [("001B", {"fax": "+1 555 0100"})]
+    assert all_published(wh) == 2
+    assert wh.row("raw_forcemanager.accounts", fm_ids["001A"])["fax"] == "+34 911 000 001"
+
+    cycle(wh)  # compares the pairs its writes changed, and settles them
+    cycle(wh)
+    assert all_published(wh) == 0

@@ -44,6 +44,9 @@
         {'name': 'region', 'kind': 'text', 'sf': 'BillingState', 'sf_col': 'r.billingstate', 'fm': 'region', 'fm_col': 'r.region'},
         {'name': 'description', 'kind': 'text', 'sf': 'Description', 'sf_col': 'r.description', 'fm': 'comment', 'fm_col': 'r.comment'},
         {'name': 'owner', 'kind': 'owner', 'sf': 'OwnerId', 'sf_col': 'r.ownerid', 'fm': 'salesRepId1', 'fm_col': 'r.salesrepid1__id'},
+        {'name': 'fax', 'kind': 'text', 'sf': 'Fax', 'sf_col': 'r.fax', 'fm': 'fax', 'fm_col': 'r.fax'},
+        {'name': 'latitude', 'kind': 'number', 'sf': 'BillingLatitude', 'sf_col': 'r.billinglatitude', 'fm': 'latitude', 'fm_col': 'r.latitude'},
+        {'name': 'longitude', 'kind': 'number', 'sf': 'BillingLongitude', 'sf_col': 'r.billinglongitude', 'fm': 'longitude', 'fm_col': 'r.longitude'},
       ]},
     'contacts': {
       'salesforce': 'contact', 'forcemanager': 'contacts', 'sf_object': 'Contact',
@@ -57,6 +60,12 @@
         {'name': 'description', 'kind': 'text', 'sf': 'Description', 'sf_col': 'r.description', 'fm': 'comment', 'fm_col': 'r.comment'},
         {'name': 'account', 'kind': 'ref', 'ref': 'accounts', 'sf': 'AccountId', 'sf_col': 'r.accountid', 'fm': 'accountId', 'fm_col': 'r.accountid__id'},
         {'name': 'owner', 'kind': 'owner', 'sf': 'OwnerId', 'sf_col': 'r.ownerid', 'fm': 'salesRepId', 'fm_col': 'r.salesrepid__id'},
+        {'name': 'fax', 'kind': 'text', 'sf': 'Fax', 'sf_col': 'r.fax', 'fm': 'fax', 'fm_col': 'r.fax'},
+        {'name': 'street', 'kind': 'text', 'sf': 'MailingStreet', 'sf_col': 'r.mailingstreet', 'fm': 'address1', 'fm_col': 'r.address1'},
+        {'name': 'city', 'kind': 'text', 'sf': 'MailingCity', 'sf_col': 'r.mailingcity', 'fm': 'city', 'fm_col': 'r.city'},
+        {'name': 'postal_code', 'kind': 'text', 'sf': 'MailingPostalCode', 'sf_col': 'r.mailingpostalcode', 'fm': 'postcode', 'fm_col': 'r.postcode'},
+        {'name': 'region', 'kind': 'text', 'sf': 'MailingState', 'sf_col': 'r.mailingstate', 'fm': 'region', 'fm_col': 'r.region'},
+        {'name': 'birthdate', 'kind': 'date', 'sf': 'Birthdate', 'sf_col': 'r.birthdate', 'fm': 'birthday', 'fm_col': 'r.birthday'},
       ]},
     'opportunities': {
       'salesforce': 'opportunity', 'forcemanager': 'opportunities', 'sf_object': 'Opportunity',

@@ -41,6 +41,24 @@ CITIES = (
     ("New York", "NY", "10001", "United States"),
     ("Chicago", "IL", "60601", "United States"),
 )  # fmt: skip
+#: Latitude and longitude of each of CITIES.
+CITY_COORDINATES = {
+    "Barcelona": (41.3874, 2.1686),
+    "Madrid": (40.4168, -3.7038),
+    "Valencia": (39.4699, -0.3763),
+    "Lisbon": (38.7223, -9.1393),
+    "Paris": (48.8566, 2.3522),
+    "Lyon": (45.764, 4.8357),
+    "Berlin": (52.52, 13.405),
+    "München": (48.1351, 11.582),
+    "Milano": (45.4642, 9.19),
+    "London": (51.5072, -0.1276),
+    "New York": (40.7128, -74.006),
+    "Chicago": (41.8781, -87.6298),
+}
+#: The second RNG, which draws the fields added to the demo records after the first ones, is
+#: seeded this far from the main one, so the older fields keep their values for a given seed.
+MORE_SEED_OFFSET = 7919
 STREETS = ("Main St", "Gran Via", "Rue de Rivoli", "Hauptstraße", "Via Roma", "High Street")
 SUBJECTS = (
     "Follow-up call", "Quarterly review", "Product demo", "Price negotiation", "Site visit",

@@ -7,7 +7,13 @@ from typing import Any
 
 from crmsync_sandbox.exceptions import ValidationError
 from crmsync_sandbox.forcemanager.db import Database
-from crmsync_sandbox.forcemanager.schema import EXTRA_TEXT_LENGTH, LOOKUPS, FieldDef, ResourceDef
+from crmsync_sandbox.forcemanager.schema import (
+    EXTRA_TEXT_LENGTH,
+    GENDERS,
+    LOOKUPS,
+    FieldDef,
+    ResourceDef,
+)
 from crmsync_sandbox.forcemanager.timefmt import canonical_timestamp, format_timestamp, is_hour
 from crmsync_sandbox.forcemanager.timefmt import now as utc_now
 
@@ -75,6 +81,9 @@ def new_record(
         record[definition.name] = values.get(definition.name, definition.default)
         if definition.required and record[definition.name] is None:
             raise ValidationError(f"The field '{_write_name(definition)}' is required")
+    if resource.required_any and all(record.get(name) is None for name in resource.required_any):
+        names = "' or '".join(resource.required_any)
+        raise ValidationError(f"The field '{names}' is required")
     record.update({k: v for k, v in values.items() if k.startswith("Z_")})
     stamp = format_timestamp(utc_now())
     record.update(
@@ -173,6 +182,8 @@ def _field_value(db: Database, key: str, definition: FieldDef, value: Any) -> An
     kind = definition.kind
     if kind == "ref":
         return _reference(db, key, definition, value)
+    if kind == "gender":
+        return _gender(key, value)
     if kind == "text":
         return _text(key, value, definition.max_length)
     simple = _SIMPLE_CHECKS.get(kind)
@@ -202,6 +213,15 @@ def _reference(db: Database, key: str, definition: FieldDef, value: Any) -> int:
     if db.get(definition.table or "", value) is None:
         raise ValidationError(f"The field '{key}' references a missing {definition.table} {value}")
     return value
+
+
+def _gender(key: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, bool) or value not in GENDERS:
+        codes = ", ".join(f"{code} = {label.lower()}" for code, label in GENDERS.items())
+        raise ValidationError(f"The field '{key}' must be {codes}")
+    return {"id": value, "value": GENDERS[value]}
 
 
 def _text(key: str, value: Any, max_length: int | None) -> str:

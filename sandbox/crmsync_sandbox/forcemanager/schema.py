@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FieldKind = Literal["int", "decimal", "text", "bool", "datetime", "hour", "ref", "userid"]
+FieldKind = Literal[
+    "int", "decimal", "text", "bool", "datetime", "hour", "ref", "userid", "gender", "reflist"
+]
 
 #: Lengths observed on the real `/schema` pages (forcemanager-api.md section 11).
 ADDRESS_LENGTH = 180
@@ -15,6 +17,9 @@ NAME_LENGTH = 200
 PHONE_LENGTH = 50
 EMAIL_LENGTH = 100
 EXT_ID_LENGTH = 50
+URL_LENGTH = 200
+#: Contacts' `gender`: read as `{"id", "value"}`, written as the int id (forcemanager-api.md 11.2).
+GENDERS = {0: "Male", 1: "Female"}
 
 #: The audit fields every entity carries; all read only.
 AUDIT_FIELDS = (
@@ -69,6 +74,8 @@ class ResourceDef:
         writable: Whether POST, PUT and DELETE exist.
         label_fields: Fields whose values, joined by a space, label a reference to a record.
         extra_fields: Whether `Z_` extra fields can be defined on it.
+        required_any: Fields of which a create must give at least one (where the published
+            sources disagree on which one is required).
     """
 
     name: str
@@ -77,6 +84,7 @@ class ResourceDef:
     writable: bool = True
     label_fields: tuple[str, ...] = ()
     extra_fields: bool = True
+    required_any: tuple[str, ...] = ()
     by_name: dict[str, FieldDef] = field(init=False, repr=False, compare=False)
     by_write_name: dict[str, FieldDef] = field(init=False, repr=False, compare=False)
 
@@ -120,25 +128,53 @@ def _ref(name: str, table: str, **options: Any) -> FieldDef:
     return FieldDef(name, "ref", table=table, **options)
 
 
+def _geo() -> tuple[FieldDef, ...]:
+    """The geocoding fields of accounts, opportunities and activities."""
+    return (
+        FieldDef("geocoded", "bool", default=False),
+        FieldDef("geocodingAccuracy", "int"),
+        FieldDef("latitude", "decimal", minimum=-90, maximum=90),
+        FieldDef("longitude", "decimal", minimum=-180, maximum=180),
+    )
+
+
+def _address(*, line2: bool = True) -> tuple[FieldDef, ...]:
+    lines = (_text("address1", ADDRESS_LENGTH),)
+    if line2:
+        lines = (*lines, _text("address2", ADDRESS_LENGTH))
+    return (
+        *lines,
+        _text("city", CITY_LENGTH),
+        _text("postcode", 20),
+        _text("region", 100),
+        _ref("countryId", "countries"),
+    )
+
+
 ACCOUNTS = ResourceDef(
     "accounts",
     (
         _text("name", NAME_LENGTH, required=True),
         _ref("branchId", "branches", required=True),
         _ref("salesRepId1", "users", required=True),
+        *(_ref(f"salesRepId{n}", "users") for n in range(2, 6)),
         _ref("typeId", "accountTypes"),
         _ref("statusId", "accountStatuses"),
+        _ref("segmentId", "accountSegments"),
+        _ref("rateId", "rates"),
+        _text("vatNumber", 50),
         _text("phone", PHONE_LENGTH),
         _text("phone2", PHONE_LENGTH),
+        _text("phone3", PHONE_LENGTH),
+        _text("fax", PHONE_LENGTH),
         _text("email", EMAIL_LENGTH),
         _text("website", NAME_LENGTH),
-        _text("address1", ADDRESS_LENGTH),
-        _text("address2", ADDRESS_LENGTH),
-        _text("city", CITY_LENGTH),
-        _text("postcode", 20),
-        _text("region", 100),
-        _ref("countryId", "countries"),
+        *_address(),
         _text("comment", COMMENT_LENGTH),
+        *_geo(),
+        FieldDef("dateGeocoded", "datetime", read_only=True),
+        FieldDef("marketingCommunications", "bool", default=False),
+        FieldDef("public", "bool"),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),
         FieldDef("readOnly", "bool", read_only=True, default=False),
@@ -156,8 +192,18 @@ CONTACTS = ResourceDef(
         _ref("salesRepId", "users", required=True),
         _ref("typeId", "contactTypes"),
         _text("email", EMAIL_LENGTH),
+        _text("email2", EMAIL_LENGTH),
+        _text("email3", EMAIL_LENGTH),
         _text("phone1", PHONE_LENGTH),
         _text("phone2", PHONE_LENGTH),
+        _text("fax", PHONE_LENGTH),
+        *_address(line2=False),
+        FieldDef("birthday", "datetime"),
+        # `{"id": 0, "value": "Male"}` on read, the int id on write.
+        FieldDef("gender", "gender"),
+        _text("linkedin", URL_LENGTH),
+        _text("skype", 100),
+        FieldDef("marketingCommunications", "bool", default=False),
         _text("comment", COMMENT_LENGTH),
         # Read with a capital U, written with a lower-case u (forcemanager-api.md 11.2).
         FieldDef("UseCompanyAddress", "bool", write_name="useCompanyAddress", default=False),
@@ -176,7 +222,8 @@ OPPORTUNITIES = ResourceDef(
         _ref("branchId", "branches", required=True),
         _ref("salesRepId", "users", required=True),
         FieldDef("salesProbability", "int", required=True, minimum=0, maximum=10),
-        _ref("statusId", "opportunityStatuses", required=True),
+        # One source requires `statusId` on create, the other `accountId1`: either will do.
+        _ref("statusId", "opportunityStatuses"),
         _ref("type_id", "opportunityTypes"),  # snake case, as the real API spells it
         FieldDef("total", "decimal"),
         _ref("currencyId", "currencies"),
@@ -184,13 +231,20 @@ OPPORTUNITIES = ResourceDef(
         _ref("accountId2", "accounts"),
         _ref("accountId3", "accounts"),
         FieldDef("salesForecastDate", "datetime"),
+        FieldDef("closedDate", "datetime"),
+        FieldDef("wonDate", "datetime"),
+        FieldDef("lostDate", "datetime"),
         _text("comments", COMMENT_LENGTH),
+        *_address(),
+        *_geo(),
+        FieldDef("dateGeocoded", "datetime", read_only=True),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),
         FieldDef("readOnly", "bool", read_only=True, default=False),
     ),
     owner="salesRepId",
     label_fields=("reference",),
+    required_any=("statusId", "accountId1"),
 )
 
 ACTIVITIES = ResourceDef(
@@ -203,6 +257,11 @@ ACTIVITIES = ResourceDef(
         _ref("contactId", "contacts"),
         _ref("opportunityId", "opportunities"),
         _text("comment", COMMENT_LENGTH),
+        FieldDef("checkin", "bool", default=False),
+        # 1 = at an account, 2 = at an opportunity, 3 = fast check-in.
+        FieldDef("checkinTypeId", "int", minimum=1, maximum=3),
+        FieldDef("checkoutDate", "datetime"),
+        *_geo(),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),
         FieldDef("readOnly", "bool", read_only=True, default=False),
@@ -222,12 +281,17 @@ CALENDAR = ResourceDef(
         FieldDef("endDate", "datetime"),
         FieldDef("startHour", "hour"),
         FieldDef("endHour", "hour"),
+        # -2 = no reminder; otherwise minutes before the start.
+        FieldDef("reminder", "int", default=-2),
+        FieldDef("sendNotification", "bool", default=False),
         _ref("typeId", "activityTypes"),
         _ref("accountId", "accounts"),
         _ref("contactId", "contacts"),
         _ref("opportunityId", "opportunities"),
         _ref("salesRepId", "users"),
+        _ref("branchId", "branches"),
         _text("comment", COMMENT_LENGTH),
+        _text("city", CITY_LENGTH),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),
         FieldDef("readOnly", "bool", read_only=True, default=False),
@@ -243,10 +307,21 @@ USERS = ResourceDef(
         _text("lastName", 100),
         _text("nic", 100),
         _text("email", EMAIL_LENGTH),
+        _text("phone", PHONE_LENGTH),
+        _text("phoneExtension", 10),
+        FieldDef("idPrefix", "int"),
         FieldDef("isActive", "bool"),
+        FieldDef("billable", "bool"),
+        FieldDef("computeSfm", "bool"),
+        FieldDef("branchRestriction", "bool"),
         FieldDef("level", "int"),
+        _text("locale", 10),
+        _text("dbLanguage", 2),
+        _text("uiLanguage", 2),
+        FieldDef("lastPasswordChangeDate", "datetime"),
         _text("extId", EXT_ID_LENGTH),
-        # `branches`, `userTypeId` and `managerId` are `{id, description}` objects, served as is.
+        # `branches`, `userTypeId`, `managerId` and `rateId` are `{id, description}` objects
+        # (`id: -1` for none), served as is.
     ),
     writable=False,
     label_fields=("name", "lastName"),
@@ -268,11 +343,26 @@ LANGUAGES = {
     "ru": "descriptionRU",
 }
 _DESCRIPTION_SUFFIXES = ("ES", "EN", "US", "IT", "DE", "FR", "BR", "DK", "PT", "RU")
+ACTIVITY_TYPE_FLAGS = (
+    "automatic",
+    "checkin",
+    "fastCheckin",
+    "general",
+    "hide",
+    "phoneCall",
+    "visit",
+    "videoCall",
+    "visibleInActivities",
+    "visibleInAgendaActivities",
+    "workflow",
+)
 
 
 def _lookup(name: str, extra: tuple[FieldDef, ...] = ()) -> ResourceDef:
     descriptions = tuple(_text(f"description{s}", 200) for s in _DESCRIPTION_SUFFIXES)
-    own = (FieldDef("order", "int"), *descriptions, *extra)
+    # `branchVisibility`: the branches that see the entry (`[{id, value}]`), null for all.
+    visibility = FieldDef("branchVisibility", "reflist", table="branches")
+    own = (FieldDef("order", "int"), *descriptions, visibility, *extra)
     return ResourceDef(
         name, own, writable=False, label_fields=("descriptionEN",), extra_fields=False
     )
@@ -281,15 +371,64 @@ def _lookup(name: str, extra: tuple[FieldDef, ...] = ()) -> ResourceDef:
 LOOKUPS: dict[str, ResourceDef] = {
     r.name: r
     for r in (
-        _lookup("branches", (FieldDef("default", "bool"), _ref("currencyId", "currencies"))),
-        _lookup("accountTypes"),
+        _lookup(
+            "branches",
+            (
+                FieldDef("default", "bool"),
+                FieldDef("imperialSystem", "bool"),
+                FieldDef("mainEnvironment", "bool"),
+                _ref("currencyId", "currencies"),
+                _ref("timeZoneId", "timezones"),
+            ),
+        ),
+        _lookup(
+            "accountTypes",
+            (
+                FieldDef("internal", "bool"),
+                FieldDef("computeSfm", "bool"),
+                FieldDef("visitCycle", "int"),
+            ),
+        ),
         _lookup("accountStatuses", (FieldDef("won", "bool"), FieldDef("lost", "bool"))),
+        _lookup("accountSegments"),
         _lookup("contactTypes"),
-        _lookup("opportunityStatuses", (FieldDef("won", "int"), FieldDef("endStatus", "bool"))),
-        _lookup("opportunityTypes"),
-        _lookup("activityTypes", (FieldDef("phoneCall", "bool"), FieldDef("visit", "bool"))),
-        _lookup("countries", (_text("iso2", 2), _text("iso3", 3))),
+        _lookup(
+            "opportunityStatuses",
+            (
+                *(_text(f"statusDetails{s}", 200) for s in _DESCRIPTION_SUFFIXES),
+                FieldDef("idParent", "int"),
+                FieldDef("won", "int"),
+                FieldDef("endStatus", "bool"),
+            ),
+        ),
+        _lookup("opportunityTypes", (_ref("defaultStatus", "opportunityStatuses"),)),
+        _lookup("activityTypes", tuple(FieldDef(name, "bool") for name in ACTIVITY_TYPE_FLAGS)),
+        _lookup("userTypes"),
+        _lookup(
+            "countries",
+            (
+                _text("iso2", 2),
+                _text("iso3", 3),
+                FieldDef("isoNum", "int"),
+                _text("phoneCode", 10),
+                _text("strName", 100),
+            ),
+        ),
         _lookup("currencies", (_text("isoCode", 3), _text("symbol", 5))),
+        _lookup(
+            "timezones",
+            (_text("idIanaZone", 64), _text("shortDescription", 64), _text("fullDescription", 200)),
+        ),
+        _lookup(
+            "salesorderStatuses",
+            (
+                *(_text(f"statusDetails{s}", 200) for s in _DESCRIPTION_SUFFIXES),
+                FieldDef("won", "bool"),
+                FieldDef("lost", "bool"),
+            ),
+        ),
+        # Price lists (accounts' `rateId`).
+        _lookup("rates"),
     )
 }
 

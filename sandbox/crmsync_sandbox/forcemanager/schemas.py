@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmsync_sandbox.forcemanager.schema import EXTRA_TEXT_LENGTH, FieldDef, ResourceDef
+from crmsync_sandbox.forcemanager.schema import (
+    EXTRA_TEXT_LENGTH,
+    GENDERS,
+    FieldDef,
+    ResourceDef,
+)
 
 _JSON_TYPES = {
     "int": "integer",
@@ -32,14 +37,41 @@ def resource_schema(resource: ResourceDef, extras: list[dict[str, Any]]) -> dict
     properties = {f.name: _property(f) for f in resource.all_fields}
     if resource.name == "users":
         described = _described_ref()
-        properties.update(branches=described, userTypeId=described, managerId=described)
+        properties.update(
+            branches=described, userTypeId=described, managerId=described, rateId=described
+        )
     for definition in extras:
         properties["Z_" + definition["fieldName"]] = _extra_property(definition)
     required = [f.write_name or f.name for f in resource.fields if f.required]
-    return {"type": "object", "properties": properties, "required": required}
+    document: dict[str, Any] = {"type": "object", "properties": properties, "required": required}
+    if resource.required_any:
+        document["anyOf"] = [{"required": [name]} for name in resource.required_any]
+    return document
 
 
 def _property(definition: FieldDef) -> dict[str, Any]:
+    if definition.kind == "gender":
+        return {
+            "properties": {
+                "id": {"type": "integer", "enum": sorted(GENDERS)},
+                "value": {"type": ["string", "null"]},
+            },
+            "required": ["id"],
+            "readOnly": definition.read_only,
+            "type": ["object", "null"],
+        }
+    if definition.kind == "reflist":
+        item = {
+            "properties": {"id": {"type": "integer"}, "value": {"type": ["string", "null"]}},
+            "required": ["id"],
+            "type": "object",
+        }
+        return {
+            "items": item,
+            "table": definition.table,
+            "readOnly": definition.read_only,
+            "type": ["array", "null"],
+        }
     if definition.kind == "ref":
         return {
             "properties": {

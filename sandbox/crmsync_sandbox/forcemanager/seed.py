@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from crmsync_sandbox.common import DemoData
-from crmsync_sandbox.common.demo import DEMO_EPOCH
+from crmsync_sandbox.common.demo import CITY_COORDINATES, DEMO_EPOCH, MORE_SEED_OFFSET
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.forcemanager.db import EXTRA_FIELDS, Database
+from crmsync_sandbox.forcemanager.schema import GENDERS, LOOKUPS
 from crmsync_sandbox.forcemanager.timefmt import format_timestamp
 from crmsync_sandbox.users import FORCEMANAGER_USERS
 
@@ -18,6 +19,15 @@ EXT_ID_SHARE = 0.3
 DELETED_SHARE = 0.02
 #: Share of seeded records that were updated after creation (`dateUpdated` set).
 UPDATED_SHARE = 0.5
+_VAT_PREFIXES = {
+    "Spain": "ES",
+    "Portugal": "PT",
+    "France": "FR",
+    "Germany": "DE",
+    "Italy": "IT",
+    "United Kingdom": "GB",
+    "United States": "US",
+}
 _LOOKUP_CREATED = format_timestamp(DEMO_EPOCH - timedelta(days=3 * 365))
 _DAY = 86_400
 _HOUR = 3_600
@@ -41,18 +51,74 @@ def _hour_of(seconds: int) -> str:
     return f"{rest // _HOUR:02d}:{rest % _HOUR // 60:02d}"
 
 
+def _branch(default: bool, currency: int, zone: int, *, imperial: bool = False) -> dict[str, Any]:
+    return {
+        "default": default,
+        "imperialSystem": imperial,
+        "mainEnvironment": default,
+        "currencyId": currency,
+        "timeZoneId": zone,
+    }
+
+
+def _zone(iana: str, short: str) -> dict[str, Any]:
+    return {"idIanaZone": iana, "shortDescription": short, "fullDescription": iana}
+
+
+def _country(iso2: str, iso3: str, iso_num: int, phone_code: str) -> dict[str, Any]:
+    return {"iso2": iso2, "iso3": iso3, "isoNum": iso_num, "phoneCode": phone_code}
+
+
+def _status(won: int | bool, lost: bool, end: bool | None = None) -> dict[str, Any]:
+    """An opportunity or sales order status's flags (`won` is an int on opportunities)."""
+    flags: dict[str, Any] = {"won": won}
+    if end is None:
+        flags["lost"] = lost
+    else:
+        flags.update(endStatus=end, idParent=1)
+    return flags
+
+
+_ACTIVITY_FLAGS = {
+    "automatic": False,
+    "checkin": False,
+    "fastCheckin": False,
+    "general": True,
+    "hide": False,
+    "phoneCall": False,
+    "visit": False,
+    "videoCall": False,
+    "visibleInActivities": True,
+    "visibleInAgendaActivities": True,
+    "workflow": False,
+}
+
+
+def _activity_type(**flags: bool) -> dict[str, Any]:
+    return {**_ACTIVITY_FLAGS, **flags}
+
+
 #: Lookup lists: (English label, Spanish label, extra fields).
 LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "branches": [
-        ("Headquarters", "Sede central", {"default": True, "currencyId": 1}),
-        ("Iberia", "Iberia", {"default": False, "currencyId": 1}),
-        ("North America", "Norteamérica", {"default": False, "currencyId": 2}),
+        ("Headquarters", "Sede central", _branch(True, 1, 1)),
+        ("Iberia", "Iberia", _branch(False, 1, 1)),
+        ("North America", "Norteamérica", _branch(False, 2, 2, imperial=True)),
     ],
     "accountTypes": [
-        ("Customer", "Cliente", {}),
-        ("Prospect", "Potencial", {}),
-        ("Partner", "Socio", {}),
-        ("Distributor", "Distribuidor", {}),
+        ("Customer", "Cliente", {"internal": False, "computeSfm": True, "visitCycle": 30}),
+        ("Prospect", "Potencial", {"internal": False, "computeSfm": True, "visitCycle": 60}),
+        ("Partner", "Socio", {"internal": False, "computeSfm": False, "visitCycle": 90}),
+        (
+            "Distributor",
+            "Distribuidor",
+            {"internal": False, "computeSfm": False, "visitCycle": None},
+        ),
+    ],
+    "accountSegments": [
+        ("Enterprise", "Gran cuenta", {}),
+        ("Mid-market", "Mediana empresa", {}),
+        ("Small business", "Pequeña empresa", {}),
     ],
     "accountStatuses": [
         ("Active", "Activo", {"won": True, "lost": False}),
@@ -67,38 +133,55 @@ LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     ],
     # The Salesforce stage names, so the sync maps stages to statuses by name.
     "opportunityStatuses": [
-        ("Prospecting", "Prospección", {"won": 0, "endStatus": False}),
-        ("Qualification", "Cualificación", {"won": 0, "endStatus": False}),
-        ("Proposal", "Propuesta", {"won": 0, "endStatus": False}),
-        ("Negotiation", "Negociación", {"won": 0, "endStatus": False}),
-        ("Closed Won", "Ganada", {"won": 1, "endStatus": True}),
-        ("Closed Lost", "Perdida", {"won": 0, "endStatus": True}),
+        ("Prospecting", "Prospección", _status(0, False, end=False)),
+        ("Qualification", "Cualificación", _status(0, False, end=False)),
+        ("Proposal", "Propuesta", _status(0, False, end=False)),
+        ("Negotiation", "Negociación", _status(0, False, end=False)),
+        ("Closed Won", "Ganada", _status(1, False, end=True)),
+        ("Closed Lost", "Perdida", _status(0, True, end=True)),
     ],
     "opportunityTypes": [
-        ("New business", "Nuevo negocio", {}),
-        ("Upsell", "Venta adicional", {}),
-        ("Renewal", "Renovación", {}),
+        ("New business", "Nuevo negocio", {"defaultStatus": 1}),
+        ("Upsell", "Venta adicional", {"defaultStatus": 2}),
+        ("Renewal", "Renovación", {"defaultStatus": 3}),
     ],
     "activityTypes": [
-        ("Phone call", "Llamada", {"phoneCall": True, "visit": False}),
-        ("Visit", "Visita", {"phoneCall": False, "visit": True}),
-        ("Meeting", "Reunión", {"phoneCall": False, "visit": False}),
-        ("Email", "Correo", {"phoneCall": False, "visit": False}),
-        ("Video call", "Videollamada", {"phoneCall": False, "visit": False}),
+        ("Phone call", "Llamada", _activity_type(phoneCall=True)),
+        ("Visit", "Visita", _activity_type(visit=True, checkin=True)),
+        ("Meeting", "Reunión", _activity_type()),
+        ("Email", "Correo", _activity_type()),
+        ("Video call", "Videollamada", _activity_type(videoCall=True)),
+    ],
+    "userTypes": [
+        ("Sales rep", "Comercial", {}),
+        ("Manager", "Director", {}),
     ],
     "countries": [
-        ("Spain", "España", {"iso2": "ES", "iso3": "ESP"}),
-        ("Portugal", "Portugal", {"iso2": "PT", "iso3": "PRT"}),
-        ("France", "Francia", {"iso2": "FR", "iso3": "FRA"}),
-        ("Germany", "Alemania", {"iso2": "DE", "iso3": "DEU"}),
-        ("Italy", "Italia", {"iso2": "IT", "iso3": "ITA"}),
-        ("United Kingdom", "Reino Unido", {"iso2": "GB", "iso3": "GBR"}),
-        ("United States", "Estados Unidos", {"iso2": "US", "iso3": "USA"}),
+        ("Spain", "España", _country("ES", "ESP", 724, "+34")),
+        ("Portugal", "Portugal", _country("PT", "PRT", 620, "+351")),
+        ("France", "Francia", _country("FR", "FRA", 250, "+33")),
+        ("Germany", "Alemania", _country("DE", "DEU", 276, "+49")),
+        ("Italy", "Italia", _country("IT", "ITA", 380, "+39")),
+        ("United Kingdom", "Reino Unido", _country("GB", "GBR", 826, "+44")),
+        ("United States", "Estados Unidos", _country("US", "USA", 840, "+1")),
     ],
     "currencies": [
         ("euro", "euro", {"isoCode": "EUR", "symbol": "€"}),
         ("US dollar", "dólar", {"isoCode": "USD", "symbol": "$"}),
         ("pound sterling", "libra", {"isoCode": "GBP", "symbol": "£"}),
+    ],
+    "timezones": [
+        ("(UTC+01:00) Madrid", "(UTC+01:00) Madrid", _zone("Europe/Madrid", "CET")),
+        ("(UTC-05:00) New York", "(UTC-05:00) Nueva York", _zone("America/New_York", "EST")),
+    ],
+    "salesorderStatuses": [
+        ("Draft", "Borrador", _status(False, False)),
+        ("Confirmed", "Confirmado", _status(True, False)),
+        ("Cancelled", "Cancelado", _status(False, True)),
+    ],
+    "rates": [
+        ("Standard", "General", {}),
+        ("Wholesale", "Mayorista", {}),
     ],
 }
 
@@ -133,11 +216,12 @@ def seed(db: Database, config: SandboxConfig) -> None:
     demo = DemoData(config.seed)
     db.bulk_insert("users", _users())
     for table, entries in LOOKUP_DATA.items():
-        db.bulk_insert(table, _lookup_rows(entries))
+        db.bulk_insert(table, _lookup_rows(table, entries))
     db.bulk_insert(EXTRA_FIELDS, _extra_field_rows())
     count = config.records_per_object
     if count:
-        _Records(db, demo, count).seed()
+        more = DemoData(None if config.seed is None else config.seed + MORE_SEED_OFFSET)
+        _Records(db, demo, count, more).seed()
 
 
 def _users() -> list[dict[str, Any]]:
@@ -149,12 +233,23 @@ def _users() -> list[dict[str, Any]]:
             "lastName": user.last_name,
             "nic": user.login,
             "email": f"{user.login}@forcemanager.example.com",
+            "phone": f"+34 910 000 {100 + index}",
+            "phoneExtension": str(200 + index),
+            "idPrefix": 1,
             "isActive": True,
+            "billable": True,
+            "computeSfm": True,
+            "branchRestriction": False,
             "level": 5 if index == 1 else 2,
+            "locale": "en-GB",
+            "dbLanguage": "EN",
+            "uiLanguage": "EN",
+            "lastPasswordChangeDate": _LOOKUP_CREATED,
             "extId": None,
             "branches": {"id": 1, "description": "Headquarters"},
             "userTypeId": {"id": 1, "description": "Sales rep"},
             "managerId": {"id": -1, "description": ""},
+            "rateId": {"id": -1, "description": ""},
             **_audit(_LOOKUP_CREATED),
         }
         rows.append(row)
@@ -163,12 +258,19 @@ def _users() -> list[dict[str, Any]]:
     return rows
 
 
-def _lookup_rows(entries: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _lookup_rows(
+    table: str, entries: list[tuple[str, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Rows of a lookup list: every field the list has, null where the demo sets nothing."""
+    every = dict.fromkeys(f.name for f in LOOKUPS[table].fields)
     rows = []
     for index, (english, spanish, extra) in enumerate(entries, start=1):
         labels = {f"description{suffix}": english for suffix in _LANG_SUFFIXES}
         row = {"id": index, "order": index, "descriptionEN": english, "descriptionES": spanish}
-        rows.append({**row, **labels, **extra, **_audit(_LOOKUP_CREATED)})
+        if "statusDetailsEN" in every:
+            details = {f"statusDetails{suffix}": english for suffix in _LANG_SUFFIXES}
+            row.update(details, statusDetailsEN=english, statusDetailsES=spanish)
+        rows.append({**every, **row, **labels, **extra, **_audit(_LOOKUP_CREATED)})
     return rows
 
 
@@ -193,9 +295,10 @@ def _extra_field_rows() -> list[dict[str, Any]]:
 class _Records:
     """Generates `count` records per object, children pointing at existing parents."""
 
-    def __init__(self, db: Database, demo: DemoData, count: int) -> None:
+    def __init__(self, db: Database, demo: DemoData, count: int, more: DemoData) -> None:
         self.db = db
         self.demo = demo
+        self.more = more
         self.count = count
         self.user_ids = list(range(1, len(FORCEMANAGER_USERS) + 1))
         self.account_of_contact: list[int] = []
@@ -257,6 +360,45 @@ class _Records:
             "readOnly": False,
             "Z_Source": demo.pick(_SOURCES) if demo.maybe(0.5) else None,
             **self.audit(deletable=False),
+            **self.more_account(index, city, country),
+        }
+
+    def more_account(self, index: int, city: str, country: str) -> dict[str, Any]:
+        """The account fields beyond the original demo record, from their own RNG."""
+        more = self.more
+        reps = [more.pick(self.user_ids) if more.maybe(0.2) else None for _ in range(4)]
+        return {
+            **{f"salesRepId{n}": rep for n, rep in enumerate(reps, start=2)},
+            "segmentId": more.between(1, 3) if more.maybe(0.7) else None,
+            "rateId": more.between(1, 2) if more.maybe(0.5) else None,
+            "vatNumber": f"{_VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
+            if more.maybe(0.8)
+            else None,
+            "phone3": None,
+            "fax": more.phone() if more.maybe(0.3) else None,
+            "marketingCommunications": more.maybe(0.6),
+            "public": more.maybe(0.1) or None,
+            **self.geo(city),
+        }
+
+    def geo(self, city: str | None) -> dict[str, Any]:
+        """Geocoding near a city (none for about a third of the records)."""
+        more = self.more
+        if city is None or not more.maybe(0.7):
+            return {
+                "geocoded": False,
+                "geocodingAccuracy": None,
+                "latitude": None,
+                "longitude": None,
+                "dateGeocoded": None,
+            }
+        lat, lon = CITY_COORDINATES[city]
+        return {
+            "geocoded": True,
+            "geocodingAccuracy": more.between(1, 9),
+            "latitude": round(lat + (more.rng.random() - 0.5) / 50, 6),
+            "longitude": round(lon + (more.rng.random() - 0.5) / 50, 6),
+            "dateGeocoded": _stamp(more.between(0, _DEMO_SPAN_S - 1)),
         }
 
     def contact(self, index: int) -> dict[str, Any]:
@@ -280,6 +422,30 @@ class _Records:
             "permissionLevel": 2,
             "readOnly": False,
             **self.audit(),
+            **self.more_contact(first, last),
+        }
+
+    def more_contact(self, first: str, last: str) -> dict[str, Any]:
+        """The contact fields beyond the original demo record, from their own RNG."""
+        more = self.more
+        city, region, postcode, country = more.city()
+        has_address = more.maybe(0.6)
+        handle = more.email(first, last).split("@")[0]
+        year, month, day = more.between(1955, 2000), more.between(1, 12), more.between(1, 28)
+        return {
+            "email2": more.email(first, last, "mail.example.org") if more.maybe(0.2) else None,
+            "email3": None,
+            "fax": more.phone() if more.maybe(0.1) else None,
+            "address1": more.street() if has_address else None,
+            "city": city if has_address else None,
+            "postcode": postcode if has_address else None,
+            "region": region if has_address else None,
+            "countryId": _country_id(country) if has_address else None,
+            "birthday": f"{year}-{month:02d}-{day:02d}T00:00:00Z" if more.maybe(0.4) else None,
+            "gender": {"id": g, "value": GENDERS[g]} if (g := more.between(-1, 1)) >= 0 else None,
+            "linkedin": f"https://www.linkedin.com/in/{handle}" if more.maybe(0.3) else None,
+            "skype": f"live:{handle}" if more.maybe(0.1) else None,
+            "marketingCommunications": more.maybe(0.5),
         }
 
     def opportunity(self, index: int) -> dict[str, Any]:
@@ -306,6 +472,26 @@ class _Records:
             "readOnly": False,
             "Z_Priority": demo.pick(("High", "Medium", "Low")) if demo.maybe(0.6) else None,
             **self.audit(),
+            **self.more_opportunity(status, forecast_day),
+        }
+
+    def more_opportunity(self, status: int, forecast_day: int) -> dict[str, Any]:
+        """The opportunity fields beyond the original demo record, from their own RNG."""
+        more = self.more
+        closed = _stamp(forecast_day * _DAY) if status in (5, 6) else None
+        city, region, postcode, country = more.city()
+        has_address = more.maybe(0.3)
+        return {
+            "closedDate": closed,
+            "wonDate": closed if status == 5 else None,
+            "lostDate": closed if status == 6 else None,
+            "address1": more.street() if has_address else None,
+            "address2": None,
+            "city": city if has_address else None,
+            "postcode": postcode if has_address else None,
+            "region": region if has_address else None,
+            "countryId": _country_id(country) if has_address else None,
+            **self.geo(city if has_address else None),
         }
 
     def activity(self, index: int) -> dict[str, Any]:
@@ -324,6 +510,20 @@ class _Records:
             "permissionLevel": 2,
             "readOnly": False,
             **self.audit(),
+            **self.more_activity(),
+        }
+
+    def more_activity(self) -> dict[str, Any]:
+        """The activity fields beyond the original demo record, from their own RNG."""
+        more = self.more
+        checkin = more.maybe(0.2)
+        geo = self.geo(more.city()[0] if checkin else None)
+        del geo["dateGeocoded"]
+        return {
+            "checkin": checkin,
+            "checkinTypeId": more.between(1, 3) if checkin else None,
+            "checkoutDate": None,
+            **geo,
         }
 
     def entry(self, index: int) -> dict[str, Any]:
@@ -352,6 +552,10 @@ class _Records:
             "permissionLevel": 2,
             "readOnly": False,
             **self.audit(),
+            "reminder": -2 if is_task else 15,
+            "sendNotification": False,
+            "branchId": None,
+            "city": None,
         }
 
 

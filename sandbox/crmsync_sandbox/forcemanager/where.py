@@ -35,7 +35,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"AND", "OR", "NOT", "LIKE", "IS", "NULL", "IN", "TRUE", "FALSE"}
-_NUMERIC_KINDS = {"int", "decimal", "ref", "userid"}
+_NUMERIC_KINDS = {"int", "decimal", "ref", "userid", "gender"}
 _TEXT_KINDS = {"text", "hour", "list"}
 
 
@@ -225,7 +225,7 @@ def _getter(key: str, kind: str) -> Callable[[dict[str, Any]], Any]:
             return None if value is None else str(value).casefold()
 
         return get_text
-    if kind == "ref":
+    if kind in ("ref", "gender"):
 
         def get_ref(record: dict[str, Any]) -> Any:
             value = record.get(key)

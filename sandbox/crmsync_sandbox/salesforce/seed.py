@@ -16,12 +16,14 @@ from typing import TypeVar
 from crmsync_sandbox.common import DemoData, gc_paused
 from crmsync_sandbox.common.demo import (
     CITIES,
+    CITY_COORDINATES,
     COMPANY_KINDS,
     COMPANY_SUFFIXES,
     COMPANY_WORDS,
     DEMO_EPOCH,
     FIRST_NAMES,
     LAST_NAMES,
+    MORE_SEED_OFFSET,
     PHRASES,
     STREETS,
     SUBJECTS,
@@ -122,7 +124,8 @@ def seed(org: Org, seed_value: int | None, count: int) -> None:
     """
     with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="seed-writer") as writer:
         user_ids = seed_users(org)
-        builder = _Builder(org, DemoData(seed_value), user_ids, writer)
+        more = DemoData(None if seed_value is None else seed_value + MORE_SEED_OFFSET)
+        builder = _Builder(org, DemoData(seed_value), user_ids, writer, more)
         builder.write("User", list(org.records["User"].values()))
         accounts = builder.many("Account", count, builder.account)
         contacts = builder.many("Contact", count, builder.contact)
@@ -143,9 +146,16 @@ class _Builder:
     """Fills record dicts from one seeded RNG (``random()`` only, bound once)."""
 
     def __init__(
-        self, org: Org, demo: DemoData, user_ids: list[str], writer: ThreadPoolExecutor
+        self,
+        org: Org,
+        demo: DemoData,
+        user_ids: list[str],
+        writer: ThreadPoolExecutor,
+        more: DemoData,
     ) -> None:
         self.org = org
+        #: draws the fields added after the first ones, so those keep their values per seed
+        self.more = more
         self.writer = writer
         self.writes: list[Future[None]] = []
         self.demo = demo
@@ -262,6 +272,13 @@ class _Builder:
             Contract_Start__c=self.texts.date(self.moment()) if maybe(0.6) else None,
             Account_Notes__c=pick(PHRASES) if maybe(0.3) else None,
         )
+        more = self.more
+        if more.maybe(0.3):
+            record["Fax"] = more.phone()
+        if more.maybe(0.7):
+            lat, lon = CITY_COORDINATES[city]
+            record["BillingLatitude"] = round(lat + (more.rng.random() - 0.5) / 50, 6)
+            record["BillingLongitude"] = round(lon + (more.rng.random() - 0.5) / 50, 6)
         self.accounts.append(record)
 
     def contact(self, record: Record) -> None:
@@ -284,6 +301,21 @@ class _Builder:
             Preferred_Channel__c=pick(_CHANNELS),
             Newsletter_Opt_In__c=self.maybe(0.4),
         )
+        more = self.more
+        if more.maybe(0.6):
+            city, state, postcode, country = more.city()
+            record.update(
+                MailingStreet=more.street(),
+                MailingCity=city,
+                MailingPostalCode=postcode,
+                MailingState=state,
+                MailingCountry=country,
+            )
+        if more.maybe(0.4):
+            year, month, day = more.between(1955, 2000), more.between(1, 12), more.between(1, 28)
+            record["Birthdate"] = f"{year}-{month:02d}-{day:02d}"
+        if more.maybe(0.1):
+            record["Fax"] = more.phone()
 
     def opportunity(self, record: Record) -> None:
         """Fill an Opportunity (``IsClosed``/``IsWon`` derived as the org does)."""

@@ -6,10 +6,11 @@
   Decides per field what flows where: a field changed on one side only flows to the other
   (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
   int_object_fields); changed on both to different values, Salesforce's
-  value wins and the field is a conflict. A field with no base (a new field, or links
-  recovered after a rebuild) takes Salesforce's value where the two differ; in the initial
-  sync with `initial_sync: match`, a value only one side holds fills the other instead
-  (ForceManager's only on two-way objects), and Salesforce's where both hold one.
+  value wins and the field is a conflict. A field with no base (links recovered after a
+  rebuild) takes Salesforce's value where the two differ; in the initial sync with
+  `initial_sync: match`, and for a field newly mapped on a pair synced before (an upgrade that
+  maps more fields), a value only one side holds fills the other instead (ForceManager's only
+  on two-way objects), and Salesforce's where both hold one.
 -#}
 {%- set stored = state_relation('sync_base') %}
 
@@ -204,7 +205,12 @@ compared as (
     -- Salesforce keeps an activity's account and opportunity in one field (WhatId): with an
     -- opportunity set, the account is derived from it and is not written
     translated.field = 'account' and with_opportunity.sync_key is not null
-      as is_derived_in_salesforce
+      as is_derived_in_salesforce,
+    -- a field newly mapped on a pair synced before (other fields have a base) merges like
+    -- `initial_sync: match`: a value one side holds is kept and fills the other
+    bool_or(base.sync_key is not null) over (
+      partition by translated.object, translated.sync_key
+    ) as pair_has_base
   from translated
   left join base
     on base.object = translated.object
@@ -223,7 +229,7 @@ decided as (
       and differs
       and (
         salesforce_changed
-        or (not has_base and not (is_match and salesforce_value is null))
+        or (not has_base and not ((is_match or pair_has_base) and salesforce_value is null))
       )
       as write_forcemanager,
     coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
@@ -232,7 +238,7 @@ decided as (
       and salesforce_updateable
       and (
         (has_base and forcemanager_changed and not salesforce_changed)
-        or (is_match and not has_base and salesforce_value is null)
+        or ((is_match or pair_has_base) and not has_base and salesforce_value is null)
       )
       and forcemanager_as_salesforce is distinct from salesforce_value
       as write_salesforce,
