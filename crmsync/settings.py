@@ -1,4 +1,4 @@
-"""The sync settings file (`CRMSYNC_CONFIG`, contracts.md section 3): load and validate.
+"""The sync settings file (`CRMSYNC_CONFIG`, docs/contracts.md section 3): load and validate.
 
 Every problem is reported with the setting's path (`objects.contacts`,
 `user_mapping.manual."005..."`) so the person editing the file knows where to look.

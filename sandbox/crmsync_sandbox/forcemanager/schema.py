@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 FieldKind = Literal["int", "decimal", "text", "bool", "datetime", "hour", "ref", "userid"]
 
-#: Lengths observed on the real `/schema` pages (forcemanager-api.md section 11).
+#: Lengths observed on the real `/schema` pages (docs/reference-forcemanager.md 8.1).
 ADDRESS_LENGTH = 180
 CITY_LENGTH = 200
 COMMENT_LENGTH = 6000
@@ -159,7 +159,7 @@ CONTACTS = ResourceDef(
         _text("phone1", PHONE_LENGTH),
         _text("phone2", PHONE_LENGTH),
         _text("comment", COMMENT_LENGTH),
-        # Read with a capital U, written with a lower-case u (forcemanager-api.md 11.2).
+        # Read with a capital U, written with a lower-case u (docs/reference-forcemanager.md 8.2).
         FieldDef("UseCompanyAddress", "bool", write_name="useCompanyAddress", default=False),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),
