@@ -1,7 +1,9 @@
 {#-
-  Raw and settings tables may be missing (an object that is off is never extracted; the sync
-  log does not exist before the first apply). These helpers read a relation when it exists and
-  otherwise an empty, typed stand-in, so the plan builds on the sources there are.
+  Raw and settings tables may be missing: a raw table before its object's first extraction
+  (every object is extracted, synced or off; a tap's `objects` setting can leave one out), the
+  settings before the first `crmsync prepare`, the sync log before the first apply, the sync
+  state before the first report. These helpers read a relation when it exists and otherwise an
+  empty, typed stand-in, so the plan builds on the sources there are.
 -#}
 
 {#- The relation behind `rel` if it exists in the warehouse, else none (none at parse time). -#}
