@@ -37,7 +37,7 @@ $(VENV)/.owner-only: $(VENV)/.installed orchestrate/owner-only.pth
 	touch $@
 
 # Plugin environments are byte-compiled once here: where PYTHONDONTWRITEBYTECODE is set, each
-# plugin start would otherwise compile its libraries again (dbt alone: about 2.5 s a step).
+# plugin start would otherwise compile its libraries again (dbt's at every step of a cycle).
 .meltano/.installed: $(VENV)/.installed $(wildcard meltano.yml) $(wildcard */pyproject.toml)
 	if [ -f meltano.yml ]; then $(BIN)/meltano install; fi
 	mkdir -p .meltano

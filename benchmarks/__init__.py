@@ -1,1 +1,1 @@
-"""crmsync benchmarks: `python -m benchmarks [--quick] [--only NAME]` (issue 6, contracts.md 1)."""
+"""crmsync benchmarks: `python -m benchmarks [--quick] [--only NAME]` (docs/contracts.md 1)."""

@@ -1,6 +1,6 @@
 """Figure 3 (and 7's extraction part): each tap end to end into DuckDB, records/s and memory.
 
-`meltano run --full-refresh tap-x target-duckdb`, exactly as a user loads a CRM into DuckDB,
+`meltano run --full-refresh tap-x target-warehouse-tap`, exactly as a user loads a CRM into DuckDB,
 each run into a fresh warehouse file, on a sandbox with `extract_records` records per object.
 """
 
@@ -13,7 +13,7 @@ import duckdb
 from benchmarks.context import Bench, fatal_note, meltano_run
 from benchmarks.report import Row
 
-#: (label, tap, schema target-duckdb loads into, extra environment).
+#: (label, tap, schema target-warehouse-tap loads into, extra environment).
 RUNS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("tap-salesforce REST", "tap-salesforce", "tap_salesforce",
      {"TAP_SALESFORCE_QUERY_API": "rest"}),
@@ -40,7 +40,7 @@ def run(bench: Bench) -> None:
             warehouse = folder / f"{label.replace(' ', '-').replace('.', '')}.duckdb"
             sync.reset_calls()
             measured = meltano_run(
-                sync, "--full-refresh", tap, "target-duckdb",
+                sync, "--full-refresh", tap, "target-warehouse-tap",
                 CRMSYNC_WAREHOUSE=str(warehouse), **env,
             )  # fmt: skip
             system = "salesforce" if "salesforce" in tap else "forcemanager"

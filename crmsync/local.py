@@ -71,7 +71,7 @@ class LocalSync:
 
     Args:
         directory: where the sandbox data, warehouse, sync log and Meltano state live.
-        settings: the sync settings document (contracts.md section 3).
+        settings: the sync settings document (docs/contracts.md section 3).
         **sandbox_options: `crmsync-sandbox serve` options (`seed`, `size`, `latency_ms`...).
     """
 
@@ -224,7 +224,7 @@ class LocalSync:
         for system in ("salesforce", "forcemanager"):
             self.sandbox.reset_calls(system)
 
-    # -- sandbox runtime controls (contracts.md section 2) --------------------------------------
+    # -- sandbox runtime controls (docs/contracts.md section 2) ----------------------------------
     def set_faults(self, system: str, **faults: float | None) -> dict[str, Any]:
         """Replace one sandbox's fault injection (`fail_rate`, `latency_ms`, `rate_limit`,
         `reset_share`); keys left out are off, so no argument clears every fault."""

@@ -1,4 +1,4 @@
-"""The sync settings file (`CRMSYNC_CONFIG`, contracts.md section 3): load and validate.
+"""The sync settings file (`CRMSYNC_CONFIG`, docs/contracts.md section 3): load and validate.
 
 Every problem is reported with the setting's path (`objects.contacts`,
 `user_mapping.manual."005..."`) so the person editing the file knows where to look.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,25 @@ _SALESFORCE_USER_ID = re.compile(r"^005[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$")
 
 class SettingsError(ValueError):
     """The settings file is missing, unreadable or invalid; the message names the setting."""
+
+
+def _reject_unknown(raw: dict[Any, Any], known: Iterable[str], where: str = "") -> None:
+    """Refuse a mapping with a key outside `known`, naming the first one and the known ones.
+
+    Args:
+        raw: The mapping read from the file.
+        known: The keys it may hold, in the order the message lists them.
+        where: The path of the mapping (`user_mapping.`), empty at the top of a file.
+
+    Raises:
+        SettingsError: `unknown setting `where.key` (expected `a`, `b`)`.
+    """
+    names = list(known)
+    unknown = sorted(set(raw) - set(names), key=str)
+    if unknown:
+        expected = ", ".join(f"`{name}`" for name in names)
+        msg = f"unknown setting `{where}{unknown[0]}` (expected {expected})"
+        raise SettingsError(msg)
 
 
 @dataclass(frozen=True)
@@ -95,12 +115,7 @@ def parse_settings(raw: Any) -> SyncSettings:
     if not isinstance(raw, dict):
         msg = "the settings file must be a mapping with `objects` and `user_mapping`"
         raise SettingsError(msg)
-    known = ("objects", "user_mapping", "safety", "initial_sync", "match_overrides")
-    unknown = sorted(set(raw) - set(known), key=str)
-    if unknown:
-        expected = ", ".join(f"`{name}`" for name in known)
-        msg = f"unknown setting `{unknown[0]}` (expected {expected})"
-        raise SettingsError(msg)
+    _reject_unknown(raw, ("objects", "user_mapping", "safety", "initial_sync", "match_overrides"))
     initial_sync = raw.get("initial_sync", "replace")
     if initial_sync not in INITIAL_SYNC_MODES:
         msg = f"`initial_sync` must be replace or match, not {initial_sync!r}"
@@ -114,10 +129,7 @@ def parse_settings(raw: Any) -> SyncSettings:
     if not isinstance(mapping, dict):
         msg = "`user_mapping` must be a mapping with `auto`, `manual` and `default_owner`"
         raise SettingsError(msg)
-    unknown = sorted(set(mapping) - {"auto", "manual", "default_owner"})
-    if unknown:
-        msg = f"unknown setting `user_mapping.{unknown[0]}` (expected auto, manual, default_owner)"
-        raise SettingsError(msg)
+    _reject_unknown(mapping, ("auto", "manual", "default_owner"), "user_mapping.")
     auto = mapping.get("auto", True)
     if not isinstance(auto, bool):
         msg = f"`user_mapping.auto` must be true or false, not {auto!r}"
@@ -185,10 +197,7 @@ def _parse_default_owner(raw: Any) -> tuple[int | None, str | None]:
     if not isinstance(raw, dict):
         msg = "`user_mapping.default_owner` must have `forcemanager` and/or `salesforce`"
         raise SettingsError(msg)
-    unknown = sorted(set(raw) - {"forcemanager", "salesforce"})
-    if unknown:
-        msg = f"unknown setting `user_mapping.default_owner.{unknown[0]}`"
-        raise SettingsError(msg)
+    _reject_unknown(raw, ("forcemanager", "salesforce"), "user_mapping.default_owner.")
     fm_owner = raw.get("forcemanager")
     if fm_owner is not None and (
         isinstance(fm_owner, bool) or not isinstance(fm_owner, int) or fm_owner <= 0
@@ -211,10 +220,7 @@ def _parse_safety(raw: Any) -> SafetySettings:
     if not isinstance(raw, dict):
         msg = f"`safety` must be a mapping with {', '.join(names)}"
         raise SettingsError(msg)
-    unknown = sorted(set(raw) - set(names), key=str)
-    if unknown:
-        msg = f"unknown setting `safety.{unknown[0]}` (expected {', '.join(names)})"
-        raise SettingsError(msg)
+    _reject_unknown(raw, names, "safety.")
     limits: dict[str, Any] = {}
     for name, value in raw.items():
         number = not isinstance(value, bool) and isinstance(value, int | float)
@@ -267,10 +273,7 @@ def parse_match_overrides(raw: Any) -> list[MatchOverride]:
     if not isinstance(raw, dict):
         msg = "the match_overrides file must be a mapping with `force` and/or `forbid`"
         raise SettingsError(msg)
-    unknown = sorted(set(raw) - {"force", "forbid"}, key=str)
-    if unknown:
-        msg = f"unknown setting `{unknown[0]}` (expected `force`, `forbid`)"
-        raise SettingsError(msg)
+    _reject_unknown(raw, ("force", "forbid"))
     overrides: list[MatchOverride] = []
     seen: dict[tuple[str, str, int], str] = {}
     for action in ("force", "forbid"):
@@ -283,12 +286,11 @@ def parse_match_overrides(raw: Any) -> list[MatchOverride]:
             if not isinstance(entry, dict):
                 msg = f"{where} must be a mapping with object, salesforce_id, forcemanager_id"
                 raise SettingsError(msg)
-            keys = {"object", "salesforce_id", "forcemanager_id"}
-            extra = sorted(set(entry) - keys, key=str)
-            missing = sorted(keys - set(entry))
-            if extra or missing:
-                problem = f"unknown key `{extra[0]}`" if extra else f"`{missing[0]}` is missing"
-                msg = f"{where}: {problem}"
+            keys = ("object", "salesforce_id", "forcemanager_id")
+            _reject_unknown(entry, keys, f"{action}[{index}].")
+            missing = [key for key in keys if key not in entry]
+            if missing:
+                msg = f"{where}: `{missing[0]}` is missing"
                 raise SettingsError(msg)
             obj, sf_id, fm_id = entry["object"], entry["salesforce_id"], entry["forcemanager_id"]
             if obj not in OBJECTS:

@@ -24,7 +24,7 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class SyncLogLine:
-    """One record written by a target (contracts.md section 4)."""
+    """One record written by a target (docs/contracts.md section 4)."""
 
     run_id: str
     object: str

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 #: A slot is reserved this much later than the exact interval: the server measures arrival
 #: times, which drift from our send times (thread wake-up on a busy machine, network). 2% leaves
-#: 20 ms of slack per one-second window: the write benchmark at 4/s and 13/s, run beside the
-#: end-to-end tests on two cores, got no 429 (5% capped utilisation at 0.92 of the limit).
+#: 20 ms of slack per one-second window (the fm-writes benchmark reports the utilisation and
+#: the 429s it gives).
 SAFETY_MARGIN = 0.02
 
 #: Each 429 the server still answers widens the margin by another `SAFETY_MARGIN`, up to this:

@@ -16,7 +16,7 @@ from singer_sdk import typing as th
 from forcemanager_client.client import DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_SECOND
 from forcemanager_client.exceptions import ForceManagerError
 
-#: The environment variable the private key falls back to (contracts.md section 2).
+#: The environment variable the private key falls back to (docs/contracts.md section 2).
 PRIVATE_KEY_VARIABLE = "FORCEMANAGER_PRIVATE_KEY"
 
 

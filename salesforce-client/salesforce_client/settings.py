@@ -32,7 +32,7 @@ DEFAULT_MAX_API_SHARE_TOTAL = 0.8
 #: Seconds to wait for one HTTP reply; a REST call times out server side at 10 minutes.
 DEFAULT_REQUEST_TIMEOUT = 120.0
 #: The environment variable of each secret setting, read when the config holds no secret at all
-#: (contracts.md section 2).
+#: (docs/contracts.md section 2).
 #: The grant of the OAuth 2.0 JWT bearer flow (RFC 7523).
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SECRET_VARIABLES = {

@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line parser.
 
     Returns:
-        A parser with the `serve` command and every option of contracts.md section 2.
+        A parser with the `serve` command and every option of docs/contracts.md section 2.
     """
     parser = argparse.ArgumentParser(prog="crmsync-sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -17,13 +17,13 @@ DEFAULT_HOST = "127.0.0.1"
 #: Salesforce's default session lifetime is two hours.
 DEFAULT_SALESFORCE_TOKEN_TTL = 7_200
 
-#: ForceManager sessions last about an hour (forcemanager-api.md section 2.3).
+#: ForceManager sessions last about an hour (docs/reference-forcemanager.md 2.3).
 DEFAULT_FORCEMANAGER_TOKEN_TTL = 3_600
 
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """Options of one sandbox process (contracts.md section 2).
+    """Options of one sandbox process (docs/contracts.md section 2).
 
     Attributes:
         data_dir: Folder holding the databases, TLS files, `sandbox.env` and `ready`.

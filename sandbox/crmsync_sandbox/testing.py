@@ -220,7 +220,7 @@ class SandboxProcess:
         )
         response.raise_for_status()
 
-    # -- runtime controls (contracts.md section 2) ------------------------------------------------
+    # -- runtime controls (docs/contracts.md section 2) -------------------------------------------
     def set_faults(self, system: str, **faults: float | None) -> dict[str, Any]:
         """Replace one server's fault injection; keys left out are off (no argument clears all).
 

@@ -33,7 +33,7 @@ USER_REFERENCE: dict[str, Any] = {
     "properties": {"id": NULLABLE_INTEGER, "description": NULLABLE_STRING},
 }
 
-#: Extra-field definition types -> Singer types (forcemanager-api.md section 12). A `list`
+#: Extra-field definition types -> Singer types (docs/reference-forcemanager.md 9). A `list`
 #: field holds one of the strings of its definition's `values`.
 EXTRA_FIELD_TYPES: dict[str, dict[str, Any]] = {
     "text": NULLABLE_STRING,
@@ -153,7 +153,7 @@ def _descriptions() -> dict[str, dict[str, Any]]:
     return {f"description{lang}": NULLABLE_STRING for lang in _LANGUAGES}
 
 
-#: Fields only some lookup lists carry (forcemanager-api.md section 11.7).
+#: Fields only some lookup lists carry (docs/reference-forcemanager.md 8.3).
 LOOKUP_EXTRAS: dict[str, dict[str, dict[str, Any]]] = {
     "branches": {
         "default": NULLABLE_BOOLEAN,

@@ -25,10 +25,16 @@ class PublishSink(RecordSink):
         super().__init__(target, *args, **kwargs)
         self.spool: Spool = target.spool
         self.known = self.stream_name in target.object_map
+        if not self.known:
+            self.logger.warning(
+                "Ignoring stream %s: no Salesforce object for it in object_map (%s)",
+                self.stream_name,
+                ", ".join(sorted(target.object_map)),
+            )
 
     @override
     def process_record(self, record: dict[str, Any], context: Context) -> None:
-        """Spool one row (rows of streams with no Salesforce object are ignored).
+        """Spool one row (rows of a stream with no Salesforce object are ignored, with a warning).
 
         Args:
             record: the publish row.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +217,50 @@ def test_match_overrides_are_read() -> None:
 def test_bad_match_override_is_named(document: object, named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         parse_match_overrides(document)
+
+
+@pytest.mark.parametrize(
+    ("parse", "document", "message"),
+    [
+        (
+            parse_settings,
+            {"objects": {}, "users": {}},
+            "unknown setting `users` (expected `objects`, `user_mapping`, `safety`, "
+            "`initial_sync`, `match_overrides`)",
+        ),
+        (
+            parse_settings,
+            {"objects": {}, "user_mapping": {"fallback": 1}},
+            "unknown setting `user_mapping.fallback` (expected `auto`, `manual`, `default_owner`)",
+        ),
+        (
+            parse_settings,
+            {"objects": {}, "user_mapping": {"default_owner": {"hubspot": 1}}},
+            "unknown setting `user_mapping.default_owner.hubspot` "
+            "(expected `forcemanager`, `salesforce`)",
+        ),
+        (
+            parse_settings,
+            {"objects": {}, "safety": {"max_deletes": 1}},
+            "unknown setting `safety.max_deletes` (expected `max_delete_share`, "
+            "`min_delete_count`, `max_update_share`, `min_update_count`)",
+        ),
+        (
+            parse_match_overrides,
+            {"keep": []},
+            "unknown setting `keep` (expected `force`, `forbid`)",
+        ),
+        (
+            parse_match_overrides,
+            {"forbid": [{"object": "leads", "salesforce_id": "x", "forcemanager_id": 1, "n": 1}]},
+            "unknown setting `forbid[0].n` (expected `object`, `salesforce_id`, `forcemanager_id`)",
+        ),
+    ],
+)
+def test_unknown_key_is_named_with_the_expected_ones(
+    parse: Callable[[Any], object], document: dict, message: str
+) -> None:
+    """Each level of both files refuses an unknown key alike: its path, then the known keys."""
+    with pytest.raises(SettingsError) as raised:
+        parse(document)
+    assert str(raised.value) == message

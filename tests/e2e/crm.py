@@ -16,7 +16,7 @@ FM_RESOURCE = {
     "tasks": "calendar",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-#: Authentication and Bulk 2.0 query jobs are not writes (contracts.md section 2).
+#: Authentication and Bulk 2.0 query jobs are not writes (docs/contracts.md section 2).
 NOT_WRITES = ("/services/oauth2/token", "/services/Soap/", "/login", "/jobs/query")
 
 

@@ -1,4 +1,4 @@
-"""`meltano run tap-x target-duckdb` loads each sandbox into DuckDB from a fresh set-up."""
+"""`meltano run tap-x target-warehouse-tap` loads each sandbox into DuckDB from a fresh set-up."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_tap_loads_into_duckdb(
 ) -> None:
     sync = local_sync()
 
-    sync.run(tap, "target-duckdb")
+    sync.run(tap, "target-warehouse-tap")
 
     loaded = sync.query(f'select id from {schema}."{table}"')
     if tap == "tap-salesforce":

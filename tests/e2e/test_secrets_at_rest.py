@@ -1,4 +1,4 @@
-"""Secrets and customer data at rest (contracts.md section 4, the secrets bullet).
+"""Secrets and customer data at rest (docs/contracts.md section 4, the secrets bullet).
 
 Cycles are started as an external test or a plain shell starts them (`meltano run` with the
 umask 022) and killed with SIGKILL to their process group during the extract, the plan and the
@@ -30,7 +30,7 @@ from .crm import fm_by_ext_id, sf_live
 
 pytestmark = pytest.mark.slow
 
-#: The secrets of sandbox.env (contracts.md section 4: not the client id or the public key).
+#: The secrets of sandbox.env (docs/contracts.md section 4: not the client id or the public key).
 SECRET_VARIABLES = (
     "SALESFORCE_CLIENT_SECRET",
     "SALESFORCE_PASSWORD",

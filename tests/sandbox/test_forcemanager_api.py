@@ -59,10 +59,25 @@ def test_a_missing_or_bad_session_key_is_a_401_with_code_2(fm, token):
 # -- lists and paging ------------------------------------------------------------------------------
 
 
-def test_a_list_is_a_bare_array_of_50_by_default(fm):
-    body = fm.ok("GET", "/calendar")
-    assert isinstance(body, list)
-    assert len(body) == 50  # 25 events + 25 tasks seeded, plus whatever other tests created
+def test_a_list_pages_by_50_by_default_with_no_duplicates_or_gaps(fm):
+    """More than two default pages of records: full pages of 50, the rest, then `[]`; walked
+    page by page they are the whole list (id order) once, with no record repeated or left out."""
+    event = {"task": False, "startDate": "2024-05-01 09:00:00"}
+    for n in range(len(ids(fm, "calendar")), 2 * 50 + 7):
+        fm.create("calendar", {**event, "subject": f"Paging {n}"})
+    everything = ids(fm, "calendar")
+    assert 2 * 50 < len(everything) < 1000
+    pages: list[list[int]] = []
+    while not pages or pages[-1]:
+        body = fm.ok("GET", "/calendar", params={"page": len(pages)})  # no page size header
+        assert isinstance(body, list)
+        pages.append([row["id"] for row in body])
+        assert len(pages) <= len(everything) // 50 + 2, "paging never ended"
+    full, rest = divmod(len(everything), 50)
+    assert [len(page) for page in pages] == [50] * full + ([rest] if rest else []) + [0]
+    walked = [record_id for page in pages for record_id in page]
+    assert walked == everything
+    assert len(set(walked)) == len(walked)
 
 
 @pytest.mark.parametrize("header", ["Count", "X-FM-Entity-Count", "count", "x-fm-entity-count"])

@@ -1,4 +1,4 @@
-"""The runtime controls of both servers over real HTTP (contracts.md section 2): faults, rate
+"""The runtime controls of both servers over real HTTP (docs/contracts.md section 2): faults, rate
 limit, connection resets, expired sessions, the issued-token list, silent updates, purges, and
 the call keys that name record ids only."""
 

@@ -26,7 +26,7 @@ def sf_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProc
 
 @pytest.fixture
 def sf(sf_process: SandboxProcess, monkeypatch: pytest.MonkeyPatch) -> Salesforce:
-    """simple-salesforce logged in with the OAuth password grant (salesforce-api.md 5.1)."""
+    """simple-salesforce logged in with the OAuth password grant (docs/reference-salesforce.md)."""
     env = sf_process.env
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", sf_process.ca_bundle)
     session = https_session(sf_process)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import uuid
 from collections.abc import Callable
@@ -190,3 +191,43 @@ def test_updates_and_deletes_apply_and_deletes_rerun_cleanly(
     assert names == [f"{tag}-renamed"]
     lines = _apply(config, {"accounts": rows["accounts"][1:]}, "run-c")
     assert lines[-1]["status"] == "success"
+
+
+def test_a_stream_with_no_salesforce_object_is_ignored_with_a_warning(
+    sandbox: SandboxProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rows of a stream object_map does not name are written nowhere, and the run says so."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.env["REQUESTS_CA_BUNDLE"])
+    config = _config(sandbox, tmp_path)
+    tag = uuid.uuid4().hex[:6]
+    fm_id = int(uuid.uuid4().int % 1_000_000_000) + 1_000_000
+    rows = {
+        "leads": [
+            _row("run-d", "create", fm_id + i, {"Name": f"{tag}-lead-{i}", "LastName": tag})
+            for i in range(2)
+        ],
+        "accounts": [
+            _row(
+                "run-d",
+                "create",
+                fm_id,
+                {"Name": f"{tag}-account", "ForceManager_Id__c": str(fm_id)},
+            )
+        ],
+    }
+    with caplog.at_level(logging.WARNING):
+        lines = _apply(config, rows, "run-d")
+    assert [(line["object"], line["status"]) for line in lines] == [("accounts", "success")]
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "leads" in record.getMessage()
+    ]
+    assert len(warnings) == 1, warnings
+    assert "object_map" in warnings[0]
+    client = SalesforceClient.from_config(config)
+    names = {r["Name"] for r in client.query(f"SELECT Name FROM Account WHERE Name LIKE '{tag}-%'")}
+    assert names == {f"{tag}-account"}

@@ -7,8 +7,8 @@
   Keeps the object's filter (applied after the de-duplication: the latest version decides
   which object a row belongs to) out of the de-duplication's own filter. DuckDB turns "the
   first row of each id" into an aggregate, but not once another condition joins it; then it
-  sorts every version of every row instead (3 s of 5 for the 2,000,000 raw Salesforce tasks
-  behind activities and tasks). A limit no table reaches is a fence its optimizer keeps.
+  sorts every version of every row instead, which is most of the staging's time at scale. A
+  limit no table reaches is a fence its optimizer keeps.
 -#}
 {% macro crmsync_filter_fence() %}
   {{ return(adapter.dispatch('crmsync_filter_fence', 'crmsync')()) }}

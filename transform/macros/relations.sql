@@ -1,7 +1,9 @@
 {#-
-  Raw and settings tables may be missing (an object that is off is never extracted; the sync
-  log does not exist before the first apply). These helpers read a relation when it exists and
-  otherwise an empty, typed stand-in, so the plan builds on the sources there are.
+  Raw and settings tables may be missing: a raw table before its object's first extraction
+  (every object is extracted, synced or off; a tap's `objects` setting can leave one out), the
+  settings before the first `crmsync prepare`, the sync log before the first apply, the sync
+  state before the first report. These helpers read a relation when it exists and otherwise an
+  empty, typed stand-in, so the plan builds on the sources there are.
 -#}
 
 {#- The relation behind `rel` if it exists in the warehouse, else none (none at parse time). -#}
@@ -44,12 +46,13 @@
 {% endmacro %}
 
 {#-
-  The sync state written by the report step (models/marts/state). The plan reads it by name,
-  not with ref(): the report depends on the plan, so a ref back would be a cycle. Returns none
-  before the first report has run.
+  The sync state the report step wrote (models/marts/state), read by the plan through the
+  crmsync_state source: `state_relation(source('crmsync_state', 'sync_links'))`. The plan cannot
+  ref() it: the report depends on the plan, so a ref back would be a cycle. Returns none before
+  the first report has run (the plan then reads an empty stand-in), and a unit test's `given`
+  rows for the source as they are.
 -#}
-{% macro state_relation(identifier) %}
-  {%- set rel = api.Relation.create(
-      database=target.database, schema='crmsync_state', identifier=identifier) -%}
+{% macro state_relation(rel) %}
+  {%- if rel.type == 'cte' -%}{{ return(rel) }}{%- endif -%}
   {{ return(existing_relation(rel)) }}
 {% endmacro %}

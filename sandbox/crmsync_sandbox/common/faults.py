@@ -1,7 +1,7 @@
 """The fault injection a server runs with, set at start by the CLI and at runtime by an admin call.
 
 `POST /__sandbox/faults` sends the complete new setting: a key left out is off, so `{}` clears
-every fault (contracts.md section 2).
+every fault (docs/contracts.md section 2).
 """
 
 from __future__ import annotations

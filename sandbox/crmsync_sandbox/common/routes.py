@@ -2,7 +2,7 @@
 
 `GET /__sandbox/calls` keys calls as `"METHOD /path"` where the path is the request's own path
 except that the path parameters holding record ids read `{id}`: the API version, the object
-name and every other fixed or named segment stay as sent (contracts.md section 2), e.g.
+name and every other fixed or named segment stay as sent (docs/contracts.md section 2), e.g.
 `PATCH /services/data/v62.0/sobjects/Account/{id}` or `PUT /api/v4/accounts/{id}`. Which
 parameters hold ids is the server's choice (`id_params`); the route table only tells where
 the parameters are.

@@ -1,6 +1,6 @@
 """The ForceManager API v4 sandbox: `create_app` builds it for `crmsync-sandbox serve`.
 
-It follows shared/reference/forcemanager-api.md, quirks included. Where the reference leaves a
+It follows docs/reference-forcemanager.md, quirks included. Where the reference leaves a
 behaviour open ([?]), this emulator chooses as follows, and clients must not rely on more:
 
 - Login: `POST /api/v4/login` `{"username": public key, "password": private key}` gives

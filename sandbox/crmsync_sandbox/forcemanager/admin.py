@@ -1,4 +1,4 @@
-"""The ForceManager server's own `/__sandbox/` runtime controls (contracts.md section 2).
+"""The ForceManager server's own `/__sandbox/` runtime controls (docs/contracts.md section 2).
 
 `expire-sessions`, `sessions`, `silent-update` and `purge`; the middleware serves `calls` and
 `faults`. Objects are the API's resource names (`accounts`, `contacts`, `opportunities`,

@@ -1,4 +1,4 @@
-"""The HTTP endpoints of the ForceManager sandbox (API v4, forcemanager-api.md)."""
+"""The HTTP endpoints of the ForceManager sandbox (API v4, docs/reference-forcemanager.md)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ FieldKind = Literal[
     "int", "decimal", "text", "bool", "datetime", "hour", "ref", "userid", "gender", "reflist"
 ]
 
-#: Lengths observed on the real `/schema` pages (forcemanager-api.md section 11).
+#: Lengths observed on the real `/schema` pages (docs/reference-forcemanager.md 8.1).
 ADDRESS_LENGTH = 180
 CITY_LENGTH = 200
 COMMENT_LENGTH = 6000
@@ -205,7 +205,7 @@ CONTACTS = ResourceDef(
         _text("skype", 100),
         FieldDef("marketingCommunications", "bool", default=False),
         _text("comment", COMMENT_LENGTH),
-        # Read with a capital U, written with a lower-case u (forcemanager-api.md 11.2).
+        # Read with a capital U, written with a lower-case u (docs/reference-forcemanager.md 8.2).
         FieldDef("UseCompanyAddress", "bool", write_name="useCompanyAddress", default=False),
         _text("extId", EXT_ID_LENGTH),
         FieldDef("permissionLevel", "int", read_only=True, default=2),

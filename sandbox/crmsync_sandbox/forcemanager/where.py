@@ -1,6 +1,6 @@
 """A small parser for ForceManager's SQL-like `where` and `order` parameters.
 
-Supported (forcemanager-api.md sections 6 and 15.4): comparisons `= != <> < <= > >=`,
+Supported (docs/reference-forcemanager.md section 4): comparisons `= != <> < <= > >=`,
 `[NOT] LIKE` with `%` and `_`, `IS [NOT] NULL`, `[NOT] IN (...)`, `AND`, `OR`, `NOT`,
 parentheses, '...' and "..." string literals ('' escapes a quote), numbers, `true`/`false`, and
 date literals (`YYYY-MM-DD HH:MM:SS` or ISO 8601, with or without fractional seconds and `Z`)

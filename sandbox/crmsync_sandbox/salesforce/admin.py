@@ -1,4 +1,4 @@
-"""The Salesforce server's own `/__sandbox/` runtime controls (contracts.md section 2).
+"""The Salesforce server's own `/__sandbox/` runtime controls (docs/contracts.md section 2).
 
 `expire-sessions`, `sessions`, `silent-update`, `purge`, `undelete` (Salesforce only: a
 restore from the recycle bin) and `permissions` (Salesforce only: what the integration user

@@ -12,7 +12,7 @@
   maps more fields), a value only one side holds fills the other instead (ForceManager's only
   on two-way objects), and Salesforce's where both hold one.
 -#}
-{%- set stored = state_relation('sync_base') %}
+{%- set stored = state_relation(source('crmsync_state', 'sync_base')) %}
 
 with
 

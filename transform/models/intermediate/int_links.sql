@@ -7,7 +7,7 @@
   (initial_sync: replace), or paired by int_matches (match) from the records' own links on.
   A stored link carries the fingerprints of its last settled comparison (sync_links).
 -#}
-{%- set stored = state_relation('sync_links') %}
+{%- set stored = state_relation(source('crmsync_state', 'sync_links')) %}
 {%- set stored_columns = relation_columns(stored) %}
 {%- set fingerprints = {
     'salesforce_hash': crmsync_row_hash_type(),

@@ -1,5 +1,5 @@
 {#-
-  What a sync-reconcile run found that no incremental cursor saw (contracts.md section 4),
+  What a sync-reconcile run found that no incremental cursor saw (docs/contracts.md section 4),
   appended by each run under the plan's run id: one row per record pair and side.
   - `hard delete`: a linked record the full read did not return (crmsync reconcile marked it
     deleted in the raw tables, so the plan deletes its partner as for that side's delete);

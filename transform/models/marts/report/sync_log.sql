@@ -1,4 +1,4 @@
-{#- Every sync-log line ever loaded: one row per record a target wrote (contracts.md
+{#- Every sync-log line ever loaded: one row per record a target wrote (docs/contracts.md
     section 4), plus where the line came from. Kept across `--full-refresh`. -#}
 {{ config(
     materialized='incremental',

@@ -1,4 +1,4 @@
-{#- The 100 most recent sync-log lines, newest first (contracts.md section 4). -#}
+{#- The 100 most recent sync-log lines, newest first (docs/contracts.md section 4). -#}
 {{ config(materialized='view') }}
 
 with

@@ -1,5 +1,5 @@
 {#-
-  Sync statistics: one row per run, object and direction (contracts.md section 4). The run
+  Sync statistics: one row per run, object and direction (docs/contracts.md section 4). The run
   being reported gets a row for every synced object and direction it could write, zeros
   included; runs whose log lines arrive late are counted from the log. Kept across
   `--full-refresh`.

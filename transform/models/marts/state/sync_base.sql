@@ -7,8 +7,7 @@
   Incremental per pair: a report rewrites only the pairs the plan compared, and removes those
   of a synced object that are neither clean nor rewritten (dropped by a delete, or no longer a
   pair) through one marker row each (field null), which the post-hook deletes. A clean pair's
-  rows are not touched, so a quiet report writes nothing (it used to rewrite every synced
-  object's rows: 57,000,000 at 1,000,000 records per object).
+  rows are not touched, so a quiet report writes nothing, whatever the size of the CRMs.
 -#}
 {{ config(
     unique_key=['object', 'sync_key'],
