@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from benchmarks.context import Bench, fatal_note, meltano_run
-from benchmarks.plan import run_dbt
+from benchmarks.plan import forget_sync_state, run_dbt
 from benchmarks.report import Row
 
 FIGURE = 9
@@ -368,13 +368,7 @@ def seed_warehouse(warehouse: Path, generated: Generated) -> dict[str, int]:
                 )
                 lines.unlink()
                 counts[f"{schema}.{table}"] = len(rows)
-        for (table,) in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('crmsync_state', 'crmsync_log')"
-        ).fetchall():
-            con.execute(f"delete from {table}")
-        con.execute("drop schema if exists crmsync_plan cascade")
-        con.execute("checkpoint")
+        forget_sync_state(con)
     return counts
 
 

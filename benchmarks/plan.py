@@ -277,14 +277,19 @@ def scale_raw_tables(warehouse: Path, records: int) -> dict[str, int]:
             counts[f"raw_forcemanager.{fm_table}"] = records
             con.execute("drop table fm")
             con.execute("drop table pairs")
-        for (table,) in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('crmsync_state', 'crmsync_log')"
-        ).fetchall():
-            con.execute(f"delete from {table}")
-        con.execute("drop schema if exists crmsync_plan cascade")
-        con.execute("checkpoint")
+        forget_sync_state(con)
     return counts
+
+
+def forget_sync_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty the sync state and log and drop the last plan: the next plan is a first one."""
+    for (table,) in con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('crmsync_state', 'crmsync_log')"
+    ).fetchall():
+        con.execute(f"delete from {table}")
+    con.execute("drop schema if exists crmsync_plan cascade")
+    con.execute("checkpoint")
 
 
 def _sf_ref(column: str, prefix: str) -> str:

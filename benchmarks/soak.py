@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from crmsync_sandbox.salesforce.schema import OPPORTUNITY_STAGES, TASK_STATUSES
 from forcemanager_client.exceptions import ForceManagerAPIError
 from salesforce_client.exceptions import SalesforceApiError
 
@@ -159,17 +160,10 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     # a whole number in Salesforce (scale 0): a decimal sent to it is rounded there
     "Annual_Visits__c": (0, 1, 12, 250, None),
     "Customer_Tier__c": ("Gold", "Silver", "Bronze", None),
-    "StageName": (
-        "Prospecting",
-        "Qualification",
-        "Proposal",
-        "Negotiation",
-        "Closed Won",
-        "Closed Lost",
-    ),
+    "StageName": OPPORTUNITY_STAGES,
     # a percentage; ForceManager keeps tenths (0-10), so 25 and 35 are the rounding edges
     "Probability": (0, 10, 25, 35, 100, None),
-    "Status": ("Not Started", "In Progress", "Completed"),
+    "Status": TASK_STATUSES,
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)

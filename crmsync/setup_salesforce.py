@@ -20,6 +20,7 @@ from typing import Any
 from salesforce_client.client import SalesforceClient
 from salesforce_client.exceptions import SalesforceClientError
 
+from crmsync.access import synced_objects
 from crmsync.settings import SyncSettings
 
 FIELD = "ForceManager_Id__c"
@@ -27,15 +28,6 @@ FIELD_LABEL = "ForceManager Id"
 FIELD_LENGTH = 20
 PERMISSION_SET = "crmsync_integration"
 PERMISSION_SET_LABEL = "crmsync integration"
-#: The Salesforce object each sync object lives in.
-SOBJECTS = {
-    "accounts": "Account",
-    "contacts": "Contact",
-    "opportunities": "Opportunity",
-    "activities": "Task",
-    "events": "Event",
-    "tasks": "Task",
-}
 #: The plugins' connection settings and the variables they come from (secrets the client
 #: reads from the environment itself).
 _CONNECTION = {
@@ -66,8 +58,9 @@ class Step:
 
 
 def sobjects_of(settings: SyncSettings) -> list[str]:
-    """The Salesforce objects of the synced objects, each once, in dependency order."""
-    return list(dict.fromkeys(SOBJECTS[name] for name in settings.synced_objects))
+    """The Salesforce objects of the synced objects, each once, in dependency order (the
+    field mapping's, as the access check reads it)."""
+    return list(dict.fromkeys(obj.sobject for obj in synced_objects(settings)))
 
 
 def client_from_environment() -> SalesforceClient:
