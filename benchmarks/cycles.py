@@ -270,7 +270,7 @@ def _classify(side: str, by_route: dict[str, int]) -> dict[str, Any]:
         bulk_query = "/jobs/query" in path
         if method in WRITE_METHODS and not bulk_query:
             writes += count
-        elif method == "GET" and path.endswith(CHECK_ROUTES):
+        elif method == "GET" and path.rstrip("/").endswith(CHECK_ROUTES):
             checks += count
         else:
             reads += count
