@@ -26,7 +26,7 @@ FLOW_VARIABLES = {
     "client_credentials": ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET"),
 }
 CREDENTIALS = {name for names in FLOW_VARIABLES.values() for name in names}
-#: Times the JWT case expires the Salesforce sessions during its incremental run.
+#: Times each case expires the Salesforce sessions during its incremental run.
 EXPIRIES = 3
 #: Latency of each Salesforce call meanwhile, so that a plugin outlives its first session.
 LATENCY_MS = 300
@@ -83,9 +83,9 @@ def test_each_flow_alone_runs_the_initial_and_incremental_syncs(
 ) -> None:
     """Only the flow's own variables are set; edits on both sides are carried both ways.
 
-    In the JWT bearer case the sessions are expired again and again during the incremental
-    run: the plugins sign a new assertion and carry on. No secret, the private key's lines
-    included, appears in any run's output.
+    During the incremental run the sessions are expired again and again: the plugins log in
+    again with the same flow (a new assertion, the refresh token, ...) and carry on. No
+    secret, the private key's lines included, appears in any run's output.
     """
     sync = local_sync()
     unset = sorted(CREDENTIALS - set(FLOW_VARIABLES[flow]))
@@ -100,15 +100,12 @@ def test_each_flow_alone_runs_the_initial_and_incremental_syncs(
     fm_id = fm_by_ext_id(sync, "accounts")[fm_edit["Id"]]["id"]
     sync.forcemanager.update("accounts", fm_id, {"city": "Zaragoza"})
 
-    if flow == "jwt_bearer":
-        sync.set_faults("salesforce", latency_ms=LATENCY_MS)
-        with _SessionExpirer(sync) as expirer:
-            incremental = sync.run("sync-incremental", unset=unset)
-        sync.set_faults("salesforce")
-        assert expirer.expired >= 1
-        assert "Salesforce session expired; logging in again." in incremental.output
-    else:
+    sync.set_faults("salesforce", latency_ms=LATENCY_MS)
+    with _SessionExpirer(sync) as expirer:
         incremental = sync.run("sync-incremental", unset=unset)
+    sync.set_faults("salesforce")
+    assert expirer.expired >= 1
+    assert "Salesforce session expired; logging in again." in incremental.output
     assert fm_by_ext_id(sync, "accounts")[sf_edit["Id"]]["phone"] == "+34 911 000 111"
     [carried] = sf_live(sync, f"SELECT BillingCity FROM Account WHERE Id = '{fm_edit['Id']}'")
     assert carried["BillingCity"] == "Zaragoza"
