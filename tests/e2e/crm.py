@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmsync.local import LocalSync
+from crmsync.local import JobRun, LocalSync
 
 #: ForceManager resources per sync object (events and tasks share the calendar).
 FM_RESOURCE = {
@@ -55,3 +55,14 @@ def write_calls(sync: LocalSync, system: str) -> dict[str, int]:
 def ref_id(value: Any) -> Any:
     """The id of a ForceManager `{id, value}` reference (or the value itself)."""
     return value.get("id") if isinstance(value, dict) else value
+
+
+def refused(run: JobRun, *needles: str) -> str:
+    """The run failed with exactly one error line naming every needle, without a traceback."""
+    assert run.returncode != 0, run.output[-3000:]
+    assert "Traceback" not in run.output, run.output[-3000:]
+    errors = [line for line in run.output.splitlines() if "crmsync: error:" in line]
+    assert len(errors) == 1, run.output[-3000:]
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]

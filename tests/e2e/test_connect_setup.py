@@ -17,7 +17,7 @@ import requests
 
 from crmsync.local import LocalSync
 
-from .crm import fm_by_ext_id, sf_live, write_calls
+from .crm import fm_by_ext_id, refused, sf_live, write_calls
 from .test_credentials import CREDENTIALS
 
 CRMSYNC = Path(sys.executable).with_name("crmsync")
@@ -84,7 +84,8 @@ def test_a_bare_org_connected_in_a_browser_and_set_up_syncs_with_the_refresh_tok
     """The first connection to an org, as a person makes it, then both syncs.
 
     `connect` prints the URL (no browser), receives the callback and writes the refresh token
-    into the .env file (mode 600, other lines kept). `setup` (dry run first: no write) creates
+    into the .env file (mode 600, other lines kept). Before the set-up a cycle is refused by
+    the access check with one line and no write. `setup` (dry run first: no write) creates
     ForceManager_Id__c and its access on the bare org. Every step after `connect` logs in with
     that refresh token alone; the initial and an incremental sync carry edits both ways; a
     second `setup` makes no write.
@@ -112,6 +113,14 @@ def test_a_bare_org_connected_in_a_browser_and_set_up_syncs_with_the_refresh_tok
     assert "would create: field Account.ForceManager_Id__c" in dry.stdout
     assert "would create: permission set crmsync_integration" in dry.stdout
     assert write_calls(sync, "salesforce") == {}
+
+    # before the set-up the access check refuses the cycle: the link field does not exist
+    run = sync.run(
+        "sync-initial", check=False, unset=unset, CRMSYNC_CONFIRM_INITIAL_WIPE="true", **alone
+    )
+    refused(run, "ForceManager_Id__c", "crmsync setup salesforce")
+    assert write_calls(sync, "salesforce") == {}
+    assert write_calls(sync, "forcemanager") == {}
 
     first = _crmsync(sync, "setup", "salesforce", unset=unset, **alone)
     assert first.returncode == 0, first.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from crmsync.local import JobRun, LocalSync
 
-from .crm import fm_by_ext_id, sf_live, write_calls
+from .crm import fm_by_ext_id, refused, sf_live, write_calls
 
 #: A port nothing listens on (discard): the connection is refused at once.
 UNREACHABLE = "127.0.0.1:9"
@@ -43,17 +43,6 @@ BAD_ACCESS = [
 PASSWORD_FLOW_ONLY = ("SALESFORCE_REFRESH_TOKEN", "SALESFORCE_JWT_KEY_FILE")
 
 
-def _refused(run: JobRun, *needles: str) -> str:
-    """The run failed with exactly one error line naming every needle, without a traceback."""
-    assert run.returncode != 0, run.output[-3000:]
-    assert "Traceback" not in run.output, run.output[-3000:]
-    errors = [line for line in run.output.splitlines() if "crmsync: error:" in line]
-    assert len(errors) == 1, run.output[-3000:]
-    for needle in needles:
-        assert needle in errors[0], errors[0]
-    return errors[0]
-
-
 def _extract_calls(sync: LocalSync) -> dict[str, int]:
     """Calls that read records (Salesforce queries, ForceManager listings) since the reset."""
     routes = {
@@ -77,7 +66,7 @@ def test_bad_credentials_or_url_stop_the_cycle_before_it_reads(
         sync.reset_calls()
         unset = PASSWORD_FLOW_ONLY if "SALESFORCE_PASSWORD" in variables else ()
         run = sync.run("sync-incremental", check=False, unset=unset, **variables)
-        _refused(run, setting)
+        refused(run, setting)
         assert write_calls(sync, "salesforce") == {}, case
         assert write_calls(sync, "forcemanager") == {}, case
         assert _extract_calls(sync) == {}, case
@@ -107,7 +96,7 @@ def test_missing_permission_stops_the_cycle_until_granted(
         sync.revoke("Contact", permissions, fields)
         sync.reset_calls()
         run = sync.run("sync-incremental", check=False)
-        _refused(run, "Salesforce permission missing", *needles)
+        refused(run, "Salesforce permission missing", *needles)
         assert write_calls(sync, "salesforce") == {}
         assert write_calls(sync, "forcemanager") == {}
         assert _extract_calls(sync) == {}
