@@ -92,14 +92,7 @@ def load_settings(path: Path | None = None) -> SyncSettings:
         SettingsError: naming the file and the setting at fault.
     """
     path = path or settings_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"sync settings file {path} not found (set CRMSYNC_CONFIG to its path)"
-        raise SettingsError(msg) from exc
-    except yaml.YAMLError as exc:
-        msg = f"sync settings file {path} is not valid YAML: {exc}"
-        raise SettingsError(msg) from exc
+    raw = _read_yaml(path, "sync settings file", "set CRMSYNC_CONFIG to its path")
     try:
         settings = parse_settings(raw if raw is not None else {})
     except SettingsError as exc:
@@ -253,14 +246,7 @@ def load_match_overrides(path: Path) -> list[MatchOverride]:
     Raises:
         SettingsError: naming the file and the entry at fault.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"match_overrides file {path} not found (the path is relative to the settings file)"
-        raise SettingsError(msg) from exc
-    except yaml.YAMLError as exc:
-        msg = f"match_overrides file {path} is not valid YAML: {exc}"
-        raise SettingsError(msg) from exc
+    raw = _read_yaml(path, "match_overrides file", "the path is relative to the settings file")
     try:
         return parse_match_overrides(raw if raw is not None else {})
     except SettingsError as exc:
@@ -311,3 +297,15 @@ def parse_match_overrides(raw: Any) -> list[MatchOverride]:
             seen[key] = action
             overrides.append(MatchOverride(action, obj, sf_id, fm_id))
     return overrides
+
+
+def _read_yaml(path: Path, what: str, hint: str) -> Any:
+    """A YAML file's content; a missing or malformed file is a `SettingsError` naming it."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"{what} {path} not found ({hint})"
+        raise SettingsError(msg) from exc
+    except yaml.YAMLError as exc:
+        msg = f"{what} {path} is not valid YAML: {exc}"
+        raise SettingsError(msg) from exc
