@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -29,15 +28,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRMSYNC_CONFIG", str(tmp_path / "sync.yml"))
     monkeypatch.setenv("CRMSYNC_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_umask() -> Iterator[None]:
-    """The command line sets the owner-only umask for its process: restore the test's."""
-    umask = os.umask(0o077)
-    os.umask(umask)
-    yield
-    os.umask(umask)
 
 
 def fixture_warehouse(path: Path) -> None:

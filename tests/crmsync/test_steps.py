@@ -8,7 +8,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -42,15 +41,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for variable in ("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI", "MELTANO_STATE_BACKEND_URI"):
         monkeypatch.delenv(variable, raising=False)
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_umask() -> Iterator[None]:
-    """The command line sets the owner-only umask for its process: restore the test's."""
-    umask = os.umask(0o077)
-    os.umask(umask)
-    yield
-    os.umask(umask)
 
 
 def extracted_users(path: Path, salesforce: list[str], forcemanager: list[int]) -> None:
