@@ -9,7 +9,7 @@ from crmsync_sandbox.common import DemoData
 from crmsync_sandbox.common.demo import CITY_COORDINATES, DEMO_EPOCH, MORE_SEED_OFFSET
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.forcemanager.db import EXTRA_FIELDS, Database
-from crmsync_sandbox.forcemanager.schema import GENDERS, LOOKUPS
+from crmsync_sandbox.forcemanager.schema import ACTIVITY_TYPE_FLAGS, GENDERS, LOOKUPS
 from crmsync_sandbox.forcemanager.timefmt import format_timestamp
 from crmsync_sandbox.users import FORCEMANAGER_USERS
 
@@ -79,18 +79,12 @@ def _status(won: int | bool, lost: bool, end: bool | None = None) -> dict[str, A
     return flags
 
 
+#: An activity type's flags (the schema's list): general and visible, the rest off.
 _ACTIVITY_FLAGS = {
-    "automatic": False,
-    "checkin": False,
-    "fastCheckin": False,
+    **dict.fromkeys(ACTIVITY_TYPE_FLAGS, False),
     "general": True,
-    "hide": False,
-    "phoneCall": False,
-    "visit": False,
-    "videoCall": False,
     "visibleInActivities": True,
     "visibleInAgendaActivities": True,
-    "workflow": False,
 }
 
 
