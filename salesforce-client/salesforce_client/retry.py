@@ -1,9 +1,10 @@
-"""The retry policy, as data: which failures are worth another attempt, and how long to wait."""
+"""Which Salesforce failures are worth another attempt (the backoff is crmsync_common's)."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+
+from crmsync_common.retry import RetryPolicy as BackoffPolicy
 
 #: errorCodes the API documents as transient.
 RETRYABLE_ERROR_CODES = frozenset(
@@ -18,30 +19,11 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter.
-
-    Attributes:
-        max_attempts: attempts per call, the first included.
-        base_delay: seconds before the second attempt (doubled each time).
-        max_delay: cap on one wait, so a long outage fails within minutes, not hours.
-    """
+class RetryPolicy(BackoffPolicy):
+    """The shared backoff, with fewer attempts: Salesforce counts every one against the org's
+    daily API limit."""
 
     max_attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based).
-
-        Args:
-            attempt: how many attempts failed so far.
-
-        Returns:
-            A random wait up to the exponential cap.
-        """
-        cap = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(cap / 2, cap)
 
 
 def is_retryable(status: int, error_code: str | None) -> bool:
