@@ -1,0 +1,110 @@
+"""The quiet cycle: nothing new skips dbt and the writes; any pending work runs the full cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from crmsync.local import JobRun, LocalSync
+
+from .crm import fm_by_ext_id, fm_live, sf_live, write_calls
+
+#: The taps read from where the last read started: a quiet cycle is reached without waiting.
+NO_LOOKBACK = {"TAP_SALESFORCE_LOOKBACK_SECONDS": "0", "TAP_FORCEMANAGER_LOOKBACK_SECONDS": "0"}
+SETTINGS = {
+    "objects": {"accounts": "two-way", "contacts": "two-way", "opportunities": "one-way"},
+    "user_mapping": {"auto": True},
+}
+QUIET_LINE = "quiet cycle: nothing extracted on either side"
+#: dbt's first line when it starts (the launcher skips it before importing dbt).
+DBT_STARTED = "Running with dbt="
+MAX_CYCLES_TO_QUIET = 4
+#: Longer than ForceManager's 6,000-character comment: Salesforce accepts it, ForceManager not.
+TOO_LONG = "x" * 7000
+
+
+def _cycle(sync: LocalSync, **env: str) -> JobRun:
+    sync.reset_calls()
+    return sync.run("sync-incremental", **NO_LOOKBACK, **env)
+
+
+def _is_quiet(run: JobRun) -> bool:
+    return QUIET_LINE in run.output
+
+
+def _assert_full(run: JobRun, why: str) -> None:
+    assert not _is_quiet(run), f"{why}: the cycle was quiet\n{run.output[-3000:]}"
+    assert "full cycle:" in run.output, run.output[-3000:]
+    assert DBT_STARTED in run.output, f"{why}: dbt did not run"
+
+
+def _until_quiet(sync: LocalSync) -> JobRun:
+    for _ in range(MAX_CYCLES_TO_QUIET):
+        run = _cycle(sync)
+        if _is_quiet(run):
+            return run
+    pytest.fail(f"no quiet cycle after {MAX_CYCLES_TO_QUIET} unchanged cycles:\n{run.output}")
+
+
+@pytest.mark.slow
+def test_quiet_cycle_skips_dbt_and_writes_and_pending_work_still_runs(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    sync = local_sync(SETTINGS)
+    sync.initial_sync()
+
+    # (i) unchanged CRMs: the cycle is quiet, dbt never starts, nothing is written
+    quiet = _until_quiet(sync)
+    assert DBT_STARTED not in quiet.output, quiet.output[-3000:]
+    assert "dbt build --select tag:plan skipped" in quiet.output, quiet.output[-3000:]
+    assert "tap-warehouse skipped" in quiet.output
+    assert write_calls(sync, "salesforce") == {}
+    assert write_calls(sync, "forcemanager") == {}
+    quiet_runs = sync.query("select count(*) from main.sync_quiet_runs")[0][0]
+    assert quiet_runs >= 1
+    stats_runs = sync.query("select count(distinct run_id) from main.sync_stats")[0][0]
+    assert _is_quiet(_cycle(sync)), "a second unchanged cycle is quiet too"
+    assert sync.query("select count(distinct run_id) from main.sync_stats")[0][0] == stats_runs
+    assert sync.query("select count(*) from main.sync_quiet_runs")[0][0] == quiet_runs + 1
+
+    # (ii) an edit in Salesforce, with a record ForceManager rejects: the full cycle runs...
+    bad, good = sf_live(sync, "SELECT Id, Name FROM Account ORDER BY Name LIMIT 2")
+    sf = sync.salesforce
+    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json={"Description": TOO_LONG})
+    sf.request("PATCH", f"sobjects/Account/{good['Id']}", json={"Phone": "+49 30 7654321"})
+    _assert_full(_cycle(sync), "an edit in Salesforce")
+    assert fm_by_ext_id(sync, "accounts")[good["Id"]]["phone"] == "+49 30 7654321"
+    # ... and the rejected record is retried every cycle while nothing else changes
+    errors = "select count(*) from main.sync_log where salesforce_id = ? and status = 'error'"
+    failed = sync.query(errors, [bad["Id"]])[0][0]
+    assert failed >= 1
+    for _ in range(2):
+        _assert_full(_cycle(sync), "a pending retry")
+    assert sync.query(errors, [bad["Id"]])[0][0] >= failed + 2
+    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json={"Description": "Short again"})
+    _assert_full(_cycle(sync), "an edit fixing the rejected record")
+    assert fm_by_ext_id(sync, "accounts")[bad["Id"]]["comment"] == "Short again"
+
+    # an edit in ForceManager
+    _until_quiet(sync)
+    fm_account = fm_live(sync, "accounts")[0]
+    sync.forcemanager.update("accounts", fm_account["id"], {"phone": "555 0101"})
+    _assert_full(_cycle(sync), "an edit in ForceManager")
+    salesforce_id = fm_account.get("extId")
+    if salesforce_id:
+        phone = sf_live(sync, f"SELECT Phone FROM Account WHERE Id = '{salesforce_id}'")
+        assert phone[0]["Phone"] == "555 0101"
+
+    # a delete in Salesforce
+    _until_quiet(sync)
+    [contact] = sf_live(sync, "SELECT Id FROM Contact ORDER BY Id LIMIT 1")
+    sf.request("DELETE", f"sobjects/Contact/{contact['Id']}")
+    _assert_full(_cycle(sync), "a delete in Salesforce")
+    assert contact["Id"] not in fm_by_ext_id(sync, "contacts")
+
+    # a due check: the last full cycle is older than CRMSYNC_FULL_CYCLE_MINUTES
+    _until_quiet(sync)
+    _assert_full(_cycle(sync, CRMSYNC_FULL_CYCLE_MINUTES="0"), "a due check")
+    assert write_calls(sync, "salesforce") == {}
+    assert write_calls(sync, "forcemanager") == {}
