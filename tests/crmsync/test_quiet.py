@@ -99,6 +99,14 @@ def test_anything_extracted_or_a_state_change_runs_the_full_cycle(
         assert not marker.skipping()
 
 
+def test_a_record_loaded_again_unchanged_keeps_the_cycle_quiet(warehouse: Path) -> None:
+    """The users and field lists are read in full every cycle: only their load time moves."""
+    _execute(warehouse, "alter table raw_salesforce.account add column _sdc_batched_at timestamp")
+    _settled_cycle()
+    _execute(warehouse, "update raw_salesforce.account set _sdc_batched_at = now()")
+    assert _decide() is None
+
+
 def test_a_deletion_mark_runs_the_full_cycle(warehouse: Path) -> None:
     _execute(warehouse, "alter table raw_salesforce.account add column _sdc_deleted_at varchar")
     _settled_cycle()
