@@ -20,7 +20,8 @@ Such a later cycle is quiet, unless one of these holds, and then it runs in full
 
 A quiet cycle marks its `meltano run` (`crmsync_common.quiet`): the plan, guard, tap-warehouse
 and report steps end at once, so neither dbt nor a target's write runs; `collect-log` and the
-HTML report still run, and the quiet run is recorded in `main.sync_quiet_runs`.
+HTML report still run, and the quiet run is recorded in `main.sync_quiet_runs` and, with zero
+counts, in `main.sync_stats`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -213,10 +215,29 @@ def decide(connection: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def _record_quiet_run(connection: duckdb.DuckDBPyConnection, at: datetime) -> None:
+    """Record the quiet run: a row in `main.sync_quiet_runs`, and its `main.sync_stats` rows.
+
+    `sync_stats` holds one row per run, object and direction (docs/contracts.md section 4): the
+    quiet run gets them, zeros throughout, for every synced object and direction, as the
+    report step gives a run that wrote nothing.
+    """
+    run_id = str(uuid.uuid4())
+    connection.execute("begin")
     connection.execute(
-        f"create table if not exists {QUIET_RUNS_TABLE} (run_at timestamptz, token varchar)"
+        f"create table if not exists {QUIET_RUNS_TABLE} (run_id varchar, run_at timestamptz)"
     )
-    connection.execute(f"insert into {QUIET_RUNS_TABLE} values (?, ?)", [at, run_token()])
+    connection.execute(f"insert into {QUIET_RUNS_TABLE} values (?, ?)", [run_id, at])
+    if warehouse.table_exists(connection, "main", "sync_stats"):
+        connection.execute(
+            "insert into main.sync_stats (run_id, run_started_at, object, direction, created, "
+            "updated, deleted, failed, conflicts) "
+            "select ?, ?, object, direction, 0, 0, 0, 0, 0 from ("
+            "  select object, 'sf_to_fm' as direction from crmsync_settings.objects "
+            "  where mode <> 'off' union all "
+            "  select object, 'fm_to_sf' from crmsync_settings.objects where mode = 'two-way')",
+            [run_id, at.replace(tzinfo=None)],
+        )
+    connection.execute("commit")
 
 
 def settle() -> bool:

@@ -191,12 +191,7 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
             result = run_meltano(tenant, list(job.blocks), context.log.info, run_only=run_only)
             # Still under the lock: a run waiting for it would hold the warehouse for writing.
             stats = _read_stats(context, warehouse, before) if before is not None else None
-            quiet = (
-                job.kind == "cycle"
-                and result.ok
-                and stats is None
-                and quiet_since(warehouse, started)
-            )
+            quiet = job.kind == "cycle" and result.ok and quiet_since(warehouse, started)
     except TenantBusy as busy:
         context.log.warning(f"{busy}: this run is skipped, the running one continues")
         _tag_run(context, {SKIPPED_TAG: "tenant busy"})
@@ -243,7 +238,7 @@ def _finish(
     """
     if quiet:
         record_quiet(context, tenant)
-    if stats is not None:
+    elif stats is not None:
         record_stats(context, tenant, stats)
         failed = stats.total("failed")
         _tag_run(context, {FAILED_RECORDS_TAG: str(failed)})

@@ -66,6 +66,34 @@ def test_an_unchanged_cycle_after_a_settled_one_is_quiet(warehouse: Path) -> Non
     assert _decide() is None, "and the next unchanged one is quiet too"
 
 
+def test_a_quiet_run_gets_its_statistics_rows_all_zero(warehouse: Path) -> None:
+    _execute(warehouse, "create schema crmsync_settings")
+    _execute(warehouse, "create table crmsync_settings.objects (object varchar, mode varchar)")
+    _execute(
+        warehouse,
+        "insert into crmsync_settings.objects values ('accounts', 'two-way'), "
+        "('contacts', 'one-way'), ('tasks', 'off')",
+    )
+    _execute(
+        warehouse,
+        "create table main.sync_stats (run_id varchar, run_started_at timestamp, object varchar, "
+        "direction varchar, created int, updated int, deleted int, failed int, conflicts int)",
+    )
+    _settled_cycle()
+    assert _decide() is None
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select object, direction, created + updated + deleted + failed + conflicts "
+            "from main.sync_stats where run_id = (select run_id from main.sync_quiet_runs) "
+            "order by 1, 2"
+        ).fetchall()
+    assert rows == [
+        ("accounts", "fm_to_sf", 0),
+        ("accounts", "sf_to_fm", 0),
+        ("contacts", "sf_to_fm", 0),
+    ]
+
+
 def test_the_mark_belongs_to_one_meltano_run(warehouse: Path) -> None:
     _settled_cycle()
     assert _decide() is None

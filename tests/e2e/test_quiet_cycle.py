@@ -65,7 +65,14 @@ def test_quiet_cycle_skips_dbt_and_writes_and_pending_work_still_runs(
     assert quiet_runs >= 1
     stats_runs = sync.query("select count(distinct run_id) from main.sync_stats")[0][0]
     assert _is_quiet(_cycle(sync)), "a second unchanged cycle is quiet too"
-    assert sync.query("select count(distinct run_id) from main.sync_stats")[0][0] == stats_runs
+    # the quiet run has its statistics rows, all zero
+    assert sync.query("select count(distinct run_id) from main.sync_stats")[0][0] == stats_runs + 1
+    latest = sync.query(
+        "select created + updated + deleted + failed + conflicts from main.sync_stats "
+        "where run_id = (select run_id from main.sync_quiet_runs order by run_at desc limit 1)"
+    )
+    assert latest
+    assert all(total == 0 for (total,) in latest)
     assert sync.query("select count(*) from main.sync_quiet_runs")[0][0] == quiet_runs + 1
 
     # (ii) an edit in Salesforce, with a record ForceManager rejects: the full cycle runs...
