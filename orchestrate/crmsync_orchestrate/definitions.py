@@ -101,8 +101,11 @@ def _tag_run(context: dg.OpExecutionContext, tags: dict[str, str]) -> None:
     context.instance.add_run_tags(context.run_id, tags)
 
 
-def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats) -> None:
-    """One materialisation per object and direction, and one for the tenant's run as a whole."""
+def record_stats(
+    context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats, *, quiet: bool = False
+) -> None:
+    """One materialisation per object and direction, and one for the tenant's run as a whole
+    (`quiet: true` for a quiet cycle, whose counts are all zero)."""
     run_id = stats.run_ids[-1]
     for (obj, direction), counts in sorted(stats.counts.items()):
         context.log_event(
@@ -115,6 +118,7 @@ def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats
     totals: dict[str, Any] = {name: stats.total(name) for name in COUNTS}
     totals["sync_run_id"] = run_id
     totals["objects"] = len({obj for obj, _ in stats.counts})
+    totals["quiet"] = quiet
     if stats.skipped is not None:
         totals["skipped"] = stats.skipped
     if stats.unmapped_users is not None:
@@ -153,15 +157,18 @@ def record_check(
     )
 
 
-def record_quiet(context: dg.OpExecutionContext, tenant: Tenant) -> None:
-    """A quiet cycle: nothing extracted, nothing planned or written (no `main.sync_stats` run)."""
-    context.log_event(
-        dg.AssetMaterialization(
-            asset_key=sync_asset(tenant),
-            description="a quiet cycle: nothing new on either side, no plan, no writes",
-            metadata={**dict.fromkeys(COUNTS, 0), "quiet": True},
+def record_quiet(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats | None) -> None:
+    """A quiet cycle: nothing extracted, nothing planned or written (its statistics are zero)."""
+    if stats is not None:
+        record_stats(context, tenant, stats, quiet=True)
+    else:
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=sync_asset(tenant),
+                description="a quiet cycle: nothing new on either side, no plan, no writes",
+                metadata={**dict.fromkeys(COUNTS, 0), "quiet": True},
+            )
         )
-    )
     _tag_run(context, {QUIET_TAG: "true", FAILED_RECORDS_TAG: "0"})
     context.log.info(
         f"tenant {tenant.name}: quiet cycle (nothing extracted on either side, no pending "
@@ -237,7 +244,7 @@ def _finish(
     `cycle_succeeded` (an error when the `meltano run` failed).
     """
     if quiet:
-        record_quiet(context, tenant)
+        record_quiet(context, tenant, stats)
     elif stats is not None:
         record_stats(context, tenant, stats)
         failed = stats.total("failed")

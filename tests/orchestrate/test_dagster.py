@@ -378,6 +378,28 @@ def test_a_quiet_cycle_shows_on_the_run_page(
             CYCLE_CHECK: (True, "ERROR"),
         }
 
+        # with its zero `main.sync_stats` rows: the per-object counts, and the totals say quiet
+        _fake_cycle(monkeypatch, 0, [("q1", "accounts", "sf_to_fm", 0, 0, 0, 0, 0)])
+        recorded = definitions.run_meltano
+
+        def quiet_with_stats(
+            tenant: Tenant, blocks: list[str], log: object, **_: object
+        ) -> JobResult:
+            quiet_run(tenant, blocks, log)
+            return recorded(tenant, blocks, log)
+
+        monkeypatch.setattr(definitions, "run_meltano", quiet_with_stats)
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        found = {
+            tuple(m.asset_key.path[2:]): m.metadata
+            for m in result.asset_materializations_for_node(f"{name}_run")
+        }
+        assert found[("accounts", "sf_to_fm")]["sync_run_id"].value == "q1"
+        assert found[("sync",)]["quiet"].value is True
+        assert found[("sync",)]["created"].value == 0
+
         # a cycle that was not quiet (an older marker) records no quiet materialisation
         quiet_file(tenant.warehouse()).write_text(
             json.dumps({"quiet_at": "2000-01-01T00:00:00+00:00"})
