@@ -47,7 +47,11 @@ FULL_CYCLE_VARIABLE = "CRMSYNC_FULL_CYCLE_MINUTES"
 DEFAULT_FULL_CYCLE_MINUTES = 60
 #: What the plan reads (the raw tables, the stored settings, the sync state and log).
 INPUT_SCHEMAS = ("raw_salesforce", "raw_forcemanager", "crmsync_settings", "crmsync_state")
-LOG_SCHEMA = "crmsync_log"
+#: The targets' write outcomes the plan reads (other tables there, such as API-call counts the
+#: plugins log every run, are no input of the plan).
+LOG_TABLE = ("crmsync_log", "sync_log_lines")
+#: The targets' sync-log files (`<run_id>.target-<name>.jsonl`).
+TARGET_LOG_GLOB = "*.target-*.jsonl"
 PUBLISH_SCHEMA = "publish"
 QUIET_RUNS_TABLE = "main.sync_quiet_runs"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +139,10 @@ def _files_hash(paths: list[Path]) -> str:
 def fingerprint(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Every input of the plan, each as a short hash."""
     found: dict[str, str] = {}
-    for schema, table in _tables(connection, (*INPUT_SCHEMAS, LOG_SCHEMA)):
+    tables = _tables(connection, (*INPUT_SCHEMAS, LOG_TABLE[0]))
+    for schema, table in tables:
+        if schema == LOG_TABLE[0] and table != LOG_TABLE[1]:
+            continue
         found[f"{schema}.{table}"] = _table_hash(connection, schema, table)
     found["settings_file"] = _files_hash([settings_path()])
     found["project"] = _project_hash()
@@ -159,7 +166,7 @@ def _write_marker(data: dict[str, Any]) -> None:
 
 def _pending_log_files() -> list[Path]:
     directory = warehouse.sync_log_dir()
-    return sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    return sorted(directory.glob(TARGET_LOG_GLOB)) if directory.is_dir() else []
 
 
 def decide(connection: duckdb.DuckDBPyConnection) -> str | None:

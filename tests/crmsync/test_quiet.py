@@ -110,6 +110,11 @@ def test_the_mark_belongs_to_one_meltano_run(warehouse: Path) -> None:
         ("update raw_salesforce.account set name = 'Acme AG'", "raw_salesforce.account"),
         ("insert into raw_salesforce.account values ('001B', 'New')", "raw_salesforce.account"),
         ("create table raw_forcemanager_x (id int)", None),
+        ("create schema crmsync_log; create table crmsync_log.api_calls (n int)", None),
+        (
+            "create schema crmsync_log; create table crmsync_log.sync_log_lines (run_id varchar)",
+            "crmsync_log.sync_log_lines",
+        ),
         ("insert into crmsync_state.sync_links values ('001A', 7)", "crmsync_state.sync_links"),
     ],
 )
@@ -164,6 +169,8 @@ def test_a_waiting_sync_log_file_runs_the_full_cycle(warehouse: Path) -> None:
     _settled_cycle()
     log_dir = Path(f"{warehouse}.sync_log")
     log_dir.mkdir()
+    (log_dir / "run.api-calls.jsonl").write_text("{}\n")
+    assert _decide() is None, "only the targets' files are write outcomes"
     (log_dir / "run.target-forcemanager.jsonl").write_text("{}\n")
     assert "sync-log files" in (_decide() or "")
 
