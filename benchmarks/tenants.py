@@ -3,10 +3,12 @@
 Set-up per tenant count N: N tenant folders, each with its own pair of small sandboxes, its own
 warehouse and Meltano system database; every tenant's confirmed initial sync and first cycle
 run through Dagster (`crmsync-orchestrate run`), at most the default concurrency (the cores) at
-once, then the taps' lookback window passes (the quick run, a smoke test, skips the first cycle
-and the wait: its cycles re-read the initial sync's last records). Measured: one round of N quiet
-cycles, each a `crmsync-orchestrate run TENANT` (Dagster's in-process execution of the tenant's
-cycle job, which runs `meltano run sync-incremental`), the default concurrency at once. Figures:
+once, then the taps' lookback window passes and one more round settles (a cycle that reads and
+plans nothing lets the next unchanged one be quiet; the quick run, a smoke test, skips the first
+cycle, the wait and the settling: its cycles re-read the initial sync's last records). Measured:
+one round of N quiet cycles (the note says how many were quiet: skipped dbt and the writes),
+each a `crmsync-orchestrate run TENANT` (Dagster's in-process execution of the tenant's cycle
+job, which runs `meltano run sync-incremental`), the default concurrency at once. Figures:
 tenant-cycles per 15 minutes (N / the round's wall time x 900 s) and CPU seconds per quiet
 tenant-cycle (the CPU time of the finished child processes, Dagster and every plugin, divided
 by N; the sandboxes' own CPU is not counted).
@@ -20,11 +22,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
+from crmsync_common.quiet import quiet_since
 from crmsync_orchestrate.deployment import default_max_runs
 from crmsync_orchestrate.local import sandbox_variables, write_tenant
-from crmsync_orchestrate.tenants import DATA_DIR_VARIABLE, TENANTS_DIR_VARIABLE
+from crmsync_orchestrate.tenants import DATA_DIR_VARIABLE, TENANTS_DIR_VARIABLE, discover
 
 from benchmarks.context import QUICK, Bench, fatal_note
 from benchmarks.cycles import LOOKBACK_SECONDS
@@ -94,19 +98,28 @@ def measure(bench: Bench, count: int) -> dict[str, float]:
             raise RuntimeError(f"{job}: {len(failures)} tenants failed; {failures[0]}")
     if full:
         time.sleep(LOOKBACK_SECONDS)
+        # Past the lookback a cycle reads nothing and plans nothing: it settles, and the
+        # schedule's cycles after it are quiet (they skip dbt and the writes).
+        failures = _run_all(names, "cycle", env, workers)
+        if failures:
+            raise RuntimeError(f"settling cycle: {len(failures)} tenants failed; {failures[0]}")
     cpu_before = _children_cpu()
+    round_started = datetime.now(UTC)
     started = time.perf_counter()
     failures = _run_all(names, "cycle", env, workers)
     seconds = time.perf_counter() - started
     cpu = _children_cpu() - cpu_before
     if failures:
         raise RuntimeError(f"quiet cycle: {len(failures)} tenants failed; {failures[0]}")
+    tenants, _ = discover(root / "tenants", root / "data")
+    quiet = sum(quiet_since(tenant.warehouse(env), round_started) for tenant in tenants)
     return {
         "tenants": count,
         "workers": workers,
         "round_seconds": round(seconds, 1),
         "cycles_per_15_min": round(count / seconds * 900, 1),
         "cpu_s_per_cycle": round(cpu / count, 2),
+        "quiet_cycles": quiet,
     }
 
 
@@ -127,7 +140,8 @@ def run(bench: Bench) -> None:
         details.append(figures)
         note = (
             f"{count} tenants x {RECORDS_PER_OBJECT} records/object, {figures['workers']} runs at "
-            f"once, round {figures['round_seconds']} s"
+            f"once, round {figures['round_seconds']} s, {figures['quiet_cycles']} of {count} "
+            "cycles quiet"
         )
         per_15 = figures["cycles_per_15_min"]
         cpu = figures["cpu_s_per_cycle"]

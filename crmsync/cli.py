@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crmsync_common.atrest import owner_only_umask
 
-from crmsync import access, atrest, reconcile, report, report_html, steps
+from crmsync import access, atrest, quiet, reconcile, report, report_html, steps
 from crmsync.settings import SettingsError, load_settings
 
 #: Defaults of `crmsync connect` (a one-off command of a new org: its module, like setup's, is
@@ -45,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         help="also log in to both CRMs and check the integration user's permissions and the "
         "Salesforce API allocation (reads only)",
     )
-    commands.add_parser("prepare", help="check the settings against the extracted users")
+    prepare = commands.add_parser("prepare", help="check the settings against the extracted users")
+    prepare.add_argument(
+        "--quiet-check",
+        action="store_true",
+        help="the incremental cycle: when nothing changed since the last settled cycle, "
+        "mark the run quiet (its plan, writes and statistics are skipped)",
+    )
     guard = commands.add_parser(
         "guard", help="stop the cycle before writing when its plan is a mass change"
     )
@@ -79,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         default=report_html.DEFAULT_RUNS,
         help="how many recent runs the charts and tables cover",
+    )
+    html.add_argument(
+        "--settle",
+        action="store_true",
+        help="the incremental cycle's last step: when the cycle planned no write and changed "
+        "none of its inputs, let the next unchanged cycle be quiet",
     )
     _add_connect(commands)
     setup = commands.add_parser(
@@ -150,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.access:
                 access.check(settings)
         elif args.command == "prepare":
-            steps.prepare()
+            steps.prepare(quiet_check=args.quiet_check)
         elif args.command == "guard":
             steps.guard(warn_only=args.warn_only)
         elif args.command == "reconcile":
@@ -158,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "collect-log":
             steps.collect_log()
         elif args.command == "report":
+            if args.settle:
+                quiet.settle()
             written = report_html.write(args.html, runs=args.runs)
             logging.getLogger("crmsync.report").info("run report written to %s", written)
         elif args.command in {"connect", "setup"}:

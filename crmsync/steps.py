@@ -21,8 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+from crmsync_common.quiet import skip_step
 
-from crmsync import warehouse
+from crmsync import quiet, warehouse
 from crmsync.settings import (
     OBJECTS,
     SafetySettings,
@@ -83,8 +84,12 @@ def preflight(*, initial: bool = False) -> SyncSettings:
     return settings
 
 
-def prepare() -> None:
-    """Check the settings against the extracted users and store them for the plan."""
+def prepare(*, quiet_check: bool = False) -> None:
+    """Check the settings against the extracted users and store them for the plan.
+
+    With `quiet_check` (the incremental cycle) also decide whether the cycle is quiet
+    (`crmsync.quiet`): then its plan, guard, apply and report steps end at once.
+    """
     settings = load_settings()
     with warehouse.connect() as connection:
         salesforce_users = _user_ids(connection, "raw_salesforce", "user")
@@ -102,6 +107,8 @@ def prepare() -> None:
             )
             raise SettingsError(msg)
         _store_settings(connection, settings, manual, default_sf)
+        if quiet_check:
+            quiet.decide(connection)
 
 
 def _user_ids(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -234,6 +241,8 @@ def guard(*, warn_only: bool = False) -> list[str]:
     are logged as a warning instead. An initial sync's plan is not checked: its wipe is
     confirmed by `CRMSYNC_CONFIRM_INITIAL_WIPE`. Returns the lines over the limits.
     """
+    if skip_step("the mass-change check"):
+        return []
     settings = load_settings()
     with warehouse.connect(read_only=True) as connection:
         if not warehouse.table_exists(connection, GUARD_SCHEMA, GUARD_TABLE):

@@ -8,6 +8,9 @@ the logs, runs multiprocessing's exit hooks and ends the process at once.
 
 Where it cannot close the warehouse (an adapter whose internals differ), it exits normally.
 
+In a quiet cycle (see `crmsync_common.quiet`) the cycle's plan and report end at once, before
+dbt is imported: nothing was extracted, so neither has anything to build.
+
 Everything dbt writes (the warehouse, its logs and target folder) is created readable by its
 owner only: the launcher sets the umask 077 first, as every crmsync entry point does.
 """
@@ -20,20 +23,22 @@ import multiprocessing.util
 import os
 import sys
 
-from dbt.cli.main import cli
+from crmsync_common.quiet import skip_step
 
 #: As crmsync_common.atrest (not installed beside dbt): group and other get no permission bit.
 OWNER_ONLY_UMASK = 0o077
 
-try:
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-except ImportError:  # dbt with another adapter: nothing of DuckDB's to close
-    DuckDBConnectionManager = None
+#: The cycle's dbt commands a quiet cycle skips (the plan and the report); any other runs.
+QUIET_SKIPPED_SELECTIONS = ("tag:plan", "tag:report")
 
 
 def main() -> None:
     """Run dbt's command line with `sys.argv`, then exit with its code."""
     os.umask(OWNER_ONLY_UMASK)
+    if _quiet_skipped(sys.argv[1:]):
+        return
+    from dbt.cli.main import cli  # noqa: PLC0415 - after the quiet check: dbt's imports are slow
+
     try:
         cli(prog_name="dbt")
         code: object = 0
@@ -49,13 +54,26 @@ def main() -> None:
     os._exit(code)
 
 
+def _quiet_skipped(arguments: list[str]) -> bool:
+    """A quiet cycle's `build --select tag:plan` or `tag:report`: nothing to build."""
+    if not arguments or arguments[0] != "build" or "initial" in " ".join(arguments):
+        return False
+    if not any(selection in arguments for selection in QUIET_SKIPPED_SELECTIONS):
+        return False
+    return skip_step("dbt " + " ".join(arguments[:3]))
+
+
 def _close_duckdb() -> bool:
     """Close the DuckDB database dbt-duckdb keeps open for the process.
 
     Returns:
         True when no database is left open (closed now, or never opened).
     """
-    if DuckDBConnectionManager is None or not hasattr(DuckDBConnectionManager, "_ENV"):
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager  # noqa: PLC0415
+    except ImportError:  # dbt with another adapter: nothing of DuckDB's to close
+        return False
+    if not hasattr(DuckDBConnectionManager, "_ENV"):
         return False
     environment = DuckDBConnectionManager._ENV
     if environment is not None:

@@ -11,11 +11,13 @@ when one is waiting).
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
+from crmsync_common.quiet import quiet_since
 from crmsync_common.redact import redact
 
 from crmsync_orchestrate import alerts
@@ -27,6 +29,10 @@ KIND_TAG = "crmsync/kind"
 FAILED_RECORDS_TAG = "crmsync/failed-records"
 ERROR_TAG = "crmsync/error"
 SKIPPED_TAG = "crmsync/skipped"
+QUIET_TAG = "crmsync/quiet"
+#: The asset checks each cycle records on its tenant's `sync` asset.
+FAILED_RECORDS_CHECK = "no_failed_records"
+CYCLE_CHECK = "cycle_succeeded"
 #: Run kinds whose outcome is the tenant's health (what the alert sensor watches).
 WATCHED_KINDS = ("cycle", "initial", "reconcile")
 #: Minutes between two cycles of a tenant: the schedules spread tenants over this window.
@@ -95,8 +101,11 @@ def _tag_run(context: dg.OpExecutionContext, tags: dict[str, str]) -> None:
     context.instance.add_run_tags(context.run_id, tags)
 
 
-def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats) -> None:
-    """One materialisation per object and direction, and one for the tenant's run as a whole."""
+def record_stats(
+    context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats, *, quiet: bool = False
+) -> None:
+    """One materialisation per object and direction, and one for the tenant's run as a whole
+    (`quiet: true` for a quiet cycle, whose counts are all zero)."""
     run_id = stats.run_ids[-1]
     for (obj, direction), counts in sorted(stats.counts.items()):
         context.log_event(
@@ -109,6 +118,7 @@ def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats
     totals: dict[str, Any] = {name: stats.total(name) for name in COUNTS}
     totals["sync_run_id"] = run_id
     totals["objects"] = len({obj for obj, _ in stats.counts})
+    totals["quiet"] = quiet
     if stats.skipped is not None:
         totals["skipped"] = stats.skipped
     if stats.unmapped_users is not None:
@@ -119,6 +129,50 @@ def record_stats(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats
             description="the run's totals (main.sync_stats), skipped records, unmapped users",
             metadata=totals,
         )
+    )
+
+
+def sync_asset(tenant: Tenant) -> dg.AssetKey:
+    return dg.AssetKey(["crmsync", tenant.key, "sync"])
+
+
+def record_check(
+    context: dg.OpExecutionContext,
+    tenant: Tenant,
+    name: str,
+    *,
+    passed: bool,
+    severity: dg.AssetCheckSeverity,
+    metadata: dict[str, Any],
+) -> None:
+    """One asset check evaluation on the tenant's `sync` asset (the run page shows it)."""
+    context.log_event(
+        dg.AssetCheckEvaluation(
+            asset_key=sync_asset(tenant),
+            check_name=name,
+            passed=passed,
+            severity=severity,
+            metadata=metadata,
+        )
+    )
+
+
+def record_quiet(context: dg.OpExecutionContext, tenant: Tenant, stats: RunStats | None) -> None:
+    """A quiet cycle: nothing extracted, nothing planned or written (its statistics are zero)."""
+    if stats is not None:
+        record_stats(context, tenant, stats, quiet=True)
+    else:
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=sync_asset(tenant),
+                description="a quiet cycle: nothing new on either side, no plan, no writes",
+                metadata={**dict.fromkeys(COUNTS, 0), "quiet": True},
+            )
+        )
+    _tag_run(context, {QUIET_TAG: "true", FAILED_RECORDS_TAG: "0"})
+    context.log.info(
+        f"tenant {tenant.name}: quiet cycle (nothing extracted on either side, no pending "
+        "retry, write or due check): the plan, the writes and the statistics were skipped"
     )
 
 
@@ -140,9 +194,11 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
                 f"tenant {tenant.name}: meltano --environment={tenant.meltano_environment()} "
                 f"run {' '.join(job.blocks)}"
             )
+            started = datetime.now(UTC)
             result = run_meltano(tenant, list(job.blocks), context.log.info, run_only=run_only)
             # Still under the lock: a run waiting for it would hold the warehouse for writing.
             stats = _read_stats(context, warehouse, before) if before is not None else None
+            quiet = job.kind == "cycle" and result.ok and quiet_since(warehouse, started)
     except TenantBusy as busy:
         context.log.warning(f"{busy}: this run is skipped, the running one continues")
         _tag_run(context, {SKIPPED_TAG: "tenant busy"})
@@ -150,7 +206,7 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
     except TenantError as error:
         _tag_run(context, {ERROR_TAG: str(error)[:500]})
         raise dg.Failure(description=str(error)) from None
-    _finish(context, tenant, result, stats)
+    _finish(context, tenant, result, stats, quiet=quiet, checked=job.records_stats)
 
 
 def _known_runs(context: dg.OpExecutionContext, warehouse: Path) -> set[str] | None:
@@ -173,9 +229,23 @@ def _read_stats(
 
 
 def _finish(
-    context: dg.OpExecutionContext, tenant: Tenant, result: JobResult, stats: RunStats | None
+    context: dg.OpExecutionContext,
+    tenant: Tenant,
+    result: JobResult,
+    stats: RunStats | None,
+    *,
+    quiet: bool = False,
+    checked: bool = False,
 ) -> None:
-    if stats is not None:
+    """Record the run's figures and checks, then fail the op when the cycle failed.
+
+    `checked` (the jobs that record statistics): the run records two asset checks on the
+    tenant's `sync` asset: `no_failed_records` (a warning when records failed) and
+    `cycle_succeeded` (an error when the `meltano run` failed).
+    """
+    if quiet:
+        record_quiet(context, tenant, stats)
+    elif stats is not None:
         record_stats(context, tenant, stats)
         failed = stats.total("failed")
         _tag_run(context, {FAILED_RECORDS_TAG: str(failed)})
@@ -184,6 +254,25 @@ def _finish(
                 f"tenant {tenant.name}: {failed} records failed in this run "
                 "(main.sync_log has their errors); they are retried next cycle"
             )
+    if checked and (stats is not None or quiet):
+        failed = stats.total("failed") if stats is not None else 0
+        record_check(
+            context,
+            tenant,
+            FAILED_RECORDS_CHECK,
+            passed=failed == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"failed": failed},
+        )
+    if checked:
+        record_check(
+            context,
+            tenant,
+            CYCLE_CHECK,
+            passed=result.ok,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"exit_status": result.returncode, "seconds": round(result.seconds, 1)},
+        )
     if not result.ok:
         line = redact(result.error_line(), tenant.secrets())
         _tag_run(context, {ERROR_TAG: line[:500]})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
+from crmsync_common.quiet import quiet_file, run_token
 
 from crmsync.local import dbt_executable
 
@@ -35,9 +37,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(executable: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    executable: Path, project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **(env or {}),
         "DBT_PROJECT_DIR": str(project),
         "DBT_PROFILES_DIR": str(project),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -85,3 +90,26 @@ def test_exit_codes_and_messages_are_dbts(
         assert "no_such_table" in launched.stdout
     else:
         assert "No such command 'no-such-command'" in launched.stderr
+
+
+def test_a_quiet_cycles_plan_and_report_end_before_dbt_starts(project: Path) -> None:
+    """Marked quiet for this process's runs (as `crmsync prepare --quiet-check` marks its
+    `meltano run`), the launcher skips the plan and the report, and only them."""
+    warehouse = project / "warehouse.duckdb"
+    marker = quiet_file(warehouse)
+    marker.write_text(json.dumps({"skip": run_token(os.getpid())}))
+    env = {"CRMSYNC_WAREHOUSE": str(warehouse)}
+    for selection in ("tag:plan", "tag:report"):
+        result = _run(LAUNCHER, project, "build", "--select", selection, env=env)
+        assert result.returncode == 0, result.stderr
+        assert f"dbt build --select {selection} skipped" in result.stderr
+        assert "Running with dbt" not in result.stdout
+    assert not warehouse.exists(), "dbt did not start"
+
+    built = _run(LAUNCHER, project, "build", "--select", "numbers", env=env)
+    assert built.returncode == 0, built.stdout
+    assert warehouse.exists()
+
+    marker.write_text(json.dumps({"skip": "1:2"}))  # another `meltano run`'s mark
+    result = _run(LAUNCHER, project, "build", "--select", "tag:plan", env=env)
+    assert "Running with dbt" in result.stdout

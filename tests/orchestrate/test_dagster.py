@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 import yaml
-from crmsync_orchestrate import alerts
+from crmsync_common.quiet import quiet_file
+from crmsync_orchestrate import alerts, definitions
 from crmsync_orchestrate.cli import main, run_config
 from crmsync_orchestrate.definitions import (
+    CYCLE_CHECK,
     ERROR_TAG,
+    FAILED_RECORDS_CHECK,
     FAILED_RECORDS_TAG,
     KIND_TAG,
+    QUIET_TAG,
     SKIPPED_TAG,
     TENANT_TAG,
     build_alert_sensor,
@@ -277,3 +284,131 @@ def test_cli_lists_tenants_and_refuses_an_unknown_one(
     assert "left out: no-settings: no sync.yml" in listing
     with pytest.raises(SystemExit, match=r"no tenant 'nope' in .*\(tenants: acme, beta\)"):
         main(["run", "nope"])
+
+
+def _fake_cycle(
+    monkeypatch: pytest.MonkeyPatch, returncode: int, stats_rows: list[tuple[object, ...]]
+) -> None:
+    """Stand in for `meltano run`: leave `stats_rows` in `main.sync_stats`, exit `returncode`."""
+
+    def run_meltano(tenant: Tenant, blocks: list[str], log: object, **_: object) -> JobResult:
+        with duckdb.connect(str(tenant.warehouse())) as connection:
+            connection.execute(
+                "create table if not exists main.sync_stats (run_id varchar, "
+                "run_started_at timestamp, object varchar, direction varchar, created int, "
+                "updated int, deleted int, failed int, conflicts int)"
+            )
+            for row in stats_rows:
+                connection.execute(
+                    "insert into main.sync_stats values (?, now(), ?, ?, ?, ?, ?, ?, ?)", row
+                )
+        return JobResult(" ".join(blocks), returncode, 1.0, ["crmsync: error: it broke"])
+
+    monkeypatch.setattr(definitions, "run_meltano", run_meltano)
+
+
+def _checks(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[bool, str]]:
+    """The asset check evaluations a run recorded (a failed op's too), by check name."""
+    found: dict[str, tuple[bool, str]] = {}
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        found[evaluation.check_name] = (evaluation.passed, evaluation.severity.value)
+    return found
+
+
+def test_a_cycle_records_asset_checks_failed_records_warn_a_failed_cycle_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
+    tenant.data_dir.mkdir(parents=True, exist_ok=True)
+    defs = build_definitions([tenant])
+    name = job_name(tenant, "cycle")
+    job = defs.resolve_job_def(name)
+    with dg.instance_for_test() as instance:
+        _fake_cycle(monkeypatch, 0, [("r1", "accounts", "sf_to_fm", 1, 0, 0, 0, 0)])
+        result = job.execute_in_process(run_config=run_config(name), instance=instance)
+        assert result.success
+        assert _checks(instance, result.run_id) == {
+            FAILED_RECORDS_CHECK: (True, "WARN"),
+            CYCLE_CHECK: (True, "ERROR"),
+        }
+
+        _fake_cycle(monkeypatch, 0, [("r2", "accounts", "sf_to_fm", 0, 1, 0, 3, 0)])
+        result = job.execute_in_process(run_config=run_config(name), instance=instance)
+        assert result.success, "failed records warn; the run itself succeeds"
+        assert _checks(instance, result.run_id)[FAILED_RECORDS_CHECK] == (False, "WARN")
+        assert _checks(instance, result.run_id)[CYCLE_CHECK] == (True, "ERROR")
+
+        _fake_cycle(monkeypatch, 1, [])
+        result = job.execute_in_process(
+            run_config=run_config(name), instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        assert _checks(instance, result.run_id) == {CYCLE_CHECK: (False, "ERROR")}
+
+
+def test_a_quiet_cycle_shows_on_the_run_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
+    tenant.data_dir.mkdir(parents=True, exist_ok=True)
+    defs = build_definitions([tenant])
+    name = job_name(tenant, "cycle")
+
+    def quiet_run(tenant: Tenant, blocks: list[str], log: object, **_: object) -> JobResult:
+        # what `crmsync prepare --quiet-check` leaves when it finds the cycle quiet
+        quiet_file(tenant.warehouse()).write_text(
+            json.dumps({"quiet_at": datetime.now(UTC).isoformat()})
+        )
+        return JobResult(" ".join(blocks), 0, 1.0, [])
+
+    monkeypatch.setattr(definitions, "run_meltano", quiet_run)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        assert result.success
+        [materialisation] = result.asset_materializations_for_node(f"{name}_run")
+        assert materialisation.asset_key == dg.AssetKey(["crmsync", tenant.key, "sync"])
+        assert materialisation.metadata["quiet"].value is True
+        assert materialisation.metadata["created"].value == 0
+        assert instance.get_run_by_id(result.run_id).tags[QUIET_TAG] == "true"
+        assert _checks(instance, result.run_id) == {
+            FAILED_RECORDS_CHECK: (True, "WARN"),
+            CYCLE_CHECK: (True, "ERROR"),
+        }
+
+        # with its zero `main.sync_stats` rows: the per-object counts, and the totals say quiet
+        _fake_cycle(monkeypatch, 0, [("q1", "accounts", "sf_to_fm", 0, 0, 0, 0, 0)])
+        recorded = definitions.run_meltano
+
+        def quiet_with_stats(
+            tenant: Tenant, blocks: list[str], log: object, **_: object
+        ) -> JobResult:
+            quiet_run(tenant, blocks, log)
+            return recorded(tenant, blocks, log)
+
+        monkeypatch.setattr(definitions, "run_meltano", quiet_with_stats)
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        found = {
+            tuple(m.asset_key.path[2:]): m.metadata
+            for m in result.asset_materializations_for_node(f"{name}_run")
+        }
+        assert found[("accounts", "sf_to_fm")]["sync_run_id"].value == "q1"
+        assert found[("sync",)]["quiet"].value is True
+        assert found[("sync",)]["created"].value == 0
+
+        # a cycle that was not quiet (an older marker) records no quiet materialisation
+        quiet_file(tenant.warehouse()).write_text(
+            json.dumps({"quiet_at": "2000-01-01T00:00:00+00:00"})
+        )
+        monkeypatch.setattr(
+            definitions, "run_meltano", lambda t, b, log, **_: JobResult(" ".join(b), 0, 1.0, [])
+        )
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        assert result.asset_materializations_for_node(f"{name}_run") == []
+        assert QUIET_TAG not in instance.get_run_by_id(result.run_id).tags
