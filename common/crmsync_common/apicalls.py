@@ -2,9 +2,10 @@
 
 The production clients count every HTTP request they send (each attempt: retries, logins and
 re-logins included) into the process's `LEDGER`, one `CallCounter` per side. A step that talks
-to a CRM starts a `CallRecorder`, which keeps `<sync log dir>/<cycle>.<step>.<pid>.calls.json`
-up to date: rewritten atomically at most every `FLUSH_SECONDS` while the counts move, and at
-exit, so a killed step loses at most that much. `crmsync collect-log` loads the files.
+to a CRM starts a `CallRecorder`, which keeps its file
+`<sync log dir>/<cycle>.<step>.<pid>-<random>.calls.json` up to date: rewritten atomically at
+most every `FLUSH_SECONDS` while the counts move, and at exit, so a killed step loses at most
+that much. `crmsync collect-log` loads the files.
 
 A cycle is one `meltano run` job: its first step (`crmsync preflight`) writes a new cycle id to
 `<sync log dir>/cycle.json`, which every later step of the job reads. The taps and the access
@@ -193,9 +194,9 @@ class CallRecorder:
         # A step run on its own (no cycle started): its calls are a run of their own.
         self.cycle_id = cycle["cycle_id"] if cycle else f"step-{uuid.uuid4().hex}"
         self.started_at = _now()
-        self.path = (
-            self.directory / f"{_safe(self.cycle_id)}.{_safe(step)}.{os.getpid()}{CALLS_SUFFIX}"
-        )
+        # the pid and a random part: two runs of a step never share a file
+        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.path = self.directory / f"{_safe(self.cycle_id)}.{_safe(step)}.{unique}{CALLS_SUFFIX}"
         self._written_version = -1
         self._lock = threading.Lock()
         self._stop = threading.Event()
