@@ -348,7 +348,7 @@ def _create_calls_tables(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(f"create schema if not exists {LOG_SCHEMA}")
     connection.execute(
         f"create table if not exists {LOG_SCHEMA}.{CALLS_TABLE} ("
-        "cycle_id varchar, step varchar, side varchar, auth bigint, reads bigint, "
+        "cycle_id varchar, run_id varchar, step varchar, side varchar, auth bigint, reads bigint, "
         "writes bigint, retried bigint, calls bigint, started_at timestamp, "
         "updated_at timestamp, source_file varchar)"
     )
@@ -394,6 +394,7 @@ def _read_calls_file(path: Path) -> list[tuple[object, ...]]:
         document = json.loads(path.read_text(encoding="utf-8"))
         sides = dict(document["sides"])
         cycle_id, step = str(document["cycle_id"]), str(document["step"])
+        run_id = str(document["run_id"]) if document.get("run_id") else None
     except (OSError, ValueError, KeyError, TypeError):
         logger.warning("skipping unreadable API call file %s", path.name)
         return []
@@ -404,6 +405,7 @@ def _read_calls_file(path: Path) -> list[tuple[object, ...]]:
         rows.append(
             (
                 cycle_id,
+                run_id,
                 step,
                 str(side),
                 *values,

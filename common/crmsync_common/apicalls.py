@@ -197,7 +197,9 @@ class CallRecorder:
         # the pid and a random part: two runs of a step never share a file
         unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.path = self.directory / f"{_safe(self.cycle_id)}.{_safe(step)}.{unique}{CALLS_SUFFIX}"
-        self._written_version = -1
+        #: The plan's run id, once the step knows it (a target, from the rows it writes).
+        self.run_id: str | None = None
+        self._written: tuple[int, str | None] = (-1, None)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="api-call-recorder", daemon=True)
@@ -217,13 +219,14 @@ class CallRecorder:
     def flush(self, *, force: bool = False) -> None:
         """Write the counts if they moved since the last write (or `force`)."""
         with self._lock:
-            version = self.ledger.version
-            if version == self._written_version and not force:
+            state = (self.ledger.version, self.run_id)
+            if state == self._written and not force:
                 return
             _write_json(
                 self.path,
                 {
                     "cycle_id": self.cycle_id,
+                    "run_id": self.run_id,
                     "step": self.step,
                     "pid": os.getpid(),
                     "started_at": self.started_at,
@@ -231,12 +234,13 @@ class CallRecorder:
                     "sides": self.ledger.counts(),
                 },
             )
-            self._written_version = version
+            self._written = state
 
     def close(self) -> None:
         """Stop the periodic writes and write the final counts."""
         self._stop.set()
-        self.flush()
+        with contextlib.suppress(OSError):  # the counts must never fail the step itself
+            self.flush()
 
 
 _RECORDER: CallRecorder | None = None
@@ -251,6 +255,17 @@ def record_calls(step: str, directory: Path | None = None) -> CallRecorder:
         if _RECORDER is None:
             _RECORDER = CallRecorder(step, directory).start()
         return _RECORDER
+
+
+def note_run(run_id: str) -> None:
+    """Tell this process's recorder (if any) the plan's run id its calls serve.
+
+    The targets learn it from the rows they write (the sync log carries it); the call file
+    then names it, so a cycle killed after its plan still has its calls under that run.
+    """
+    recorder = _RECORDER
+    if recorder is not None and recorder.run_id != run_id:
+        recorder.run_id = run_id
 
 
 def step_name(plugin_type: Literal["extractor", "loader"], default: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from crmsync_common import apicalls
 from crmsync_common.apicalls import CallLedger, CallRecorder, begin_cycle, call_kind, current_cycle
+from crmsync_common.synclog import SyncLog, SyncLogLine
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,9 @@ def test_a_step_records_its_counts_under_the_cycle_as_it_goes_and_at_the_end(
         "forcemanager": {"auth": 1, "read": 1, "write": 1, "retried": 0, "calls": 3}
     }
     assert stat.S_IMODE(recorder.path.stat().st_mode) == 0o600
-    assert set(document) == {"cycle_id", "step", "pid", "started_at", "updated_at", "sides"}
+    assert set(document) == {
+        "cycle_id", "run_id", "step", "pid", "started_at", "updated_at", "sides"
+    }  # fmt: skip
     assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
@@ -109,3 +112,22 @@ def test_the_step_name_is_the_meltano_plugin_of_the_process(
     assert apicalls.step_name("loader", "target-x") == "target-warehouse-salesforce"
     monkeypatch.delenv("MELTANO_LOADER_NAME")
     assert apicalls.step_name("loader", "target-forcemanager") == "target-forcemanager"
+
+
+def test_a_target_names_the_plan_run_its_sync_log_lines_carry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    begin_cycle(tmp_path)
+    ledger = CallLedger()
+    recorder = CallRecorder("target-salesforce", tmp_path, ledger=ledger)
+    monkeypatch.setattr(apicalls, "_RECORDER", recorder)
+    recorder.start()
+    ledger.side("salesforce").sent("POST", "composite/sobjects")
+    recorder.flush()
+    assert json.loads(recorder.path.read_text())["run_id"] is None
+
+    log = SyncLog(tmp_path, "target-salesforce")
+    log.write([SyncLogLine("plan-7", "accounts", "create", "fm_to_sf", "001A", 3, "success")])
+    log.close()
+    recorder.close()  # the run id alone is worth a write
+    assert json.loads(recorder.path.read_text())["run_id"] == "plan-7"

@@ -331,11 +331,14 @@ def test_collect_log_loads_every_line_of_large_files_with_their_values(workspace
     assert row == ("003000000000002500", "2500", "error", "a field was rejected", 2_501)
 
 
-def calls_file(log_dir: Path, cycle_id: str, step: str, pid: int, sides: dict) -> Path:
+def calls_file(
+    log_dir: Path, cycle_id: str, step: str, pid: int, sides: dict, *, run_id: str | None = None
+) -> Path:
     """A step's API call file, as `crmsync_common.apicalls.CallRecorder` writes it."""
     path = log_dir / f"{cycle_id}.{step.replace(':', '_')}.{pid}{CALLS_SUFFIX}"
     document = {
         "cycle_id": cycle_id,
+        "run_id": run_id,
         "step": step,
         "pid": pid,
         "started_at": "2026-01-01T00:00:00.000000Z",
@@ -416,6 +419,8 @@ def test_a_killed_cycles_calls_are_collected_by_the_next_under_their_own_cycle(
     killed = begin_cycle(log_dir)
     calls_file(log_dir, killed["cycle_id"], "tap-salesforce", 20, {"salesforce": (1, 3, 0, 0)})
     calls_file(log_dir, killed["cycle_id"], "tap-forcemanager", 21, {"forcemanager": (1, 2, 0, 0)})
+    calls_file(log_dir, killed["cycle_id"], "target-forcemanager", 22,
+               {"forcemanager": (1, 0, 4, 0)}, run_id="killed-plan")  # fmt: skip
     (log_dir / f".{killed['cycle_id']}.tap-forcemanager.21{CALLS_SUFFIX}.x1y2").write_text("{")
     nxt = begin_cycle(log_dir)
     calls_file(log_dir, nxt["cycle_id"], "tap-salesforce", 30, {"salesforce": (1, 6, 0, 0)})
@@ -426,8 +431,15 @@ def test_a_killed_cycles_calls_are_collected_by_the_next_under_their_own_cycle(
     assert set(loaded_calls(warehouse_file)) == {
         (killed["cycle_id"], "tap-forcemanager", "forcemanager", 1, 2, 0, 0, 3),
         (killed["cycle_id"], "tap-salesforce", "salesforce", 1, 3, 0, 0, 4),
+        (killed["cycle_id"], "target-forcemanager", "forcemanager", 1, 0, 4, 0, 5),
         ("plan-2", "tap-salesforce", "salesforce", 1, 6, 0, 0, 7),
     }
+    # the target read its plan's run id from its rows: the report step maps the cycle to it
+    with duckdb.connect(str(warehouse_file), read_only=True) as connection:
+        stated = connection.execute(
+            "select distinct step, run_id from crmsync_log.api_call_counts where run_id is not null"
+        ).fetchall()
+    assert stated == [("target-forcemanager", "killed-plan")]
     assert not [p.name for p in log_dir.iterdir() if CALLS_SUFFIX in p.name]  # nor a torn one
 
 

@@ -509,7 +509,11 @@ def test_the_report_builds_the_api_calls_of_each_run_step_and_side(
     log_dir = tmp_path / "sync_log"
     stopped = begin_cycle(log_dir)
     CallRecorder("crmsync:preflight", log_dir, ledger=recorded(salesforce=3)).close()
-    cycle_of_run = begin_cycle(log_dir)
+    killed_after_plan = begin_cycle(log_dir)
+    target = CallRecorder("target-forcemanager", log_dir, ledger=recorded(forcemanager=4))
+    target.run_id = "the-killed-cycles-plan"  # as its sync-log lines told it
+    target.close()
+    cycle_of_run = begin_cycle(log_dir)  # the cycle that plans and collects
     CallRecorder(
         "crmsync:preflight", log_dir, ledger=recorded(salesforce=8, forcemanager=6)
     ).close()
@@ -524,16 +528,19 @@ def test_the_report_builds_the_api_calls_of_each_run_step_and_side(
 
     rows = wh.query(
         "select run_id, step, side, auth, reads, writes, retried, calls "
-        "from main.sync_api_calls order by run_id = ?, step, side",
+        "from main.sync_api_calls order by run_id = ?, run_id, step, side",
         [run_id],
     )
     assert [tuple(r.values()) for r in rows] == [
         (stopped["cycle_id"], "crmsync:preflight", "salesforce", 1, 2, 0, 0, 3),
+        ("the-killed-cycles-plan", "target-forcemanager", "forcemanager", 1, 3, 0, 0, 4),
         (run_id, "crmsync:preflight", "forcemanager", 1, 5, 0, 0, 6),
         (run_id, "crmsync:preflight", "salesforce", 1, 7, 0, 0, 8),
         (run_id, "tap-salesforce", "salesforce", 2, 7, 0, 0, 9),
     ]
-    assert cycle_of_run["cycle_id"] not in {r["run_id"] for r in rows}
+    assert {cycle_of_run["cycle_id"], killed_after_plan["cycle_id"]}.isdisjoint(
+        {r["run_id"] for r in rows}
+    )
     check = wh.dbt_run(*CHECK, "--select", "sync_api_calls")
     assert check.returncode == 0, check.output[-4000:]
     assert "PASS=" in check.output

@@ -1,8 +1,9 @@
 {#-
   API calls per run, step and side (docs/contracts.md section 4): what each step of a cycle
   sent to each CRM, retries and logins included. A cycle's calls carry the run id of the plan it
-  built (as sync_stats does), or the cycle's own id when it built none (stopped before the plan,
-  a dry run whose plan a later cycle replaced). Rebuilt from every call file ever loaded.
+  built (as sync_stats does): as collect-log recorded it, or as the cycle's targets read it from
+  their rows (a cycle killed after its plan); or the cycle's own id when it built none (stopped
+  before the plan, a dry run whose plan a later cycle replaced). Rebuilt from every call file ever loaded.
 -#}
 
 with
@@ -15,9 +16,17 @@ cycle_runs as (
   select * from {{ ref('stg_crmsync__cycle_runs') }}
 ),
 
+-- the plan's run id as the cycle's targets read it from the rows they wrote
+stated_runs as (
+  select cycle_id, max(run_id) as run_id
+  from counts
+  where run_id is not null
+  group by cycle_id
+),
+
 mapped as (
   select
-    coalesce(cycle_runs.run_id, counts.cycle_id) as run_id,
+    coalesce(cycle_runs.run_id, stated_runs.run_id, counts.cycle_id) as run_id,
     counts.step,
     counts.side,
     counts.auth,
@@ -28,6 +37,7 @@ mapped as (
     counts.started_at
   from counts
   left join cycle_runs on cycle_runs.cycle_id = counts.cycle_id
+  left join stated_runs on stated_runs.cycle_id = counts.cycle_id
 )
 
 select

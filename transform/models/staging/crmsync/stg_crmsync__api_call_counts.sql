@@ -4,7 +4,8 @@ with
 
 source as (
   {{ select_or_empty(source('crmsync_log', 'api_call_counts'), [
-      ('cycle_id', dbt.type_string()), ('step', dbt.type_string()),
+      ('cycle_id', dbt.type_string()), ('run_id', dbt.type_string()),
+      ('step', dbt.type_string()),
       ('side', dbt.type_string()), ('auth', 'bigint'), ('reads', 'bigint'),
       ('writes', 'bigint'), ('retried', 'bigint'), ('calls', 'bigint'),
       ('started_at', dbt.type_timestamp()), ('updated_at', dbt.type_timestamp()),
@@ -13,6 +14,7 @@ source as (
 
 select
   cycle_id,
+  run_id,
   step,
   side,
   coalesce(auth, 0) as auth,
