@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from crmsync_common.apicalls import CALLS_SUFFIX, begin_cycle
 
-from crmsync import atrest, cli, steps
+from crmsync import atrest, cli, report, steps
 from crmsync.settings import SettingsError
 
 SETTINGS = """
@@ -452,3 +452,33 @@ def test_an_unreadable_calls_file_is_skipped_with_a_warning(
     steps.collect_log()
     assert loaded_calls(workspace / "warehouse.duckdb") == []
     assert "skipping unreadable API call file" in caplog.text
+
+
+def test_stats_print_each_runs_api_calls_per_side(workspace: Path) -> None:
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "create table main.sync_stats as select 'r1' as run_id, "
+            "timestamp '2026-01-01 09:00' as run_started_at, 'accounts' as object, "
+            "'sf_to_fm' as direction, 1 as created, 0 as updated, 0 as deleted, 0 as failed, "
+            "0 as conflicts"
+        )
+        connection.execute(
+            "create table main.sync_log_recent (synced_at timestamp, object varchar, "
+            "action varchar, direction varchar, salesforce_id varchar, forcemanager_id varchar, "
+            "status varchar, error_code varchar, error_message varchar)"
+        )
+        connection.execute(
+            "create table main.sync_api_calls as select * from (values "
+            "('r1', 'crmsync:preflight', 'salesforce', 1, 7, 0, 0, 8), "
+            "('r1', 'tap-salesforce', 'salesforce', 1, 6, 0, 2, 7), "
+            "('r1', 'target-forcemanager', 'forcemanager', 1, 1, 1, 0, 3)) "
+            "as t(run_id, step, side, auth, reads, writes, retried, calls)"
+        )
+
+    printed = report.render(runs=1)
+
+    calls = printed.split("API calls\n", 1)[1].split("Recent sync log", 1)[0].splitlines()
+    assert [line.split() for line in calls[2:]] == [
+        ["salesforce", "2", "13", "0", "2", "15"],
+        ["forcemanager", "1", "1", "1", "0", "3"],
+    ]
