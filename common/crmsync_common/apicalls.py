@@ -206,7 +206,8 @@ class CallRecorder:
 
     def start(self) -> CallRecorder:
         """Write the file now and keep it up to date until `close` (or the process's exit)."""
-        self.flush(force=True)
+        with contextlib.suppress(OSError):  # an unwritable folder costs the counts, not the step
+            self.flush(force=True)
         self._thread.start()
         atexit.register(self.close)
         return self

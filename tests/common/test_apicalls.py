@@ -131,3 +131,13 @@ def test_a_target_names_the_plan_run_its_sync_log_lines_carry(
     log.close()
     recorder.close()  # the run id alone is worth a write
     assert json.loads(recorder.path.read_text())["run_id"] == "plan-7"
+
+
+def test_an_unwritable_folder_costs_the_counts_not_the_step(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    ledger = CallLedger()
+    recorder = CallRecorder("tap-salesforce", blocked / "sync_log", ledger=ledger).start()
+    ledger.side("salesforce").sent("GET", "queryAll")
+    recorder.close()  # no error
+    assert not recorder.path.exists()
