@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from crmsync_common.objects import OBJECTS
 
 from benchmarks.context import Bench, fatal_note, meltano_run
 from benchmarks.plan import forget_sync_state, run_dbt
@@ -401,7 +402,7 @@ def _synced_raw_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]
     wanted = (
         {"account", "contact", "opportunity", "task", "event"}
         if schema == "raw_salesforce"
-        else {"accounts", "contacts", "opportunities", "activities", "events", "tasks"}
+        else set(OBJECTS)
     )
     rows = con.execute(
         "select table_name from information_schema.tables where table_schema = ?", [schema]

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from crmsync_common.objects import FORCEMANAGER_RESOURCES, SALESFORCE_OBJECTS
 from crmsync_sandbox.salesforce.schema import OPPORTUNITY_STAGES, TASK_STATUSES
 from forcemanager_client.exceptions import ForceManagerAPIError
 from salesforce_client.exceptions import SalesforceApiError
@@ -50,25 +51,9 @@ from benchmarks.context import Bench
 from benchmarks.report import Row
 from crmsync.local import PROJECT_ROOT, LocalSync
 
-#: Sync objects, their Salesforce object (with the filter the sync applies) and ForceManager
-#: resource (with the calendar's task flag).
-SF_OBJECT = {
-    "accounts": "Account",
-    "contacts": "Contact",
-    "opportunities": "Opportunity",
-    "activities": "Task",
-    "events": "Event",
-    "tasks": "Task",
-}
+#: The filters the sync applies where two objects share a Salesforce object or ForceManager
+#: resource (the catalogue in crmsync_common.objects names them).
 SF_FILTER = {"activities": "TaskSubtype = 'Call'", "tasks": "TaskSubtype != 'Call'"}
-FM_RESOURCE = {
-    "accounts": "accounts",
-    "contacts": "contacts",
-    "opportunities": "opportunities",
-    "activities": "activities",
-    "events": "calendar",
-    "tasks": "calendar",
-}
 FM_TASK_FLAG = {"events": False, "tasks": True}
 
 #: The oracle's field mapping (independent of the dbt project's): Salesforce field,
@@ -447,12 +432,13 @@ class Soak:
     def _sf_records(self, obj: str) -> list[dict[str, Any]]:
         fields = ["Id", "ForceManager_Id__c"] + [sf for sf, _fm, _k in FIELDS[obj]]
         where = f" WHERE {SF_FILTER[obj]}" if obj in SF_FILTER else ""
-        soql = f"SELECT {', '.join(dict.fromkeys(fields))} FROM {SF_OBJECT[obj]}{where}"
+        soql = f"SELECT {', '.join(dict.fromkeys(fields))} FROM {SALESFORCE_OBJECTS[obj]}{where}"
         return list(self.sync.salesforce.query(soql))
 
     def _fm_records(self, obj: str) -> list[dict[str, Any]]:
         records = []
-        for page in self.sync.forcemanager.iter_pages(f"/{FM_RESOURCE[obj]}", page_size=1000):
+        path = f"/{FORCEMANAGER_RESOURCES[obj]}"
+        for page in self.sync.forcemanager.iter_pages(path, page_size=1000):
             for record in page:
                 if record.get("deleted"):
                     continue
@@ -677,9 +663,8 @@ class Soak:
 
     def _sf_get(self, obj: str, sf_id: str) -> dict[str, Any] | None:
         fields = ["Id"] + [sf for sf, _fm, _k in FIELDS[obj]]
-        soql = (
-            f"SELECT {', '.join(dict.fromkeys(fields))} FROM {SF_OBJECT[obj]} WHERE Id = '{sf_id}'"
-        )
+        columns = ", ".join(dict.fromkeys(fields))
+        soql = f"SELECT {columns} FROM {SALESFORCE_OBJECTS[obj]} WHERE Id = '{sf_id}'"
         found = list(self.sync.salesforce.query(soql))
         return found[0] if found else None
 
@@ -737,14 +722,14 @@ class Soak:
             before = sf.get(sf_field)
             self.sync.salesforce.request(
                 "PATCH",
-                f"sobjects/{SF_OBJECT[obj]}/{sf['Id']}",
+                f"sobjects/{SALESFORCE_OBJECTS[obj]}/{sf['Id']}",
                 json={sf_field: value},
             )
             stored = (self._sf_get(obj, sf["Id"]) or {}).get(sf_field)
             self.diverged.discard((obj, sf["Id"], sf_field))
         else:
             before = _fm_read(fm, fm_field, kind)
-            resource = FM_RESOURCE[obj]
+            resource = FORCEMANAGER_RESOURCES[obj]
             self.sync.forcemanager.update(
                 resource, fm["id"], {fm_field: self._fm_value(kind, value)}
             )
@@ -820,7 +805,7 @@ class Soak:
                     "ActivityDate": "2026-05-04", "Description": f"Soak call {tag}",
                     "WhatId": account[0]["Id"]}  # fmt: skip
         created = self.sync.salesforce.request(
-            "POST", f"sobjects/{SF_OBJECT[obj]}", json=body
+            "POST", f"sobjects/{SALESFORCE_OBJECTS[obj]}", json=body
         ).json()["id"]
         return f"salesforce create {obj} {created}"
 
@@ -844,7 +829,7 @@ class Soak:
         else:
             body = {"typeId": 1, "date": "2026-06-01T09:00:00Z", "accountId": fm_account,
                     "comment": f"Soak FM call {tag}", "salesRepId": 1}  # fmt: skip
-        created = self.sync.forcemanager.create(FM_RESOURCE[obj], body)
+        created = self.sync.forcemanager.create(FORCEMANAGER_RESOURCES[obj], body)
         return f"forcemanager create {obj} {created}"
 
     def _op_delete_salesforce(self) -> str | None:
@@ -852,16 +837,17 @@ class Soak:
         pair = self._pair(obj)
         if pair is None:
             return None
-        self.sync.salesforce.request("DELETE", f"sobjects/{SF_OBJECT[obj]}/{pair[0]['Id']}")
-        self.deleted_sf.append((obj, pair[0]["Id"]))
-        return f"salesforce delete {obj} {pair[0]['Id']}"
+        sf_id = pair[0]["Id"]
+        self.sync.salesforce.request("DELETE", f"sobjects/{SALESFORCE_OBJECTS[obj]}/{sf_id}")
+        self.deleted_sf.append((obj, sf_id))
+        return f"salesforce delete {obj} {sf_id}"
 
     def _op_delete_forcemanager(self) -> str | None:
         obj = self.rng.choice(("contacts", "events", "tasks", "activities"))
         pair = self._pair(obj)
         if pair is None:
             return None
-        self.sync.forcemanager.delete(FM_RESOURCE[obj], pair[1]["id"])
+        self.sync.forcemanager.delete(FORCEMANAGER_RESOURCES[obj], pair[1]["id"])
         return f"forcemanager delete {obj} {pair[1]['id']}"
 
     def _op_undelete_salesforce(self) -> str | None:
@@ -869,7 +855,7 @@ class Soak:
             return None
         obj, sf_id = self.deleted_sf.pop(self.rng.randrange(len(self.deleted_sf)))
         try:
-            self.sync.undelete(SF_OBJECT[obj], sf_id)
+            self.sync.undelete(SALESFORCE_OBJECTS[obj], sf_id)
         except requests.HTTPError:  # restored already, or its parent is gone
             return None
         return f"salesforce undelete {obj} {sf_id}"
@@ -915,7 +901,7 @@ class Soak:
             return None
         owner = self.rng.choice(sorted(self._sf_users))
         self.sync.salesforce.request(
-            "PATCH", f"sobjects/{SF_OBJECT[obj]}/{pair[0]['Id']}", json={"OwnerId": owner}
+            "PATCH", f"sobjects/{SALESFORCE_OBJECTS[obj]}/{pair[0]['Id']}", json={"OwnerId": owner}
         )
         return f"salesforce owner of {obj} {pair[0]['Id']} = {owner}"
 

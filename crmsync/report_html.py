@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 import jinja2
+from crmsync_common.objects import OBJECTS
 
 from crmsync import warehouse
 from crmsync.settings import SafetySettings, SettingsError, load_settings
@@ -47,7 +48,6 @@ DIRECTION_NAMES = {
 CALL_KINDS = ("auth", "reads", "writes")
 CALL_COUNTS = (*CALL_KINDS, "retried", "calls")
 SIDE_ORDER = ("salesforce", "forcemanager")
-OBJECT_ORDER = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("crmsync", "templates"),
@@ -276,7 +276,7 @@ def _table(
 
 
 def _object_key(name: str) -> tuple[int, str]:
-    return (OBJECT_ORDER.index(name) if name in OBJECT_ORDER else len(OBJECT_ORDER), name)
+    return (OBJECTS.index(name) if name in OBJECTS else len(OBJECTS), name)
 
 
 def _safety() -> tuple[SafetySettings, str | None]:

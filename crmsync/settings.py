@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from crmsync_common.objects import CATALOGUE, OBJECTS, REQUIRED_OBJECTS
 
-OBJECTS = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
 MODES = ("one-way", "two-way", "off")
 INITIAL_SYNC_MODES = ("replace", "match")
 DEFAULT_SETTINGS_FILE = "sync.yml"
@@ -147,8 +147,7 @@ def _parse_objects(raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         msg = "`objects` must be a mapping of object name to one-way, two-way or off"
         raise SettingsError(msg)
-    objects = dict.fromkeys(OBJECTS, "off")
-    objects["accounts"] = "two-way"
+    objects = {obj.name: "two-way" if obj.required else "off" for obj in CATALOGUE}
     for name, value in raw.items():
         if name not in OBJECTS:
             msg = f"unknown object `objects.{name}` (known objects: {', '.join(OBJECTS)})"
@@ -159,9 +158,10 @@ def _parse_objects(raw: Any) -> dict[str, str]:
             msg = f"`objects.{name}` must be one of {', '.join(MODES)}, not {value!r}"
             raise SettingsError(msg)
         objects[name] = mode
-    if objects["accounts"] == "off":
-        msg = "`objects.accounts` cannot be off: every other object hangs off accounts"
-        raise SettingsError(msg)
+    for name in REQUIRED_OBJECTS:
+        if objects[name] == "off":
+            msg = f"`objects.{name}` cannot be off: every other object hangs off {name}"
+            raise SettingsError(msg)
     return objects
 
 

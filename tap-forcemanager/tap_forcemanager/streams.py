@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crmsync_common.objects import FORCEMANAGER_RESOURCES, unique
 from crmsync_common.progress import Progress
 from typing_extensions import override
 
@@ -150,7 +151,7 @@ RECORD_STREAMS: tuple[type[RecordStream], ...] = (
 )
 
 #: Resources whose extra fields the tap reports (the `{resource}` of `/extrafields`).
-EXTRA_FIELD_RESOURCES = ("accounts", "contacts", "opportunities", "activities", "calendar")
+EXTRA_FIELD_RESOURCES = unique(FORCEMANAGER_RESOURCES.values())
 
 
 class UsersStream(ForceManagerStream):

@@ -9,6 +9,7 @@ from typing import Any
 
 from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
+from crmsync_common.objects import SALESFORCE_OBJECTS, unique
 from crmsync_common.singerstate import input_bookmarks, kept_entry, parse_moment
 from salesforce_client import (
     ApiBudgetExceededError,
@@ -25,7 +26,8 @@ from tap_salesforce.exceptions import UnknownObjectError
 from tap_salesforce.schema import json_type, queryable_fields
 from tap_salesforce.streams import DESCRIBE_KEY, FieldsStream, SalesforceObjectStream
 
-DEFAULT_OBJECTS = ["Account", "Contact", "Opportunity", "Task", "Event", "User"]
+#: The synced objects' sObjects, and `User` (owners are linked by name).
+DEFAULT_OBJECTS = [*unique(SALESFORCE_OBJECTS.values()), "User"]
 #: Records changed within this many seconds before the bookmark are read again: a record
 #: committed late can carry an older SystemModstamp than one already read.
 DEFAULT_LOOKBACK_SECONDS = 300

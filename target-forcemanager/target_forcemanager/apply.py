@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from crmsync_common.objects import DELETE_ORDER, FORCEMANAGER_RESOURCES, OBJECTS, in_write_order
 from crmsync_common.progress import Progress
 from crmsync_common.synclog import Action, SyncLog, SyncLogLine
 from forcemanager_client import (
@@ -33,14 +34,7 @@ from target_forcemanager.spool import RowSpool
 
 logger = logging.getLogger(__name__)
 
-#: Parents before children: a contact needs its account, an activity its contact.
-WRITE_ORDER = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
-#: Children before parents, so no delete leaves an orphan or is refused for having children.
-DELETE_ORDER = tuple(reversed(WRITE_ORDER))
 EXTRA_FIELDS_STREAM = "extra_fields"
-
-#: The ForceManager resource of each object (events and tasks share `/calendar`).
-DEFAULT_RESOURCE_MAP = {"events": "calendar", "tasks": "calendar"}
 
 DIRECTION = "sf_to_fm"
 
@@ -86,7 +80,7 @@ class Applier:
         self.client = client
         self.sync_log = sync_log
         self.max_concurrency = max(1, max_concurrency)
-        self.resource_map = {**DEFAULT_RESOURCE_MAP, **(resource_map or {})}
+        self.resource_map = {**FORCEMANAGER_RESOURCES, **(resource_map or {})}
         self.result = ApplyResult()
         #: (object, Salesforce id) -> ForceManager id, for this run's creates and lookups.
         self._ids: dict[tuple[str, str], int] = {}
@@ -110,15 +104,14 @@ class Applier:
             self._apply_extra_fields(spool.rows(EXTRA_FIELDS_STREAM))
         objects = [s for s in spool.streams if s != EXTRA_FIELDS_STREAM]
         self.progress.set_total(sum(spool.count(obj) for obj in objects))
-        ordered_writes = [o for o in WRITE_ORDER if o in objects]
-        ordered_writes += [o for o in objects if o not in WRITE_ORDER]
+        ordered_writes = in_write_order(objects)
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="fm-write") as pool:
             self._pool = pool
             self._slots = threading.BoundedSemaphore(
                 self.max_concurrency * (1 + QUEUE_DEPTH_PER_WORKER)
             )
             for obj in [o for o in DELETE_ORDER if o in objects] + [
-                o for o in objects if o not in WRITE_ORDER
+                o for o in objects if o not in OBJECTS
             ]:
                 self._run_phase(obj, spool.rows(obj, "delete"), self._delete_chunk)
             for obj in ordered_writes:

@@ -6,6 +6,7 @@ from functools import cached_property
 
 from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
+from crmsync_common.objects import FORCEMANAGER_RESOURCES
 from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from forcemanager_client import (
@@ -18,7 +19,7 @@ from singer_sdk import Target
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from target_forcemanager.apply import DEFAULT_RESOURCE_MAP, Applier
+from target_forcemanager.apply import Applier
 from target_forcemanager.sinks import PublishRowSink
 from target_forcemanager.spool import RowSpool
 
@@ -57,7 +58,7 @@ class TargetForceManager(OwnerOnlyFiles, Target):
         th.Property(
             "resource_map",
             th.ObjectType(additional_properties=th.StringType),
-            default=DEFAULT_RESOURCE_MAP,
+            default=FORCEMANAGER_RESOURCES,
             title="Resource map",
             description="Stream (object) -> ForceManager resource, where they differ.",
         ),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmsync_common.objects import in_write_order
 from crmsync_common.progress import Progress
 from crmsync_common.synclog import SyncLog, SyncLogLine
 from salesforce_client import BulkClient, IngestResult, SalesforceApiError, SalesforceClient
@@ -24,8 +25,6 @@ from target_salesforce.spool import Spool
 
 logger = logging.getLogger(__name__)
 
-#: Parents before children: a contact needs its account, an activity its contact.
-OBJECT_ORDER = ("accounts", "contacts", "opportunities", "activities", "events", "tasks")
 #: sObject Collections take at most 200 records (or ids) per call.
 MAX_BATCH_SIZE = 200
 #: Records refused with UNABLE_TO_LOCK_ROW are sent again this many times, with backoff.
@@ -114,7 +113,7 @@ class Applier:
         Args:
             spool: the run's rows.
         """
-        objects = self._ordered(spool.objects())
+        objects = in_write_order(spool.objects())
         self.progress.set_total(sum(spool.counts.values()))
         for obj in reversed(objects):
             self._apply_deletes(
@@ -129,10 +128,6 @@ class Applier:
             )
         if self.progress.total:
             self.progress.done()
-
-    def _ordered(self, objects: set[str]) -> list[str]:
-        known = [obj for obj in OBJECT_ORDER if obj in objects]
-        return known + sorted(objects - set(OBJECT_ORDER))
 
     def _use_bulk(self, spool: Spool, obj: str, action: str) -> bool:
         count = spool.counts.get((obj, action), 0)

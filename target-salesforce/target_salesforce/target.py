@@ -6,6 +6,7 @@ from typing import Any
 
 from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
+from crmsync_common.objects import SALESFORCE_OBJECTS
 from crmsync_common.paths import sync_log_dir
 from crmsync_common.synclog import SyncLog
 from salesforce_client import SalesforceClient, SalesforceClientError, auth_properties
@@ -17,14 +18,6 @@ from target_salesforce.apply import DEFAULT_BULK_THRESHOLD, MAX_BATCH_SIZE, Appl
 from target_salesforce.sinks import PublishSink
 from target_salesforce.spool import Spool
 
-DEFAULT_OBJECT_MAP = {
-    "accounts": "Account",
-    "contacts": "Contact",
-    "opportunities": "Opportunity",
-    "activities": "Task",
-    "events": "Event",
-    "tasks": "Task",
-}
 DEFAULT_EXTERNAL_ID_FIELD = "ForceManager_Id__c"
 #: The sync log file is ``<run_id>.target-salesforce.jsonl``.
 SYNC_LOG_WRITER = "target-salesforce"
@@ -50,7 +43,7 @@ class TargetSalesforce(OwnerOnlyFiles, Target):
         th.Property(
             "object_map",
             th.ObjectType(additional_properties=th.StringType),
-            default=DEFAULT_OBJECT_MAP,
+            default=SALESFORCE_OBJECTS,
             title="Object Map",
             description="Publish object (stream name) -> Salesforce object.",
         ),
@@ -86,7 +79,7 @@ class TargetSalesforce(OwnerOnlyFiles, Target):
     @property
     def object_map(self) -> dict[str, str]:
         """Publish object -> Salesforce object."""
-        return dict(self.config.get("object_map") or DEFAULT_OBJECT_MAP)
+        return dict(self.config.get("object_map") or SALESFORCE_OBJECTS)
 
     @override
     def process_endofpipe(self) -> None:

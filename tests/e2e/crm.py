@@ -7,14 +7,6 @@ from typing import Any
 from crmsync.local import JobRun, LocalSync
 
 #: ForceManager resources per sync object (events and tasks share the calendar).
-FM_RESOURCE = {
-    "accounts": "accounts",
-    "contacts": "contacts",
-    "opportunities": "opportunities",
-    "activities": "activities",
-    "events": "calendar",
-    "tasks": "calendar",
-}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: Authentication and Bulk 2.0 query jobs are not writes (docs/contracts.md section 2).
 NOT_WRITES = ("/services/oauth2/token", "/services/Soap/", "/login", "/jobs/query")

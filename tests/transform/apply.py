@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crmsync_common.objects import OBJECTS
 from warehouse import FM_TABLE, SF_TABLE, Warehouse
-
-OBJECTS = ["accounts", "contacts", "opportunities", "activities", "events", "tasks"]
 
 
 def _fm_column(api_field: str) -> str:

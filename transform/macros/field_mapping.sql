@@ -3,6 +3,10 @@
   one system is which field of the other. Staging, the long (record, field) values and the
   publish rendering are all generated from it.
 
+  The objects, in dependency order (parents first), with their Salesforce sObject (sf_object)
+  and ForceManager resource (fm_resource): the same catalogue as the Python plugins'
+  (crmsync_common.objects; tests/transform/test_object_catalogue.py holds the two equal).
+
   Per object:
     salesforce / forcemanager: the raw table of each side (the tap stream, lower case)
     salesforce_filter / forcemanager_filter: which raw rows belong to the object
@@ -115,7 +119,7 @@
   }) }}
 {% endmacro %}
 
-{#- The six objects in dependency order (parents first): targets create in this order. -#}
+{#- The objects in dependency order (parents first): targets create in this order. -#}
 {% macro crmsync_object_names() %}
-  {{ return(['accounts', 'contacts', 'opportunities', 'activities', 'events', 'tasks']) }}
+  {{ return(crmsync_objects().keys() | list) }}
 {% endmacro %}

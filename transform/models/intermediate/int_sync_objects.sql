@@ -15,12 +15,9 @@ moded as (
   select
     objects.object,
     objects.object_order,
-    -- accounts cannot be off (every other object hangs off them); an object the settings
-    -- do not name is off
-    case
-      when objects.object = 'accounts' and coalesce(settings.mode, 'off') = 'off' then 'two-way'
-      else coalesce(settings.mode, 'off')
-    end as mode
+    -- an object the settings do not name is off (the settings check refuses accounts off,
+    -- and this model's tests hold it)
+    coalesce(settings.mode, 'off') as mode
   from objects
   left join settings on settings.object = objects.object
 )
