@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from crmsync_common.apicalls import begin_cycle, record_calls
 from crmsync_common.atrest import owner_only_umask
 
 from crmsync import access, atrest, quiet, reconcile, report, report_html, steps
@@ -158,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preflight":
             # first in every job: before the cycle writes, tighten what earlier runs left
             atrest.protect()
+            # every later step of the job records its API calls under this cycle
+            begin_cycle()
             settings = steps.preflight(initial=args.initial)
             if args.access:
+                record_calls("crmsync:preflight-initial" if args.initial else "crmsync:preflight")
                 access.check(settings)
         elif args.command == "prepare":
             steps.prepare(quiet_check=args.quiet_check)

@@ -1,4 +1,5 @@
-"""A plain-text view of `sync_stats` and `sync_log_recent` for people at a terminal."""
+"""A plain-text view of `sync_stats`, `sync_api_calls` and `sync_log_recent` for people at a
+terminal."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from crmsync import warehouse
 from crmsync.steps import StepError
 
 STATS_COLUMNS = ("object", "direction", "created", "updated", "deleted", "failed", "conflicts")
+CALLS_COLUMNS = ("side", "auth", "reads", "writes", "retried", "calls")
 LOG_COLUMNS = (
     "synced_at",
     "object",
@@ -32,6 +34,7 @@ def render(*, runs: int = 1, log_lines: int = 20, warehouse_file: Path | None = 
             "group by run_id order by started desc limit ?",
             [runs],
         ).fetchall()
+        has_calls = warehouse.table_exists(connection, "main", "sync_api_calls")
         parts: list[str] = []
         for run_id, started in reversed(recent_runs):
             rows = connection.execute(
@@ -41,6 +44,14 @@ def render(*, runs: int = 1, log_lines: int = 20, warehouse_file: Path | None = 
             ).fetchall()
             parts.append(f"Run {run_id} (started {started})")
             parts.append(_table(STATS_COLUMNS, rows))
+            if has_calls:
+                calls = connection.execute(
+                    "select side, sum(auth), sum(reads), sum(writes), sum(retried), sum(calls) "
+                    "from main.sync_api_calls where run_id = ? group by side order by side desc",
+                    [run_id],
+                ).fetchall()
+                parts.append("API calls")
+                parts.append(_table(CALLS_COLUMNS, calls))
         log = connection.execute(
             f"select {', '.join(LOG_COLUMNS)}, error_message from main.sync_log_recent "
             "order by synced_at desc limit ?",

@@ -5,7 +5,8 @@ created, updated, deleted, failed and met as conflicts (a chart per object and d
 tables), the recent sync log (`sync_log_recent`), the latest plan's conflicts with the base and
 both sides' values (`sync_conflicts`), the records it skipped with the reason (`sync_plan`,
 action `skip`), the users without a counterpart (`unmapped_users`) and the mass-change
-breaker's figures (`sync_guard`).
+breaker's figures (`sync_guard`), and the API calls each run sent to each side
+(`sync_api_calls`).
 
 The page needs no network: the style sheet is inline and the charts are SVG drawn here. Every
 value comes from customers' CRMs, so the template escapes everything (autoescape). The file is
@@ -43,6 +44,10 @@ DIRECTION_NAMES = {
     "sf_to_fm": "Salesforce → ForceManager",
     "fm_to_sf": "ForceManager → Salesforce",
 }
+#: The counts of `sync_api_calls` per run and side, stacked in this order in its chart.
+CALL_KINDS = ("auth", "reads", "writes")
+CALL_COUNTS = (*CALL_KINDS, "retried", "calls")
+SIDE_ORDER = ("salesforce", "forcemanager")
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("crmsync", "templates"),
@@ -164,6 +169,95 @@ def _chart(
     return chart
 
 
+@dataclass
+class CallBar:
+    """One run's API calls to one side: stacked segments (kind, count, y, height)."""
+
+    run: Run
+    counts: dict[str, int]
+    x: float
+    segments: list[tuple[str, int, float, float]]
+
+
+@dataclass
+class CallChart:
+    """The API calls to one side over the runs shown (a bar per run, stacked by kind)."""
+
+    side: str
+    totals: dict[str, int]
+    bars: list[CallBar]
+    ticks: list[tuple[int, float]]
+    bar_width: float
+    width: int = 400
+    height: int = 190
+    left: int = 40
+    top: int = 14
+    plot_height: int = 136
+
+    @property
+    def baseline(self) -> float:
+        return self.top + self.plot_height
+
+
+def _calls_chart(side: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]) -> CallChart:
+    chart = CallChart(side, dict.fromkeys(CALL_COUNTS, 0), [], [], 0.0)
+    per_run = [counts.get(run.run_id, dict.fromkeys(CALL_COUNTS, 0)) for run in runs]
+    for row in per_run:
+        for kind in CALL_COUNTS:
+            chart.totals[kind] += row[kind]
+    top_value = _nice_max(max([row["calls"] for row in per_run], default=0))
+    scale = chart.plot_height / top_value
+    chart.ticks = [
+        (round(top_value * share), chart.baseline - chart.plot_height * share)
+        for share in (0, 0.5, 1)
+        if share == 0 or top_value * share == round(top_value * share)
+    ]
+    slot = (chart.width - chart.left - 8) / max(len(runs), 1)
+    chart.bar_width = max(min(slot * 0.55, 28.0), 3.0)
+    for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
+        y = chart.baseline
+        segments = []
+        for kind in CALL_KINDS:
+            if row[kind]:
+                height = max(row[kind] * scale, 3.0)
+                y -= height
+                segments.append((kind, row[kind], y, height))
+        x = chart.left + slot * index + (slot - chart.bar_width) / 2
+        chart.bars.append(CallBar(run=run, counts=row, x=x, segments=segments))
+    return chart
+
+
+def _api_calls(
+    connection: duckdb.DuckDBPyConnection, runs: Sequence[Run]
+) -> tuple[list[dict[str, Any]] | None, list[CallChart]]:
+    """Per run shown and side, the API calls of `main.sync_api_calls` (None before it exists),
+    and a chart per side."""
+    if not warehouse.table_exists(connection, "main", "sync_api_calls"):
+        return None, []
+    numbers = {run.run_id: run for run in runs}
+    rows = _rows(
+        connection,
+        "select run_id, side, "
+        + ", ".join(f"sum({kind}) as {kind}" for kind in CALL_COUNTS)
+        + " from main.sync_api_calls group by run_id, side",
+    )
+    cells: dict[str, dict[str, dict[str, int]]] = {}
+    table = []
+    for row in rows:
+        if row["run_id"] not in numbers:
+            continue
+        counts = {kind: int(row[kind] or 0) for kind in CALL_COUNTS}
+        cells.setdefault(row["side"], {})[row["run_id"]] = counts
+        table.append({"run": numbers[row["run_id"]], "side": row["side"], "counts": counts})
+    table.sort(key=lambda r: (-r["run"].number, _side_key(r["side"])))
+    sides = sorted(cells, key=_side_key)
+    return table, [_calls_chart(side, runs, cells[side]) for side in sides]
+
+
+def _side_key(side: str) -> tuple[int, str]:
+    return (SIDE_ORDER.index(side) if side in SIDE_ORDER else len(SIDE_ORDER), side)
+
+
 def _rows(
     connection: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
 ) -> list[dict[str, Any]]:
@@ -263,6 +357,7 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "select sync_mode, object, side, live_records, planned_creates, planned_updates, "
         "planned_deletes from main.sync_guard order by object_order, side desc",
     )
+    api_calls, call_charts = _api_calls(connection, run_list)
     safety, safety_note = _safety()
     for row in guard or ():
         row["side_name"] = SIDE_NAMES.get(row["side"], row["side"])
@@ -292,6 +387,8 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "skips": skips,
         "unmapped": unmapped,
         "guard": guard,
+        "api_calls": api_calls,
+        "call_charts": call_charts,
         "guard_initial": any(row["sync_mode"] == "initial" for row in guard or ()),
         "guard_tripped": any(row["deletes_over"] or row["updates_over"] for row in guard or ()),
         "safety": safety,
@@ -330,6 +427,8 @@ TEMPLATES.globals.update(
     DIRECTION_NAMES=DIRECTION_NAMES,
     COUNT_KINDS=COUNT_KINDS,
     WRITE_KINDS=WRITE_KINDS,
+    CALL_KINDS=CALL_KINDS,
+    CALL_COUNTS=CALL_COUNTS,
     SIDE_NAMES=SIDE_NAMES,
 )
 

@@ -17,10 +17,12 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+from crmsync_common.apicalls import CALLS_SUFFIX, COUNT_NAMES, current_cycle
 from crmsync_common.quiet import skip_step
 
 from crmsync import quiet, warehouse
@@ -44,6 +46,11 @@ SIDE_NAMES = {"salesforce": "Salesforce", "forcemanager": "ForceManager"}
 SETTINGS_SCHEMA = "crmsync_settings"
 LOG_SCHEMA = "crmsync_log"
 LOG_TABLE = "sync_log_lines"
+#: The steps' API call counts, one row per file and side (`crmsync_common.apicalls`).
+CALLS_TABLE = "api_call_counts"
+#: Which plan run (the run id of `sync_stats`) each cycle's calls belong to.
+CYCLES_TABLE = "cycle_runs"
+PLAN_RUN_TABLE = ("crmsync_plan", "int_sync_objects")
 LOG_COLUMNS = (
     "synced_at",
     "run_id",
@@ -314,8 +321,114 @@ def collect_log() -> int:
             connection.execute("commit")
             _archive(path)
             loaded += len(rows)
+        collect_calls(connection, directory)
     logger.info("loaded %d sync-log lines from %d files", loaded, len(files))
     return loaded
+
+
+def collect_calls(connection: duckdb.DuckDBPyConnection, directory: Path) -> int:
+    """Load the steps' API call files into `crmsync_log.api_call_counts`; return how many.
+
+    Each file replaces the rows it loaded before (a re-run adds nothing), then moves to
+    `loaded/`. Files a killed run left are loaded too: they name their own cycle. The current
+    cycle is mapped to the plan this job built, whose run id `sync_stats` carries.
+    """
+    _create_calls_tables(connection)
+    _map_cycle(connection, directory)
+    files = sorted(directory.glob(f"*{CALLS_SUFFIX}")) if directory.is_dir() else []
+    # a step killed while it rewrote its file left the new version unfinished beside it
+    for torn in directory.glob(f".*{CALLS_SUFFIX}.*") if directory.is_dir() else ():
+        torn.unlink(missing_ok=True)
+    for path in files:
+        rows = _read_calls_file(path)
+        connection.execute("begin")
+        connection.execute(
+            f"delete from {LOG_SCHEMA}.{CALLS_TABLE} where source_file = ?", [path.name]
+        )
+        if rows:
+            _insert_columns(connection, f"{LOG_SCHEMA}.{CALLS_TABLE}", rows)
+        connection.execute("commit")
+        _archive(path)
+    logger.info("loaded the API call counts of %d steps", len(files))
+    return len(files)
+
+
+def _create_calls_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"create schema if not exists {LOG_SCHEMA}")
+    connection.execute(
+        f"create table if not exists {LOG_SCHEMA}.{CALLS_TABLE} ("
+        "cycle_id varchar, run_id varchar, step varchar, side varchar, auth bigint, reads bigint, "
+        "writes bigint, retried bigint, calls bigint, started_at timestamp, "
+        "updated_at timestamp, source_file varchar)"
+    )
+    connection.execute(
+        f"create table if not exists {LOG_SCHEMA}.{CYCLES_TABLE} ("
+        "cycle_id varchar, run_id varchar, run_started_at timestamp)"
+    )
+
+
+def _map_cycle(connection: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Record that the current cycle's calls belong to the plan it built (if it built one)."""
+    cycle = current_cycle(directory)
+    if cycle is None or not warehouse.table_exists(connection, *PLAN_RUN_TABLE):
+        return
+    schema, table = PLAN_RUN_TABLE
+    try:
+        began = datetime.fromisoformat(cycle["started_at"].replace("Z", "+00:00"))
+    except ValueError:
+        return
+    # dbt's run_started_at is UTC to the second
+    began = began.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    found = connection.execute(
+        f"select run_id, max(run_started_at) from {schema}.{table} group by run_id "
+        "having max(run_started_at) >= ?",
+        [began],
+    ).fetchall()
+    if len(found) != 1:  # no plan since the cycle began (a plan from an earlier cycle is not it)
+        return
+    [(run_id, run_started_at)] = found
+    connection.execute("begin")
+    connection.execute(
+        f"delete from {LOG_SCHEMA}.{CYCLES_TABLE} where cycle_id = ?", [cycle["cycle_id"]]
+    )
+    connection.execute(
+        f"insert into {LOG_SCHEMA}.{CYCLES_TABLE} values (?, ?, ?)",
+        [cycle["cycle_id"], run_id, run_started_at],
+    )
+    connection.execute("commit")
+
+
+def _read_calls_file(path: Path) -> list[tuple[object, ...]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        sides = dict(document["sides"])
+        cycle_id, step = str(document["cycle_id"]), str(document["step"])
+        run_id = str(document["run_id"]) if document.get("run_id") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        logger.warning("skipping unreadable API call file %s", path.name)
+        return []
+    rows: list[tuple[object, ...]] = []
+    for side, counts in sorted(sides.items()):
+        values = [int(counts.get(name) or 0) for name in COUNT_NAMES]
+        calls = sum(values[:3])
+        rows.append(
+            (
+                cycle_id,
+                run_id,
+                step,
+                str(side),
+                *values,
+                calls,
+                _timestamp(document.get("started_at")),
+                _timestamp(document.get("updated_at")),
+                path.name,
+            )
+        )
+    return rows
+
+
+def _timestamp(value: object) -> str | None:
+    return str(value).replace("Z", "").replace("T", " ") if value else None
 
 
 def _insert_columns(

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
+from crmsync_common.apicalls import note_run
+
 Action = Literal["create", "update", "delete"]
 Direction = Literal["sf_to_fm", "fm_to_sf"]
 Status = Literal["success", "error"]
@@ -74,6 +76,7 @@ class SyncLog:
                     handle.write(json.dumps(record, separators=(",", ":")) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
+                note_run(run_id)
 
     def _handle(self, run_id: str) -> TextIO:
         handle = self._files.get(run_id)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from crmsync_common.apicalls import LEDGER, CallCounter
 from requests.adapters import HTTPAdapter
 from typing_extensions import override
 
@@ -77,6 +78,7 @@ class ForceManagerSession(requests.Session):
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 10,
         sleep: Callable[[float], None] = time.sleep,
+        calls: CallCounter | None = None,
     ) -> None:
         """Create a session (no call is made until the first request).
 
@@ -89,6 +91,8 @@ class ForceManagerSession(requests.Session):
             timeout: Default (connect, read) timeout for requests that set none.
             pool_size: Connections kept open (at least the number of worker threads).
             sleep: Sleep function (injected by tests).
+            calls: Where every request sent is counted (by default the process's ForceManager
+                counter, which the step's `CallRecorder` records).
         """
         super().__init__()
         self.base_url = base_url.rstrip("/")
@@ -101,6 +105,7 @@ class ForceManagerSession(requests.Session):
         self._token: str | None = None
         self._token_lock = threading.Lock()
         self.login_count = 0
+        self.calls = calls or LEDGER.side("forcemanager")
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
         self.mount("https://", adapter)
         self.mount("http://", adapter)
@@ -187,6 +192,7 @@ class ForceManagerSession(requests.Session):
             except _RetryableError as retry:
                 if attempt >= self.retry_policy.max_attempts:
                     raise retry.error from None
+                self.calls.retried()
                 delay = self.retry_policy.delay(attempt, retry.retry_after)
                 if retry.retry_after is not None:
                     self.limiter.pause(delay)
@@ -209,6 +215,7 @@ class ForceManagerSession(requests.Session):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         self.limiter.acquire()
+        self.calls.sent(request.method or "GET", _path(request), auth=_is_login(request))
         try:
             response = super().send(request, **kwargs)
         except (

@@ -123,10 +123,16 @@ def record_stats(
         totals["skipped"] = stats.skipped
     if stats.unmapped_users is not None:
         totals["unmapped_users"] = stats.unmapped_users
+    if stats.api_calls is not None:
+        # the API calls the run sent to each side (main.sync_api_calls), and by kind
+        for side in ("salesforce", "forcemanager"):
+            totals[f"{side}_api_calls"] = stats.api_calls.get(side, {}).get("calls", 0)
+        totals["api_calls"] = dg.MetadataValue.json(stats.api_calls)
     context.log_event(
         dg.AssetMaterialization(
             asset_key=dg.AssetKey(["crmsync", tenant.key, "sync"]),
-            description="the run's totals (main.sync_stats), skipped records, unmapped users",
+            description="the run's totals (main.sync_stats), skipped records, unmapped users, "
+            "API calls per side (main.sync_api_calls)",
             metadata=totals,
         )
     )

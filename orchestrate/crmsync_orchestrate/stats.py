@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 
 COUNTS = ("created", "updated", "deleted", "failed", "conflicts")
+#: The counts of `main.sync_api_calls` per side.
+CALL_COUNTS = ("auth", "reads", "writes", "retried", "calls")
 
 
 @dataclass
@@ -19,6 +21,9 @@ class RunStats:
     counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     skipped: int | None = None
     unmapped_users: int | None = None
+    #: side -> {auth, reads, writes, retried, calls} of `main.sync_api_calls` for these runs
+    #: (None before the warehouse has the table)
+    api_calls: dict[str, dict[str, int]] | None = None
 
     def total(self, count: str) -> int:
         return sum(row[count] for row in self.counts.values())
@@ -70,8 +75,24 @@ def new_run_stats(warehouse: Path, before: set[str]) -> RunStats | None:
             [(stats.skipped,)] = connection.execute(
                 "select count(*) from main.sync_plan where action = 'skip'"
             ).fetchall()
+        if "sync_api_calls" in tables:
+            stats.api_calls = _api_calls(connection, stats.run_ids)
         if "unmapped_users" in tables:
             [(stats.unmapped_users,)] = connection.execute(
                 "select count(*) from main.unmapped_users"
             ).fetchall()
     return stats
+
+
+def _api_calls(
+    connection: duckdb.DuckDBPyConnection, run_ids: list[str]
+) -> dict[str, dict[str, int]]:
+    rows = connection.execute(
+        f"select side, {', '.join(f'sum({name})' for name in CALL_COUNTS)} "
+        "from main.sync_api_calls where list_contains(?, run_id) group by side order by side",
+        [run_ids],
+    ).fetchall()
+    return {
+        str(side): {name: int(value or 0) for name, value in zip(CALL_COUNTS, values, strict=True)}
+        for side, *values in rows
+    }

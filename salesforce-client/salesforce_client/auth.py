@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import jwt
 import requests
+from crmsync_common.apicalls import LEDGER, CallCounter
 from crmsync_common.redact import redact
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -59,6 +60,7 @@ class OAuthAuthenticator:
     Args:
         settings: the connection settings.
         session: the HTTP session to post with.
+        calls: where each token request is counted (as `auth`).
     """
 
     def __init__(
@@ -67,9 +69,11 @@ class OAuthAuthenticator:
         session: requests.Session,
         *,
         clock: Callable[[], float] = time.time,
+        calls: CallCounter | None = None,
     ) -> None:
         self.settings = settings
         self.session = session
+        self.calls = calls or LEDGER.side("salesforce")
         self.flow = settings.auth_flow
         self.clock = clock
         self._refresh_token = settings.refresh_token
@@ -86,6 +90,7 @@ class OAuthAuthenticator:
         """
         url = self.settings.login_url + TOKEN_PATH
         form = self._form()
+        self.calls.sent("POST", TOKEN_PATH, auth=True)
         try:
             response = self.session.post(
                 url,

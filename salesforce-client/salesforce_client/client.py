@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 import requests
+from crmsync_common.apicalls import LEDGER, CallCounter
 from crmsync_common.redact import redact
 
 from salesforce_client.auth import AccessToken, OAuthAuthenticator
@@ -44,6 +45,8 @@ class SalesforceClient:
         settings: the connection settings.
         session: an HTTP session to use (a new one by default).
         retry: the retry policy for transient failures.
+        calls: where every request sent is counted (by default the process's Salesforce
+            counter, which the step's `CallRecorder` records).
     """
 
     def __init__(
@@ -52,12 +55,14 @@ class SalesforceClient:
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
+        calls: CallCounter | None = None,
     ) -> None:
         self.settings = settings
         self.session = session or requests.Session()
         self.retry = retry or RetryPolicy()
         self.budget = ApiBudget(settings.max_api_share_per_run, settings.max_api_share_total)
-        self._auth = OAuthAuthenticator(settings, self.session)
+        self.calls = calls or LEDGER.side("salesforce")
+        self._auth = OAuthAuthenticator(settings, self.session, calls=self.calls)
         self._token: AccessToken | None = None
         self._token_lock = threading.Lock()
         self._describes: dict[str, dict[str, Any]] = {}
@@ -99,6 +104,7 @@ class SalesforceClient:
             except SalesforceUnavailableError as exc:
                 if attempt >= self.retry.max_attempts:
                     raise
+                self.calls.retried()
                 wait = self.retry.delay(attempt)
                 logger.warning(
                     "Salesforce login failed transiently (%s); retry in %.1f s.", exc, wait
@@ -188,6 +194,7 @@ class SalesforceClient:
                 reason = str(error) if error else "no reply"
                 msg = f"{method} {path} still failing after {attempt} attempts: {reason}"
                 raise SalesforceUnavailableError(msg)
+            self.calls.retried()
             wait = self.retry.delay(attempt)
             logger.warning(
                 "Transient Salesforce failure on %s %s (%s); retry %d in %.1f s.",
@@ -214,6 +221,7 @@ class SalesforceClient:
         if json is not None:
             all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
+        self.calls.sent(method, path)
         try:
             response = self.session.request(
                 method,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.singerstate import input_bookmarks, kept_entry
 from forcemanager_client import (
@@ -121,6 +122,7 @@ class TapForceManager(OwnerOnlyFiles, Tap):
 
     @cached_property
     def _client(self) -> ForceManagerClient:
+        record_calls(step_name("extractor", self.name))
         return ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],

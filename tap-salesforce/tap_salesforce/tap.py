@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.objects import SALESFORCE_OBJECTS, unique
 from crmsync_common.singerstate import input_bookmarks, kept_entry, parse_moment
@@ -142,6 +143,7 @@ class TapSalesforce(OwnerOnlyFiles, Tap):
     def client(self) -> SalesforceClient:
         """The run's one Salesforce session."""
         if self._client is None:
+            record_calls(step_name("extractor", self.name))
             self._client = SalesforceClient.from_config(self.config)
         return self._client
 

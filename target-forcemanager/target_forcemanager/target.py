@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.objects import FORCEMANAGER_RESOURCES
 from crmsync_common.paths import sync_log_dir
@@ -79,6 +80,7 @@ class TargetForceManager(OwnerOnlyFiles, Target):
     def apply(self) -> None:
         """Apply everything spooled, in dependency order."""
         max_concurrency = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
+        record_calls(step_name("loader", self.name), sync_log_dir(self.config.get("sync_log_dir")))
         client = ForceManagerClient(
             self.config.get("base_url", DEFAULT_BASE_URL),
             self.config["public_key"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmsync_common.apicalls import record_calls, step_name
 from crmsync_common.atrest import OwnerOnlyFiles
 from crmsync_common.objects import SALESFORCE_OBJECTS
 from crmsync_common.paths import sync_log_dir
@@ -90,6 +91,9 @@ class TargetSalesforce(OwnerOnlyFiles, Target):
                 written before it.
         """
         if self.spool.counts:
+            record_calls(
+                step_name("loader", self.name), sync_log_dir(self.config.get("sync_log_dir"))
+            )
             client = SalesforceClient.from_config(self.config)
             sync_log = SyncLog(sync_log_dir(self.config.get("sync_log_dir")), SYNC_LOG_WRITER)
             applier = Applier(

@@ -112,6 +112,23 @@ def fixture_warehouse(path: Path) -> None:
                 [RUN_2, "contacts", 2, "salesforce", "fm_to_sf", 300, 0, 0, 60],
             ],
         )
+        connection.execute(
+            "create table main.sync_api_calls (run_id varchar, step varchar, side varchar, "
+            "auth hugeint, reads hugeint, writes hugeint, retried hugeint, calls hugeint, "
+            "step_started_at timestamp)"
+        )
+        connection.executemany(
+            "insert into main.sync_api_calls values (?, ?, ?, ?, ?, ?, ?, ?, null)",
+            [
+                [RUN_1, "crmsync:preflight", "salesforce", 1, 7, 0, 0, 8],
+                [RUN_1, "tap-salesforce", "salesforce", 1, 6, 0, 0, 7],
+                [RUN_1, "target-forcemanager", "forcemanager", 1, 1, 65, 2, 67],
+                [RUN_2, "tap-salesforce", "salesforce", 1, 6, 0, 1, 7],
+                [RUN_2, "target-salesforce", "salesforce", 1, 0, 2, 0, 3],
+                [RUN_2, "tap-forcemanager", "forcemanager", 2, 7, 0, 0, 9],
+                ["a-dry-run-not-in-sync-stats", "tap-salesforce", "salesforce", 1, 6, 0, 0, 7],
+            ],
+        )
 
 
 def shown(page: str, attribute: str, kind: str) -> int:
@@ -148,8 +165,22 @@ def test_the_page_shows_the_warehouse_figures(workspace: Path) -> None:
     # the breaker: 60 deletes of 300 contacts in Salesforce is over 10% and over 20 records
     assert "over the limit: deletes" in page
     assert "The plan exceeds the limits" in page
-    assert "API calls per cycle" in page
-    assert page.count("<svg") == 3  # one chart per object and direction that changed
+    assert page.count("<svg") == 5  # one chart per object and direction that changed, per side
+    calls = re.search(r'<table id="api-calls-table">(.*?)</table>', page, re.DOTALL)
+    assert calls
+    shown_calls = {
+        (run, side): [int(n) for n in re.findall(r'data-calls="\w+">(\d+)<', row)]
+        for run, side, row in re.findall(
+            r'<tr data-run="([^"]+)" data-side="(\w+)">(.*?)</tr>', calls.group(1), re.DOTALL
+        )
+    }
+    # per run and side: auth, reads, writes, retried, calls (summed over the steps)
+    assert shown_calls == {
+        (RUN_1, "salesforce"): [2, 13, 0, 0, 15],
+        (RUN_1, "forcemanager"): [1, 1, 65, 2, 67],
+        (RUN_2, "salesforce"): [2, 6, 2, 1, 10],
+        (RUN_2, "forcemanager"): [2, 7, 0, 0, 9],
+    }
 
 
 def test_every_crm_value_is_escaped(workspace: Path) -> None:
@@ -197,6 +228,17 @@ def test_a_warehouse_without_runs_gives_the_no_runs_yet_page(workspace: Path) ->
 
     assert "No runs yet" in page
     assert "Recent sync log" not in page
+
+
+def test_before_any_call_is_recorded_the_page_says_so(workspace: Path) -> None:
+    fixture_warehouse(workspace / "warehouse.duckdb")
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as connection:
+        connection.execute("drop table main.sync_api_calls")
+
+    page = report_html.render()
+
+    assert "<code>main.sync_api_calls</code> is written by the report step" in page
+    assert 'id="api-calls-table"' not in page
 
 
 def test_a_dry_run_plan_without_runs_still_shows_the_plan(workspace: Path) -> None:

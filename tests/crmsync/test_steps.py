@@ -8,13 +8,14 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from crmsync_common.apicalls import CALLS_SUFFIX, begin_cycle
 
-from crmsync import atrest, cli, steps
+from crmsync import atrest, cli, report, steps
 from crmsync.settings import SettingsError
 
 SETTINGS = """
@@ -328,3 +329,156 @@ def test_collect_log_loads_every_line_of_large_files_with_their_values(workspace
         ("r2", 3_000, 3_000, 30, 3_000, latest),
     ]
     assert row == ("003000000000002500", "2500", "error", "a field was rejected", 2_501)
+
+
+def calls_file(
+    log_dir: Path, cycle_id: str, step: str, pid: int, sides: dict, *, run_id: str | None = None
+) -> Path:
+    """A step's API call file, as `crmsync_common.apicalls.CallRecorder` writes it."""
+    path = log_dir / f"{cycle_id}.{step.replace(':', '_')}.{pid}{CALLS_SUFFIX}"
+    document = {
+        "cycle_id": cycle_id,
+        "run_id": run_id,
+        "step": step,
+        "pid": pid,
+        "started_at": "2026-01-01T00:00:00.000000Z",
+        "updated_at": "2026-01-01T00:00:05.000000Z",
+        "sides": {
+            side: {**dict(zip(("auth", "read", "write", "retried"), counts, strict=True)),
+                   "calls": sum(counts[:3])}
+            for side, counts in sides.items()
+        },
+    }  # fmt: skip
+    path.write_text(json.dumps(document))
+    return path
+
+
+def plan_ran(path: Path, run_id: str, started: datetime) -> None:
+    """The plan's `int_sync_objects`: its run id and start, as dbt writes them."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema if not exists crmsync_plan")
+        connection.execute(
+            "create or replace table crmsync_plan.int_sync_objects "
+            "(object varchar, run_id varchar, run_started_at timestamp)"
+        )
+        connection.execute(
+            "insert into crmsync_plan.int_sync_objects values ('accounts', ?, ?)",
+            [run_id, started],
+        )
+
+
+def loaded_calls(path: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(
+            "select coalesce(r.run_id, c.cycle_id), c.step, c.side, c.auth, c.reads, c.writes, "
+            "c.retried, c.calls from crmsync_log.api_call_counts as c "
+            "left join crmsync_log.cycle_runs as r using (cycle_id) "
+            "order by c.step, c.side"
+        ).fetchall()
+
+
+def test_collect_log_loads_the_steps_calls_once_under_the_plan_of_their_cycle(
+    workspace: Path,
+) -> None:
+    warehouse_file = workspace / "warehouse.duckdb"
+    log_dir = Path(f"{warehouse_file}.sync_log")
+    cycle = begin_cycle(log_dir)
+    calls_file(log_dir, cycle["cycle_id"], "crmsync:preflight", 10, {
+        "salesforce": (1, 7, 0, 0), "forcemanager": (1, 5, 0, 1)})  # fmt: skip
+    calls_file(log_dir, cycle["cycle_id"], "tap-salesforce", 11, {"salesforce": (1, 6, 0, 0)})
+    calls_file(
+        log_dir, cycle["cycle_id"], "target-forcemanager", 12, {"forcemanager": (1, 0, 3, 2)}
+    )
+    # a plan from before this cycle began is not this cycle's
+    plan_ran(warehouse_file, "old-plan", datetime(2020, 1, 1))
+    steps.collect_log()
+    assert {row[0] for row in loaded_calls(warehouse_file)} == {cycle["cycle_id"]}
+
+    plan_ran(warehouse_file, "plan-1", datetime.now(UTC).replace(tzinfo=None))
+    for path in (log_dir / "loaded").glob(f"*{CALLS_SUFFIX}"):
+        path.replace(log_dir / path.name)  # as if the files had not been archived
+    steps.collect_log()
+    steps.collect_log()  # a re-run loads nothing twice
+    assert loaded_calls(warehouse_file) == [
+        ("plan-1", "crmsync:preflight", "forcemanager", 1, 5, 0, 1, 6),
+        ("plan-1", "crmsync:preflight", "salesforce", 1, 7, 0, 0, 8),
+        ("plan-1", "tap-salesforce", "salesforce", 1, 6, 0, 0, 7),
+        ("plan-1", "target-forcemanager", "forcemanager", 1, 0, 3, 2, 4),
+    ]
+    assert not list(log_dir.glob(f"*{CALLS_SUFFIX}"))
+    assert len(list((log_dir / "loaded").glob(f"*{CALLS_SUFFIX}"))) == 3
+
+
+def test_a_killed_cycles_calls_are_collected_by_the_next_under_their_own_cycle(
+    workspace: Path,
+) -> None:
+    """A cycle killed after its taps leaves their files (as far as they were written); the
+    next cycle's collect-log loads them as the killed cycle's, apart from its own."""
+    warehouse_file = workspace / "warehouse.duckdb"
+    log_dir = Path(f"{warehouse_file}.sync_log")
+    killed = begin_cycle(log_dir)
+    calls_file(log_dir, killed["cycle_id"], "tap-salesforce", 20, {"salesforce": (1, 3, 0, 0)})
+    calls_file(log_dir, killed["cycle_id"], "tap-forcemanager", 21, {"forcemanager": (1, 2, 0, 0)})
+    calls_file(log_dir, killed["cycle_id"], "target-forcemanager", 22,
+               {"forcemanager": (1, 0, 4, 0)}, run_id="killed-plan")  # fmt: skip
+    (log_dir / f".{killed['cycle_id']}.tap-forcemanager.21{CALLS_SUFFIX}.x1y2").write_text("{")
+    nxt = begin_cycle(log_dir)
+    calls_file(log_dir, nxt["cycle_id"], "tap-salesforce", 30, {"salesforce": (1, 6, 0, 0)})
+    plan_ran(warehouse_file, "plan-2", datetime.now(UTC).replace(tzinfo=None))
+
+    steps.collect_log()
+
+    assert set(loaded_calls(warehouse_file)) == {
+        (killed["cycle_id"], "tap-forcemanager", "forcemanager", 1, 2, 0, 0, 3),
+        (killed["cycle_id"], "tap-salesforce", "salesforce", 1, 3, 0, 0, 4),
+        (killed["cycle_id"], "target-forcemanager", "forcemanager", 1, 0, 4, 0, 5),
+        ("plan-2", "tap-salesforce", "salesforce", 1, 6, 0, 0, 7),
+    }
+    # the target read its plan's run id from its rows: the report step maps the cycle to it
+    with duckdb.connect(str(warehouse_file), read_only=True) as connection:
+        stated = connection.execute(
+            "select distinct step, run_id from crmsync_log.api_call_counts where run_id is not null"
+        ).fetchall()
+    assert stated == [("target-forcemanager", "killed-plan")]
+    assert not [p.name for p in log_dir.iterdir() if CALLS_SUFFIX in p.name]  # nor a torn one
+
+
+def test_an_unreadable_calls_file_is_skipped_with_a_warning(
+    workspace: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log_dir = Path(f"{workspace / 'warehouse.duckdb'}.sync_log")
+    log_dir.mkdir()
+    (log_dir / f"x.tap-salesforce.1{CALLS_SUFFIX}").write_text('{"cycle_id": ')
+    steps.collect_log()
+    assert loaded_calls(workspace / "warehouse.duckdb") == []
+    assert "skipping unreadable API call file" in caplog.text
+
+
+def test_stats_print_each_runs_api_calls_per_side(workspace: Path) -> None:
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "create table main.sync_stats as select 'r1' as run_id, "
+            "timestamp '2026-01-01 09:00' as run_started_at, 'accounts' as object, "
+            "'sf_to_fm' as direction, 1 as created, 0 as updated, 0 as deleted, 0 as failed, "
+            "0 as conflicts"
+        )
+        connection.execute(
+            "create table main.sync_log_recent (synced_at timestamp, object varchar, "
+            "action varchar, direction varchar, salesforce_id varchar, forcemanager_id varchar, "
+            "status varchar, error_code varchar, error_message varchar)"
+        )
+        connection.execute(
+            "create table main.sync_api_calls as select * from (values "
+            "('r1', 'crmsync:preflight', 'salesforce', 1, 7, 0, 0, 8), "
+            "('r1', 'tap-salesforce', 'salesforce', 1, 6, 0, 2, 7), "
+            "('r1', 'target-forcemanager', 'forcemanager', 1, 1, 1, 0, 3)) "
+            "as t(run_id, step, side, auth, reads, writes, retried, calls)"
+        )
+
+    printed = report.render(runs=1)
+
+    calls = printed.split("API calls\n", 1)[1].split("Recent sync log", 1)[0].splitlines()
+    assert [line.split() for line in calls[2:]] == [
+        ["salesforce", "2", "13", "0", "2", "15"],
+        ["forcemanager", "1", "1", "1", "0", "3"],
+    ]

@@ -15,7 +15,7 @@ import pytest
 from crmsync_orchestrate.cli import run_tenant_job
 from crmsync_orchestrate.definitions import build_alert_sensor
 from crmsync_orchestrate.local import WebhookReceiver, sandbox_variables, write_tenant
-from crmsync_orchestrate.stats import COUNTS
+from crmsync_orchestrate.stats import CALL_COUNTS, COUNTS
 from crmsync_orchestrate.tenants import DATA_DIR_VARIABLE, TENANTS_DIR_VARIABLE, discover
 
 from crmsync.local import LocalSync
@@ -65,11 +65,39 @@ def run_ids(warehouse: Path) -> set[str]:
         return {r for (r,) in connection.execute("select run_id from main.sync_stats").fetchall()}
 
 
+def materialised_totals(instance: dg.DagsterInstance, run_id: str) -> dict[str, Any]:
+    """What the run recorded for the tenant as a whole (asset key crmsync/<tenant>/sync)."""
+    [totals] = [
+        {k: v.value for k, v in entry.asset_materialization.metadata.items()}
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        if entry.asset_materialization and len(entry.asset_materialization.asset_key.path) == 3
+    ]
+    return totals
+
+
+def sync_api_calls(warehouse: Path, run_id: str) -> dict[str, dict[str, int]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            f"select side, {', '.join(f'sum({c})' for c in CALL_COUNTS)} "
+            "from main.sync_api_calls where run_id = ? group by side",
+            [run_id],
+        ).fetchall()
+    return {side: dict(zip(CALL_COUNTS, values, strict=True)) for side, *values in rows}
+
+
 def assert_counts_match(instance: dg.DagsterInstance, run_id: str, warehouse: Path) -> None:
     recorded = materialised(instance, run_id)
     assert recorded, "the run recorded no materialisation"
     [sync_run] = {m.pop("sync_run_id") for m in recorded.values()}
     assert recorded == sync_stats(warehouse, sync_run)
+    # the API calls the run used on each side, as main.sync_api_calls holds them
+    totals = materialised_totals(instance, run_id)
+    calls = sync_api_calls(warehouse, sync_run)
+    assert calls["salesforce"]["calls"] > 0
+    assert calls["forcemanager"]["calls"] > 0
+    assert totals["api_calls"] == calls
+    assert totals["salesforce_api_calls"] == calls["salesforce"]["calls"]
+    assert totals["forcemanager_api_calls"] == calls["forcemanager"]["calls"]
 
 
 def lock_is_held(lock_file: Path) -> bool:

@@ -51,7 +51,9 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
     )
     fm.update("accounts", fm_id, {"name": "ForceManager & co"})
 
+    sync.reset_calls()
     sync.incremental_sync()
+    served = {side: sync.calls(side) for side in SIDES}
 
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
     dom = dump_dom(page)
@@ -104,3 +106,60 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
     assert re.search(rf'id="unmapped-count">{unmapped}<', dom)
     guard = sync.query("select count(*) from main.sync_guard")[0][0]
     assert _section(dom, "breaker").count("</tr>") == guard + 1  # and the header
+
+    # the API calls the cycle's steps recorded are every call the sandboxes served it
+    [(latest_run,)] = sync.query(
+        "select run_id from main.sync_stats order by run_started_at desc limit 1"
+    )
+    recorded = {
+        side: dict(zip(("auth", "writes", "calls"), counts, strict=True))
+        for side, *counts in sync.query(
+            "select side, sum(auth), sum(writes), sum(calls) from main.sync_api_calls "
+            "where run_id = ? group by side",
+            [latest_run],
+        )
+    }
+    assert recorded == {side: _served_kinds(served[side]) for side in SIDES}
+    steps = {
+        step
+        for (step,) in sync.query(
+            "select distinct step from main.sync_api_calls where run_id = ?", [latest_run]
+        )
+    }
+    assert {"crmsync:preflight", "tap-salesforce", "tap-forcemanager"} <= steps
+    # and the page shows them, per run and side, as the warehouse holds them
+    calls_table = _section(dom, "api-calls")
+    for side in SIDES:
+        [(auth, reads, writes, retried, calls)] = sync.query(
+            "select sum(auth), sum(reads), sum(writes), sum(retried), sum(calls) "
+            "from main.sync_api_calls where run_id = ? and side = ?",
+            [latest_run, side],
+        )
+        row = re.search(
+            rf'<tr data-run="{latest_run}" data-side="{side}">(.*?)</tr>', calls_table, re.DOTALL
+        )
+        assert row, f"the page shows no API calls of the latest run to {side}"
+        assert [int(n) for n in re.findall(r'data-calls="\w+">(\d+)<', row.group(1))] == [
+            auth,
+            reads,
+            writes,
+            retried,
+            calls,
+        ]
+
+
+SIDES = ("salesforce", "forcemanager")
+#: Logins (docs/contracts.md section 2): not reads, not writes.
+AUTH_ROUTES = ("/services/oauth2/token", "/services/Soap/", "/login")
+
+
+def _served_kinds(served: dict) -> dict[str, int]:
+    """A sandbox's `/__sandbox/calls` as logins, writes and all calls (contracts.md section 2)."""
+    auth = writes = 0
+    for route, count in served["by_route"].items():
+        method, path = route.split(" ", 1)
+        if any(marker in path for marker in AUTH_ROUTES):
+            auth += count
+        elif method in {"POST", "PUT", "PATCH", "DELETE"} and "/jobs/query" not in path:
+            writes += count
+    return {"auth": auth, "writes": writes, "calls": served["total"]}

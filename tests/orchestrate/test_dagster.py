@@ -30,6 +30,7 @@ from crmsync_orchestrate.definitions import (
 from crmsync_orchestrate.deployment import instance_yaml
 from crmsync_orchestrate.local import WebhookReceiver, write_tenant
 from crmsync_orchestrate.runner import JobResult, TenantBusy, tenant_lock
+from crmsync_orchestrate.stats import new_run_stats
 from crmsync_orchestrate.tenants import Tenant, TenantError, discover, parse_env_text
 
 SETTINGS = {"objects": {"accounts": "two-way"}}
@@ -412,3 +413,42 @@ def test_a_quiet_cycle_shows_on_the_run_page(
         )
         assert result.asset_materializations_for_node(f"{name}_run") == []
         assert QUIET_TAG not in instance.get_run_by_id(result.run_id).tags
+
+
+def test_a_runs_statistics_carry_its_api_calls_per_side(tmp_path: Path) -> None:
+    """Only the new runs' calls, summed over their steps, per side."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "create table main.sync_stats (run_id varchar, run_started_at timestamp, "
+            "object varchar, direction varchar, created hugeint, updated hugeint, "
+            "deleted hugeint, failed hugeint, conflicts hugeint)"
+        )
+        connection.execute(
+            "insert into main.sync_stats values "
+            "('old', '2026-01-01 09:00', 'accounts', 'sf_to_fm', 1, 0, 0, 0, 0), "
+            "('new', '2026-01-01 09:15', 'accounts', 'sf_to_fm', 0, 2, 0, 0, 0)"
+        )
+    assert new_run_stats(warehouse, {"old"}).api_calls is None  # before the table exists
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "create table main.sync_api_calls (run_id varchar, step varchar, side varchar, "
+            "auth hugeint, reads hugeint, writes hugeint, retried hugeint, calls hugeint, "
+            "step_started_at timestamp)"
+        )
+        connection.execute(
+            "insert into main.sync_api_calls values "
+            "('old', 'tap-salesforce', 'salesforce', 1, 6, 0, 0, 7, null), "
+            "('new', 'crmsync:preflight', 'salesforce', 1, 7, 0, 0, 8, null), "
+            "('new', 'tap-salesforce', 'salesforce', 1, 6, 0, 1, 7, null), "
+            "('new', 'target-forcemanager', 'forcemanager', 1, 0, 2, 0, 3, null)"
+        )
+
+    stats = new_run_stats(warehouse, {"old"})
+
+    assert stats is not None
+    assert stats.run_ids == ["new"]
+    assert stats.api_calls == {
+        "forcemanager": {"auth": 1, "reads": 0, "writes": 2, "retried": 0, "calls": 3},
+        "salesforce": {"auth": 2, "reads": 13, "writes": 0, "retried": 1, "calls": 15},
+    }

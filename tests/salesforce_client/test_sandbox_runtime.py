@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from crmsync_common.apicalls import CallCounter
 from crmsync_sandbox.testing import SandboxProcess
 from salesforce_client import AuthFlow, SalesforceClient
 from salesforce_client.retry import RetryPolicy
@@ -34,7 +35,9 @@ def test_expired_sessions_between_two_calls_are_renewed(
 ) -> None:
     """After expire-sessions the next call gets 401 INVALID_SESSION_ID, logs in again and
     succeeds; nothing else is retried."""
-    client = SalesforceClient.from_config(_config(own.env, flow))
+    counter = CallCounter("salesforce")
+    settings = SalesforceSettings.from_config(_config(own.env, flow))
+    client = SalesforceClient(settings, calls=counter)
     assert client.get_json("limits/")["DailyApiRequests"]
     old = client.token.access_token
     own.expire_sessions("salesforce")
@@ -43,6 +46,8 @@ def test_expired_sessions_between_two_calls_are_renewed(
     by_route = own.calls("salesforce")["by_route"]
     assert by_route[TOKEN_ROUTE] == 2
     assert by_route["GET /services/data/v62.0/query"] == 2  # refused once, then served
+    # a re-login is a call of its own; the refused query is counted twice, not as retried
+    assert counter.counts() == {"auth": 2, "read": 3, "write": 0, "retried": 0, "calls": 5}
     client.close()
 
 
@@ -51,7 +56,8 @@ def test_connection_resets_are_retried_without_duplicate_writes(own: SandboxProc
     succeed, and every record exists once: the sandbox resets before it applies a write."""
     own.set_faults("salesforce", fail_rate=0.4, reset_share=1.0)
     settings = SalesforceSettings.from_config(_config(own.env, AuthFlow.PASSWORD))
-    client = SalesforceClient(settings, retry=FAST_RETRIES)
+    counter = CallCounter("salesforce")
+    client = SalesforceClient(settings, retry=FAST_RETRIES, calls=counter)
     tag = uuid.uuid4().hex[:8]
     for _ in range(10):
         assert client.get_json("limits/")["DailyApiRequests"]
@@ -63,6 +69,7 @@ def test_connection_resets_are_retried_without_duplicate_writes(own: SandboxProc
     ).json()
     assert all(result["success"] for result in results)
     served = own.calls("salesforce")
+    counted = counter.counts()
     own.set_faults("salesforce")
 
     names = [r["Name"] for r in client.query(f"SELECT Name FROM Account WHERE Name LIKE '{tag}%'")]
@@ -70,4 +77,15 @@ def test_connection_resets_are_retried_without_duplicate_writes(own: SandboxProc
         [f"{tag}-single-{n}" for n in range(8)] + [f"{tag}-batch-{n}" for n in range(5)]
     )
     assert served["total"] > 10 + 8 + 1 + 1  # some calls were reset and sent again
+    # the client counted every attempt the sandbox served, and each reset one as retried
+    writes = sum(
+        n for route, n in served["by_route"].items() if route.startswith("POST /services/data")
+    )
+    assert counted == {
+        "auth": served["by_route"][TOKEN_ROUTE],
+        "read": served["total"] - served["by_route"][TOKEN_ROUTE] - writes,
+        "write": writes,
+        "retried": served["total"] - (1 + 10 + 8 + 1),
+        "calls": served["total"],
+    }
     client.close()

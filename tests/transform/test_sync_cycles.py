@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from apply import apply_plan
 from conftest import ADMIN
+from crmsync_common.apicalls import CallLedger, CallRecorder, begin_cycle
 from warehouse import Warehouse
 
 from crmsync.local import dbt_command
+from crmsync.steps import collect_calls
 
 # what the sync jobs run (meltano.yml); unit tests run in test_dbt_unit_tests.py
 PLAN = tuple(dbt_command("plan"))
@@ -494,3 +497,61 @@ def test_fields_newly_mapped_on_synced_pairs_keep_either_sides_value(
     cycle(wh)  # compares the pairs its writes changed, and settles them
     cycle(wh)
     assert all_published(wh) == 0
+
+
+def test_the_report_builds_the_api_calls_of_each_run_step_and_side(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The calls the steps recorded land under the run id of the plan their cycle built; a
+    cycle stopped before its plan keeps its own id; the integrity tests hold."""
+    wh = warehouse
+    seed(wh)
+    log_dir = tmp_path / "sync_log"
+    stopped = begin_cycle(log_dir)
+    CallRecorder("crmsync:preflight", log_dir, ledger=recorded(salesforce=3)).close()
+    killed_after_plan = begin_cycle(log_dir)
+    target = CallRecorder("target-forcemanager", log_dir, ledger=recorded(forcemanager=4))
+    target.run_id = "the-killed-cycles-plan"  # as its sync-log lines told it
+    target.close()
+    cycle_of_run = begin_cycle(log_dir)  # the cycle that plans and collects
+    CallRecorder(
+        "crmsync:preflight", log_dir, ledger=recorded(salesforce=8, forcemanager=6)
+    ).close()
+    CallRecorder("tap-salesforce", log_dir, ledger=recorded(salesforce=7)).close()
+    CallRecorder("tap-salesforce", log_dir, ledger=recorded(salesforce=2)).close()  # run twice
+    run_id = plan(wh, *INITIAL)
+    apply_plan(wh, run_id)
+    with wh.connect() as connection:
+        collect_calls(connection, log_dir)
+    result = wh.dbt_run(*REPORT)
+    assert result.returncode == 0, result.output[-4000:]
+
+    rows = wh.query(
+        "select run_id, step, side, auth, reads, writes, retried, calls "
+        "from main.sync_api_calls order by run_id = ?, run_id, step, side",
+        [run_id],
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        (stopped["cycle_id"], "crmsync:preflight", "salesforce", 1, 2, 0, 0, 3),
+        ("the-killed-cycles-plan", "target-forcemanager", "forcemanager", 1, 3, 0, 0, 4),
+        (run_id, "crmsync:preflight", "forcemanager", 1, 5, 0, 0, 6),
+        (run_id, "crmsync:preflight", "salesforce", 1, 7, 0, 0, 8),
+        (run_id, "tap-salesforce", "salesforce", 2, 7, 0, 0, 9),
+    ]
+    assert {cycle_of_run["cycle_id"], killed_after_plan["cycle_id"]}.isdisjoint(
+        {r["run_id"] for r in rows}
+    )
+    check = wh.dbt_run(*CHECK, "--select", "sync_api_calls")
+    assert check.returncode == 0, check.output[-4000:]
+    assert "PASS=" in check.output
+
+
+def recorded(**calls: int) -> CallLedger:
+    """A ledger whose sides sent one login and `n - 1` reads each."""
+    ledger = CallLedger()
+    for side, count in calls.items():
+        counter = ledger.side(side)
+        counter.sent("POST", "login", auth=True)
+        for _ in range(count - 1):
+            counter.sent("GET", "records")
+    return ledger
