@@ -247,6 +247,14 @@ def _record_quiet_run(connection: duckdb.DuckDBPyConnection, at: datetime) -> No
     connection.execute("commit")
 
 
+def last_quiet_run(connection: duckdb.DuckDBPyConnection) -> tuple[str, datetime]:
+    """The latest quiet run's id and time (UTC, naive, as dbt's `run_started_at`)."""
+    run_id, at = connection.execute(
+        f"select run_id, run_at from {QUIET_RUNS_TABLE} order by run_at desc limit 1"
+    ).fetchone()
+    return run_id, at.astimezone(UTC).replace(tzinfo=None)
+
+
 def settle() -> bool:
     """At the end of a full incremental cycle: settle it when its plan is a fixed point.
 

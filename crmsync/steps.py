@@ -114,8 +114,11 @@ def prepare(*, quiet_check: bool = False) -> None:
             )
             raise SettingsError(msg)
         _store_settings(connection, settings, manual, default_sf)
-        if quiet_check:
-            quiet.decide(connection)
+        if quiet_check and quiet.decide(connection) is None:
+            # a quiet run has no plan: its API calls (extraction, the access check) are its own
+            cycle = current_cycle(warehouse.sync_log_dir())
+            if cycle is not None:
+                _link_cycle(connection, cycle["cycle_id"], *quiet.last_quiet_run(connection))
 
 
 def _user_ids(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -387,13 +390,19 @@ def _map_cycle(connection: duckdb.DuckDBPyConnection, directory: Path) -> None:
     if len(found) != 1:  # no plan since the cycle began (a plan from an earlier cycle is not it)
         return
     [(run_id, run_started_at)] = found
+    _link_cycle(connection, cycle["cycle_id"], run_id, run_started_at)
+
+
+def _link_cycle(
+    connection: duckdb.DuckDBPyConnection, cycle_id: str, run_id: str, run_started_at: datetime
+) -> None:
+    """Record that the API calls of cycle `cycle_id` belong to run `run_id`."""
+    _create_calls_tables(connection)
     connection.execute("begin")
-    connection.execute(
-        f"delete from {LOG_SCHEMA}.{CYCLES_TABLE} where cycle_id = ?", [cycle["cycle_id"]]
-    )
+    connection.execute(f"delete from {LOG_SCHEMA}.{CYCLES_TABLE} where cycle_id = ?", [cycle_id])
     connection.execute(
         f"insert into {LOG_SCHEMA}.{CYCLES_TABLE} values (?, ?, ?)",
-        [cycle["cycle_id"], run_id, run_started_at],
+        [cycle_id, run_id, run_started_at],
     )
     connection.execute("commit")
 

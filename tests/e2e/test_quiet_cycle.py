@@ -79,6 +79,12 @@ def test_quiet_cycle_skips_dbt_and_writes_and_pending_work_still_runs(
     _assert_full(_cycle(sync, CRMSYNC_FULL_CYCLE_MINUTES="0"), "a due check")
     assert write_calls(sync, "salesforce") == {}
     assert write_calls(sync, "forcemanager") == {}
+    # the quiet runs' own API calls (the access check, the extraction) are theirs, on both sides
+    quiet_sides = sync.query(
+        "select distinct side from main.sync_api_calls "
+        "where run_id in (select run_id from main.sync_quiet_runs) and calls > 0"
+    )
+    assert sorted(side for (side,) in quiet_sides) == ["forcemanager", "salesforce"]
 
     # an edit in ForceManager (the due check's cycle settled again: nothing changed)
     fm_account = next(a for a in fm_live(sync, "accounts") if a.get("extId"))
