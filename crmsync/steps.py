@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from crmsync import warehouse
+from crmsync.field_pairs import ResolvedPair, resolve_field_pairs, store_field_pairs
 from crmsync.settings import (
     OBJECTS,
     SafetySettings,
@@ -101,7 +102,8 @@ def prepare() -> None:
                 f"`user_mapping.default_owner.forcemanager`: ForceManager has no user {default_fm}"
             )
             raise SettingsError(msg)
-        _store_settings(connection, settings, manual, default_sf)
+        pairs = resolve_field_pairs(connection, settings.field_pairs, settings.synced_objects)
+        _store_settings(connection, settings, manual, default_sf, pairs)
 
 
 def _user_ids(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -141,6 +143,7 @@ def _store_settings(
     settings: SyncSettings,
     manual: dict[str, int],
     default_sf: str | None,
+    pairs: list[ResolvedPair],
 ) -> None:
     connection.execute("begin")
     connection.execute(f"create schema if not exists {SETTINGS_SCHEMA}")
@@ -187,6 +190,7 @@ def _store_settings(
             f"insert into {SETTINGS_SCHEMA}.match_overrides values (?, ?, ?, ?)",
             [(o.action, o.object, o.salesforce_id, o.forcemanager_id) for o in overrides],
         )
+    store_field_pairs(connection, pairs)
     connection.execute("commit")
 
 
