@@ -165,26 +165,33 @@ def _forcemanager_type(
 
 
 def store_field_pairs(connection: duckdb.DuckDBPyConnection, pairs: list[ResolvedPair]) -> None:
-    """Replace `crmsync_settings.field_pairs` (inside the caller's transaction)."""
+    """Replace `crmsync_settings.field_pairs` (inside the caller's transaction).
+
+    Without pairs the table is dropped rather than left empty: dbt reads it with a query per
+    use of the field mapping (about 80 in a plan) only when it exists, so a sync without
+    pairs plans as fast as before they existed.
+    """
+    if not pairs:
+        connection.execute("drop table if exists crmsync_settings.field_pairs")
+        return
     connection.execute(
         "create or replace table crmsync_settings.field_pairs (object varchar, field varchar, "
         "kind varchar, salesforce_field varchar, forcemanager_field varchar, "
         "salesforce_column varchar, forcemanager_column varchar, direction varchar)"
     )
-    if pairs:
-        connection.executemany(
-            "insert into crmsync_settings.field_pairs values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    p.object,
-                    p.field,
-                    p.kind,
-                    p.salesforce_field,
-                    p.forcemanager_field,
-                    p.salesforce_column,
-                    p.forcemanager_column,
-                    p.direction,
-                )
-                for p in pairs
-            ],
-        )
+    connection.executemany(
+        "insert into crmsync_settings.field_pairs values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                p.object,
+                p.field,
+                p.kind,
+                p.salesforce_field,
+                p.forcemanager_field,
+                p.salesforce_column,
+                p.forcemanager_column,
+                p.direction,
+            )
+            for p in pairs
+        ],
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from crmsync.field_pairs import resolve_field_pairs
+from crmsync.field_pairs import resolve_field_pairs, store_field_pairs
 from crmsync.settings import FieldPair, SettingsError, parse_settings
 
 OBJECTS = {"accounts": "two-way", "contacts": "two-way", "opportunities": "one-way"}
@@ -219,3 +219,31 @@ def test_unknown_fields_and_mismatched_types_are_refused_in_one_line(
     with pytest.raises(SettingsError, match=_escaped(named)) as raised:
         resolve_field_pairs(extracted, pairs(entry), ["accounts"])
     assert "\n" not in str(raised.value)
+
+
+def test_pairs_are_stored_for_dbt_and_none_leaves_no_table(
+    extracted: duckdb.DuckDBPyConnection,
+) -> None:
+    """dbt queries the table on every use of the mapping only when there are pairs."""
+    extracted.execute("create schema crmsync_settings")
+    resolved = resolve_field_pairs(
+        extracted, pairs({"forcemanager": "vatNumber", "salesforce": "VAT_Number__c"}), ["accounts"]
+    )
+    store_field_pairs(extracted, resolved)
+    assert extracted.execute("select * from crmsync_settings.field_pairs").fetchall() == [
+        (
+            "accounts",
+            "map_vatnumber__vat_number__c",
+            "text",
+            "VAT_Number__c",
+            "vatNumber",
+            "vat_number__c",
+            "vatnumber",
+            "two-way",
+        )
+    ]
+    store_field_pairs(extracted, [])
+    tables = extracted.execute(
+        "select table_name from information_schema.tables where table_schema = 'crmsync_settings'"
+    ).fetchall()
+    assert tables == []
