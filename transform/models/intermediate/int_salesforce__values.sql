@@ -57,12 +57,21 @@ unioned as (
 )
 
 select
+  object,
+  record_id,
+  field,
+  kind,
+  {{ canonical_text('kind', 'raw_value') }} as value
+from unioned
+where kind <> 'country'
+union all
+-- countries apart: only their rows are normalised and looked up
+select
   unioned.object,
   unioned.record_id,
   unioned.field,
   unioned.kind,
   case
-    when unioned.kind <> 'country' then {{ canonical_text('unioned.kind', 'unioned.raw_value') }}
     when nullif(trim(unioned.raw_value), '') is null then null
     when country_keys.country_id is not null
       then cast(country_keys.country_id as {{ dbt.type_string() }})
@@ -70,5 +79,5 @@ select
   end as value
 from unioned
 left join country_keys
-  on unioned.kind = 'country'
-  and country_keys.country_key = {{ crmsync_normalised_name('unioned.raw_value') }}
+  on country_keys.country_key = {{ crmsync_normalised_name('unioned.raw_value') }}
+where unioned.kind = 'country'
