@@ -71,6 +71,9 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("Annual_Visits__c", "Z_Annual_Visits", "number"),
         ("Contract_Start__c", "Z_Contract_Start", "date"),
         ("Customer_Tier__c", "Z_Customer_Tier", "picklist"),
+        # a user pair of the settings' field_mapping (SOAK_SETTINGS)
+        ("VAT_Number__c", "vatNumber", "text"),
+        ("BillingCountry", "countryId", "country"),
         ("OwnerId", "salesRepId1", "owner"),
     ],
     "contacts": [
@@ -80,6 +83,7 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("Phone", "phone1", "text"),
         ("MailingCity", "city", "text"),
         ("Birthdate", "birthday", "date"),
+        ("MailingCountry", "countryId", "country"),
         ("Description", "comment", "text"),
         ("Newsletter_Opt_In__c", "Z_Newsletter_Opt_In", "boolean"),
         ("AccountId", "accountId", "ref:accounts"),
@@ -149,6 +153,11 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     # a percentage; ForceManager keeps tenths (0-10), so 25 and 35 are the rounding edges
     "Probability": (0, 10, 25, 35, 100, None),
     "Status": TASK_STATUSES,
+    # Salesforce's 20 characters; the pair compares as text
+    "VAT_Number__c": ("ESB12345678", "PT500000002", " DE123456789 ", None, ""),
+    # names, ISO codes, other cases and accents: all the same country of ForceManager's list
+    "BillingCountry": ("Spain", "FRANCE", "de", "España", "United States", "GBR", None),
+    "MailingCountry": ("Portugal", "italy", "ES", "Alemania", "Germany", None),
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)
@@ -185,6 +194,7 @@ SOAK_SETTINGS: dict[str, Any] = {
         "tasks": "two-way",
     },
     "user_mapping": {"auto": True},
+    "field_mapping": {"accounts": [{"forcemanager": "vatNumber", "salesforce": "VAT_Number__c"}]},
 }
 
 
@@ -272,6 +282,8 @@ class Soak:
         #: ForceManager opportunity status id <-> its English label (a Salesforce stage name)
         self._stage_of_status: dict[int, str] = {}
         self._status_of_stage: dict[str, int] = {}
+        #: ForceManager's countries by every text Salesforce may name one with (normalised)
+        self._country_of_text: dict[str, int] = {}
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> SoakResult:
@@ -421,6 +433,11 @@ class Soak:
         for status in self.sync.forcemanager.get_json("/opportunityStatuses"):
             self._stage_of_status[int(status["id"])] = status["descriptionEN"]
             self._status_of_stage[status["descriptionEN"]] = int(status["id"])
+        for country in self.sync.forcemanager.get_json("/countries"):
+            texts = [v for k, v in country.items() if k.startswith("description") and v]
+            for text in (*texts, country.get("strName"), country.get("iso2"), country.get("iso3")):
+                if text:
+                    self._country_of_text.setdefault(_norm_name(text), int(country["id"]))
         sf_names = list(self._sf_users.values())
         # a name matches only where exactly one user on each side has it
         self._fm_users = {
@@ -683,23 +700,26 @@ class Soak:
 
     def _fm_value(self, kind: str, value: Any) -> Any:
         """A value picked in Salesforce's terms, as ForceManager is given it."""
-        if value is None:
-            return None
-        if kind == "date" and value:
-            return f"{value}T00:00:00Z"
-        if kind == "stage":
-            return self._status_of_stage[value]
-        if kind == "probability":
-            return math.floor(value / 10 + 0.5)
-        if kind == "completed":
-            return value == "Completed"
-        return value
+        converters: dict[str, Callable[[Any], Any]] = {
+            "date": lambda v: f"{v}T00:00:00Z" if v else v,
+            "stage": self._status_of_stage.__getitem__,
+            "probability": lambda v: math.floor(v / 10 + 0.5),
+            "completed": lambda v: v == "Completed",
+            # a country is a reference to ForceManager's countries list
+            "country": lambda v: self._country_of_text[_norm_name(v)] if v else None,
+        }
+        if value is None or kind not in converters:
+            return value
+        return converters[kind](value)
 
     def _canonical(self, kind: str, value: Any, side: str) -> Any:
         """`_canonical`, with a ForceManager status as its stage name."""
         if kind == "stage" and side == "forcemanager" and value is not None:
             status = value.get("id") if isinstance(value, dict) else value
             return self._stage_of_status.get(int(status), f"status {status}")
+        if kind == "country" and side == "salesforce" and value:
+            # Salesforce's text names a country of ForceManager's list (the soak picks no other)
+            return self._country_of_text.get(_norm_name(value), f"unknown {value}")
         return _canonical(kind, value, side)
 
     def _editable(self, obj: str) -> list[tuple[str, str, str]]:
@@ -994,6 +1014,9 @@ CANONICAL: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     # UTC to the minute (ForceManager keeps no seconds)
     "datetime_split": (_utc_minute, _utc_minute),
     "owner": (str, int),
+    # ForceManager's reference by its id (Salesforce's text: Soak._canonical, by the countries
+    # list)
+    "country": (str, int),
 }
 
 

@@ -107,7 +107,7 @@ class SyncedObject:
 
 
 def field_mapping(path: Path = FIELD_MAPPING) -> dict[str, dict[str, Any]]:
-    """The objects of the field mapping macro, as dbt renders them."""
+    """The objects of the built-in field mapping macro, as dbt renders them."""
     captured: dict[str, Any] = {}
 
     def capture(value: dict[str, Any]) -> str:
@@ -115,7 +115,7 @@ def field_mapping(path: Path = FIELD_MAPPING) -> dict[str, dict[str, Any]]:
         return ""
 
     template = jinja2.Environment(autoescape=False).from_string(  # noqa: S701 - not HTML
-        path.read_text(encoding="utf-8") + "\n{{ crmsync_objects() }}"
+        path.read_text(encoding="utf-8") + "\n{{ crmsync_builtin_objects() }}"
     )
     template.render({"return": capture})
     return captured["objects"]

@@ -18,7 +18,15 @@ from crmsync_common.objects import CATALOGUE, OBJECTS, REQUIRED_OBJECTS
 
 MODES = ("one-way", "two-way", "off")
 INITIAL_SYNC_MODES = ("replace", "match")
+#: `field_mapping` pair directions: both ways (two-way objects only carry ForceManager's
+#: changes), or one way only.
+FIELD_DIRECTIONS = ("two-way", "sf_to_fm", "fm_to_sf")
 DEFAULT_SETTINGS_FILE = "sync.yml"
+
+#: Field API names: Salesforce's (`VAT_Number__c`) and ForceManager's (`vatNumber`, `Z_Tier`).
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+#: Fields that hold the link between the two records, not a value: never user-paired.
+_LINK_FIELDS = {"salesforce": "forcemanager_id__c", "forcemanager": "extid"}
 
 #: Salesforce user ids: key prefix 005, then 12 (15-char) or 15 (18-char) base-62 characters.
 _SALESFORCE_USER_ID = re.compile(r"^005[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$")
@@ -60,6 +68,20 @@ class SafetySettings:
 
 
 @dataclass(frozen=True)
+class FieldPair:
+    """One user pair of `field_mapping.<object>`: a ForceManager field and a Salesforce field
+    with the same meaning, synced like the built-in pairs (docs/field-mapping.md)."""
+
+    object: str
+    forcemanager: str
+    salesforce: str
+    #: `two-way`, `sf_to_fm` or `fm_to_sf`
+    direction: str = "two-way"
+    #: where the pair is set, for messages (`field_mapping.accounts[0]`)
+    setting: str = ""
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     """Validated sync settings."""
 
@@ -73,6 +95,8 @@ class SyncSettings:
     initial_sync: str = "replace"
     #: the `match_overrides` file (resolved against the settings file's folder), if any
     match_overrides: Path | None = None
+    #: the user's field pairs (`field_mapping:`), beyond the built-in mapping
+    field_pairs: tuple[FieldPair, ...] = ()
 
     @property
     def synced_objects(self) -> list[str]:
@@ -108,7 +132,10 @@ def parse_settings(raw: Any) -> SyncSettings:
     if not isinstance(raw, dict):
         msg = "the settings file must be a mapping with `objects` and `user_mapping`"
         raise SettingsError(msg)
-    _reject_unknown(raw, ("objects", "user_mapping", "safety", "initial_sync", "match_overrides"))
+    _reject_unknown(
+        raw,
+        ("objects", "user_mapping", "safety", "initial_sync", "match_overrides", "field_mapping"),
+    )
     initial_sync = raw.get("initial_sync", "replace")
     if initial_sync not in INITIAL_SYNC_MODES:
         msg = f"`initial_sync` must be replace or match, not {initial_sync!r}"
@@ -137,6 +164,7 @@ def parse_settings(raw: Any) -> SyncSettings:
         safety=_parse_safety(raw.get("safety")),
         initial_sync=initial_sync,
         match_overrides=Path(overrides) if overrides is not None else None,
+        field_pairs=_parse_field_mapping(raw.get("field_mapping"), objects),
     )
 
 
@@ -204,6 +232,83 @@ def _parse_default_owner(raw: Any) -> tuple[int | None, str | None]:
         msg = f"`user_mapping.default_owner.salesforce` must be a user id, not {sf_owner!r}"
         raise SettingsError(msg)
     return fm_owner, sf_owner
+
+
+def builtin_field_mapping() -> dict[str, dict[str, Any]]:
+    """The built-in field mapping (transform/macros/field_mapping.sql), per object."""
+    from crmsync.access import field_mapping  # noqa: PLC0415 - crmsync.access imports this
+
+    return field_mapping()
+
+
+def _parse_field_mapping(raw: Any, objects: dict[str, str]) -> tuple[FieldPair, ...]:
+    """The `field_mapping:` pairs, checked for shape, direction and fields mapped already.
+
+    Whether each field exists and the two types agree is checked against the CRMs' own field
+    lists once they are extracted (`crmsync.steps.prepare`, `check_field_pairs`).
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        msg = "`field_mapping` must map object names to lists of {forcemanager, salesforce}"
+        raise SettingsError(msg)
+    builtin = builtin_field_mapping()
+    pairs: list[FieldPair] = []
+    for name, entries in raw.items():
+        if name not in OBJECTS:
+            msg = f"unknown object `field_mapping.{name}` (known objects: {', '.join(OBJECTS)})"
+            raise SettingsError(msg)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            msg = f"`field_mapping.{name}` must be a list of {{forcemanager, salesforce}} pairs"
+            raise SettingsError(msg)
+        taken = {
+            "forcemanager": {str(f["fm"]).lower() for f in builtin[name]["fields"]}
+            | {str(f["fm2"]).lower() for f in builtin[name]["fields"] if f.get("fm2")},
+            "salesforce": {str(f["sf"]).lower() for f in builtin[name]["fields"]},
+        }
+        for index, entry in enumerate(entries):
+            pairs.append(_parse_field_pair(name, index, entry, objects[name], taken))
+    return tuple(pairs)
+
+
+def _parse_field_pair(
+    name: str, index: int, entry: Any, mode: str, taken: dict[str, set[str]]
+) -> FieldPair:
+    where = f"field_mapping.{name}[{index}]"
+    if not isinstance(entry, dict):
+        msg = f"`{where}` must be a mapping with `forcemanager`, `salesforce` and `direction`"
+        raise SettingsError(msg)
+    _reject_unknown(entry, ("forcemanager", "salesforce", "direction"), f"{where}.")
+    fields_named: dict[str, str] = {}
+    for side in ("forcemanager", "salesforce"):
+        value = entry.get(side)
+        if value is None:
+            msg = f"`{where}.{side}` is missing: name the field's API name"
+            raise SettingsError(msg)
+        if not isinstance(value, str) or not _FIELD_NAME.match(value):
+            msg = f"`{where}.{side}`: {value!r} is not a field API name"
+            raise SettingsError(msg)
+        if value.lower() == _LINK_FIELDS[side]:
+            msg = f"`{where}.{side}`: {value} holds the link between the records, not a value"
+            raise SettingsError(msg)
+        if value.lower() in taken[side]:
+            msg = f"`{where}.{side}`: {value} is mapped already (docs/field-mapping.md)"
+            raise SettingsError(msg)
+        fields_named[side] = value
+    direction = entry.get("direction", "two-way")
+    if direction not in FIELD_DIRECTIONS:
+        msg = f"`{where}.direction` must be one of {', '.join(FIELD_DIRECTIONS)}, not {direction!r}"
+        raise SettingsError(msg)
+    if direction == "fm_to_sf" and mode != "two-way":
+        msg = f"`{where}.direction`: fm_to_sf needs `objects.{name}: two-way`, not {mode}"
+        raise SettingsError(msg)
+    for side, value in fields_named.items():
+        taken[side].add(value.lower())
+    return FieldPair(
+        name, fields_named["forcemanager"], fields_named["salesforce"], direction, where
+    )
 
 
 def _parse_safety(raw: Any) -> SafetySettings:

@@ -26,6 +26,7 @@ from crmsync_common.apicalls import CALLS_SUFFIX, COUNT_NAMES, current_cycle
 from crmsync_common.quiet import skip_step
 
 from crmsync import quiet, warehouse
+from crmsync.field_pairs import ResolvedPair, resolve_field_pairs, store_field_pairs
 from crmsync.settings import (
     OBJECTS,
     SafetySettings,
@@ -113,7 +114,8 @@ def prepare(*, quiet_check: bool = False) -> None:
                 f"`user_mapping.default_owner.forcemanager`: ForceManager has no user {default_fm}"
             )
             raise SettingsError(msg)
-        _store_settings(connection, settings, manual, default_sf)
+        pairs = resolve_field_pairs(connection, settings.field_pairs, settings.synced_objects)
+        _store_settings(connection, settings, manual, default_sf, pairs)
         if quiet_check and quiet.decide(connection) is None:
             # a quiet run has no plan: its API calls (extraction, the access check) are its own
             cycle = current_cycle(warehouse.sync_log_dir())
@@ -158,6 +160,7 @@ def _store_settings(
     settings: SyncSettings,
     manual: dict[str, int],
     default_sf: str | None,
+    pairs: list[ResolvedPair],
 ) -> None:
     connection.execute("begin")
     connection.execute(f"create schema if not exists {SETTINGS_SCHEMA}")
@@ -204,6 +207,7 @@ def _store_settings(
             f"insert into {SETTINGS_SCHEMA}.match_overrides values (?, ?, ?, ?)",
             [(o.action, o.object, o.salesforce_id, o.forcemanager_id) for o in overrides],
         )
+    store_field_pairs(connection, pairs)
     connection.execute("commit")
 
 

@@ -226,7 +226,7 @@ def test_bad_match_override_is_named(document: object, named: str) -> None:
             parse_settings,
             {"objects": {}, "users": {}},
             "unknown setting `users` (expected `objects`, `user_mapping`, `safety`, "
-            "`initial_sync`, `match_overrides`)",
+            "`initial_sync`, `match_overrides`, `field_mapping`)",
         ),
         (
             parse_settings,

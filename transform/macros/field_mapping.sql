@@ -1,7 +1,8 @@
 {#-
   The field mapping between Salesforce and ForceManager: the one place that says which field of
   one system is which field of the other. Staging, the long (record, field) values and the
-  publish rendering are all generated from it.
+  publish rendering are all generated from it: crmsync_objects() is the built-in mapping below
+  plus the user's pairs (`field_mapping:` in the settings, crmsync_field_pairs()).
 
   The objects, in dependency order (parents first), with their Salesforce sObject (sf_object)
   and ForceManager resource (fm_resource): the same catalogue as the Python plugins'
@@ -14,13 +15,48 @@
       name   canonical name
       kind   how values are compared and written (see canonical_text and render_write_value):
              text, number, date, datetime, datetime_split, boolean, completed, probability,
-             stage, owner, ref
+             stage, owner, ref, country
       ref    for kind ref: the referenced object
       sf     Salesforce API name written;   sf_col: raw column expression read (alias r)
       fm     ForceManager API name written; fm_col: raw column expression read (alias r)
       fm2    datetime_split only: the ForceManager `HH:MM` hour field beside the date field
+      direction  user pairs only: two-way (the default), sf_to_fm or fm_to_sf
 -#}
 {% macro crmsync_objects() %}
+  {%- set objects = crmsync_builtin_objects() -%}
+  {%- for pair in crmsync_field_pairs() -%}
+    {%- if pair.object in objects -%}
+      {%- set _ = objects[pair.object].fields.append({
+          'name': pair.field, 'kind': pair.kind, 'direction': pair.direction,
+          'sf': pair.salesforce_field, 'sf_col': 'r.' ~ pair.salesforce_column,
+          'fm': pair.forcemanager_field, 'fm_col': 'r.' ~ pair.forcemanager_column}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(objects) }}
+{% endmacro %}
+
+{#-
+  The user's field pairs as `crmsync prepare` checked and stored them (crmsync/field_pairs.py):
+  a list of rows with object, field, kind, salesforce_field, forcemanager_field,
+  salesforce_column, forcemanager_column and direction. None at parse time or before the first
+  prepare.
+-#}
+{% macro crmsync_field_pairs() %}
+  {%- set stored = existing_relation(source('crmsync_settings', 'field_pairs')) -%}
+  {%- if stored is none -%}{{ return([]) }}{%- endif -%}
+  {%- set rows = run_query('select object, field, kind, salesforce_field, forcemanager_field, '
+      ~ 'salesforce_column, forcemanager_column, direction from ' ~ stored ~ ' order by object, field') -%}
+  {%- set pairs = [] -%}
+  {%- for row in rows -%}
+    {%- set _ = pairs.append({'object': row[0], 'field': row[1], 'kind': row[2],
+        'salesforce_field': row[3], 'forcemanager_field': row[4], 'salesforce_column': row[5],
+        'forcemanager_column': row[6], 'direction': row[7]}) -%}
+  {%- endfor -%}
+  {{ return(pairs) }}
+{% endmacro %}
+
+{#- The built-in mapping (crmsync.access reads it without dbt). -#}
+{% macro crmsync_builtin_objects() %}
   {%- set who_what = [
       {'name': 'account', 'kind': 'ref', 'ref': 'accounts', 'sf': 'WhatId',
        'sf_col': "case when r.whatid like '001%' then r.whatid else r.accountid end",
@@ -51,6 +87,7 @@
         {'name': 'fax', 'kind': 'text', 'sf': 'Fax', 'sf_col': 'r.fax', 'fm': 'fax', 'fm_col': 'r.fax'},
         {'name': 'latitude', 'kind': 'number', 'sf': 'BillingLatitude', 'sf_col': 'r.billinglatitude', 'fm': 'latitude', 'fm_col': 'r.latitude'},
         {'name': 'longitude', 'kind': 'number', 'sf': 'BillingLongitude', 'sf_col': 'r.billinglongitude', 'fm': 'longitude', 'fm_col': 'r.longitude'},
+        {'name': 'country', 'kind': 'country', 'sf': 'BillingCountry', 'sf_col': 'r.billingcountry', 'fm': 'countryId', 'fm_col': 'r.countryid__id'},
       ]},
     'contacts': {
       'salesforce': 'contact', 'forcemanager': 'contacts', 'sf_object': 'Contact',
@@ -70,6 +107,7 @@
         {'name': 'postal_code', 'kind': 'text', 'sf': 'MailingPostalCode', 'sf_col': 'r.mailingpostalcode', 'fm': 'postcode', 'fm_col': 'r.postcode'},
         {'name': 'region', 'kind': 'text', 'sf': 'MailingState', 'sf_col': 'r.mailingstate', 'fm': 'region', 'fm_col': 'r.region'},
         {'name': 'birthdate', 'kind': 'date', 'sf': 'Birthdate', 'sf_col': 'r.birthdate', 'fm': 'birthday', 'fm_col': 'r.birthday'},
+        {'name': 'country', 'kind': 'country', 'sf': 'MailingCountry', 'sf_col': 'r.mailingcountry', 'fm': 'countryId', 'fm_col': 'r.countryid__id'},
       ]},
     'opportunities': {
       'salesforce': 'opportunity', 'forcemanager': 'opportunities', 'sf_object': 'Opportunity',

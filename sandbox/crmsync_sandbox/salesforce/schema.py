@@ -378,6 +378,9 @@ def _account() -> ObjectDef:
         ),
         FieldDef("Contract_Start__c", "Contract Start", "date", custom=True),
         _text("Account_Notes__c", "Account Notes", 255, custom=True),
+        # an org's own field for the VAT number (Salesforce has no standard one): paired with
+        # ForceManager's vatNumber through the settings' field_mapping
+        _text("VAT_Number__c", "VAT Number", 20, custom=True),
     ]
     return _object("Account", "Accounts", "001", fields)
 

@@ -68,6 +68,18 @@ def login_username(login: str) -> str:
     return f"{login}@{USER_DOMAIN}"
 
 
+#: VAT number prefixes of the demo countries (as the ForceManager sandbox seeds them).
+_VAT_PREFIXES = {
+    "Spain": "ES",
+    "Portugal": "PT",
+    "France": "FR",
+    "Germany": "DE",
+    "Italy": "IT",
+    "United Kingdom": "GB",
+    "United States": "US",
+}
+
+
 class _Texts:
     """Renders epoch seconds as API dates and datetimes, caching the date part per day."""
 
@@ -279,6 +291,9 @@ class _Builder:
             lat, lon = CITY_COORDINATES[city]
             record["BillingLatitude"] = round(lat + (more.rng.random() - 0.5) / 50, 6)
             record["BillingLongitude"] = round(lon + (more.rng.random() - 0.5) / 50, 6)
+        # drawn last, so the fields drawn before keep their values for a given seed
+        if more.maybe(0.6):
+            record["VAT_Number__c"] = f"{_VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
         self.accounts.append(record)
 
     def contact(self, record: Record) -> None:

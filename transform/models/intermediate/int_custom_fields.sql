@@ -16,6 +16,12 @@ objects as (
   select * from {{ ref('int_sync_objects') }}
 ),
 
+-- a custom field the user paired with a ForceManager field (`field_mapping:`) syncs with that
+-- field, not with an extra field of its own
+user_pairs as (
+  select * from {{ ref('stg_crmsync__field_pairs') }}
+),
+
 object_map as (
   {%- for name, spec in crmsync_objects().items() %}
   select
@@ -56,6 +62,11 @@ custom as (
     and salesforce_fields.is_custom
     -- the link field is bookkeeping, not data
     and lower(salesforce_fields.field_name) <> 'forcemanager_id__c'
+    and not exists (
+      select 1 from user_pairs
+      where user_pairs.object = object_map.object
+        and lower(user_pairs.salesforce_field) = lower(salesforce_fields.field_name)
+    )
 )
 
 select

@@ -10,7 +10,9 @@
   rebuild) takes Salesforce's value where the two differ; in the initial sync with
   `initial_sync: match`, and for a field newly mapped on a pair synced before (an upgrade that
   maps more fields), a value only one side holds fills the other instead (ForceManager's only
-  on two-way objects), and Salesforce's where both hold one.
+  on two-way objects), and Salesforce's where both hold one. A user pair
+  (`field_mapping:`) flows only its `direction`. A Salesforce country ForceManager's countries
+  list lacks is not carried (is_country_unknown: listed in the plan as skipped).
 -#}
 {%- set stored = state_relation(source('crmsync_state', 'sync_base')) %}
 
@@ -82,6 +84,7 @@ current_values as (
     fields.kind,
     fields.ref_object,
     fields.field_order,
+    coalesce(fields.direction, 'two-way') as direction,
     coalesce(fields.salesforce_createable, true) as salesforce_createable,
     coalesce(fields.salesforce_updateable, true) as salesforce_updateable,
     case
@@ -136,6 +139,9 @@ translated as (
       when current_values.salesforce_value is null then null
       -- a reference to a record ForceManager cannot hold is left out of the write
       when current_values.is_ref_blocked_in_forcemanager then {{ unknown_value() }}
+      -- as is a country ForceManager's countries list lacks
+      when current_values.kind = 'country' and current_values.salesforce_value like 'unmatched:%'
+        then {{ unknown_value() }}
       when current_values.kind = 'probability'
         then {{ crmsync_number_text('round(cast(current_values.salesforce_value as double) / 10) * 10') }}
       -- ForceManager keeps hours and minutes only
@@ -226,6 +232,7 @@ decided as (
   select
     compared.*,
     coalesce(salesforce_as_forcemanager, '') <> {{ unknown_value() }}
+      and direction <> 'fm_to_sf'
       and differs
       and (
         salesforce_changed
@@ -236,6 +243,7 @@ decided as (
       and not is_derived_in_salesforce
       and is_two_way
       and salesforce_updateable
+      and direction <> 'sf_to_fm'
       and (
         (has_base and forcemanager_changed and not salesforce_changed)
         or ((is_match or pair_has_base) and not has_base and salesforce_value is null)
@@ -243,10 +251,17 @@ decided as (
       and forcemanager_as_salesforce is distinct from salesforce_value
       as write_salesforce,
     coalesce(
-      is_two_way and salesforce_updateable and salesforce_changed and forcemanager_changed
-      and differs,
+      is_two_way and salesforce_updateable and direction = 'two-way'
+      and salesforce_changed and forcemanager_changed and differs,
       false
     ) as is_conflict,
+    -- a Salesforce country (changed, or on a pair with no base) ForceManager's list lacks
+    coalesce(
+      kind = 'country' and salesforce_as_forcemanager = {{ unknown_value() }}
+      and (salesforce_changed or not has_base)
+      and direction <> 'fm_to_sf',
+      false
+    ) as is_country_unknown,
     -- a ForceManager change to a field Salesforce does not let the API write: not carried
     -- (the field syncs one way), and listed in the plan rather than lost without a word
     coalesce(
@@ -282,6 +297,7 @@ select
   coalesce(write_salesforce, false) as write_salesforce,
   is_conflict,
   is_held_one_way,
+  is_country_unknown,
   -- the base once this cycle's writes landed (a write that fails leaves the old base)
   case when coalesce(write_salesforce, false) then forcemanager_as_salesforce else salesforce_value end
     as next_base_salesforce,

@@ -2,8 +2,9 @@
   The field mapping as a table: one row per synced object and canonical field, standard
   (macros/field_mapping.sql) and custom (int_custom_fields), with the API names each target
   writes and whether Salesforce lets the API write the field (describe): a field it does not
-  (formula, roll-up, system) syncs from Salesforce to ForceManager only. A reference to a
-  record of an object that is off is left out.
+  (formula, roll-up, system) syncs from Salesforce to ForceManager only. A user pair
+  (`field_mapping:`) is a standard field with its `direction` (two-way, sf_to_fm, fm_to_sf).
+  A reference to a record of an object that is off is left out.
 -#}
 with
 
@@ -42,6 +43,7 @@ standard_fields as (
     '{{ f.sf }}' as salesforce_field,
     '{{ f.fm }}' as forcemanager_field,
     {{ "'" ~ f.fm2 ~ "'" if f.fm2 else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as forcemanager_hour_field,
+    '{{ f.direction or 'two-way' }}' as direction,
     false as is_custom,
     {{ position }} as field_order
   {{- ' union all' if not loop.last }}
@@ -60,6 +62,7 @@ all_fields as (
     -- extra-field values are read and written as Z_<fieldName>
     'Z_' || forcemanager_field as forcemanager_field,
     cast(null as {{ dbt.type_string() }}) as forcemanager_hour_field,
+    'two-way' as direction,
     true as is_custom,
     100 + row_number() over (partition by object order by field) as field_order
   from custom_fields

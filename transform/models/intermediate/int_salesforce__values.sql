@@ -2,7 +2,9 @@
   Salesforce values in the long (record, field) shape, canonical text (macros/canonical.sql):
   one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
   mapped field, standard and custom alike. Only those records are staged (macros/staging.sql).
-  References stay Salesforce ids here; int_field_changes turns them into sync keys.
+  References stay Salesforce ids here; int_field_changes turns them into sync keys. A country
+  (kind country) compares as the ForceManager country its text names (int_country_keys); text
+  that names none stays `unmatched:<text>`, never equal to a country id.
 -#}
 {%- set objects = crmsync_objects() %}
 {%- set system = 'salesforce' %}
@@ -43,6 +45,10 @@ to_compare as (
   where not staged.is_deleted
 ),
 {% endfor %}
+country_keys as (
+  select * from {{ ref('int_country_keys') }}
+),
+
 unioned as (
   {%- for object in objects %}
   select * from {{ object }}_values
@@ -57,3 +63,21 @@ select
   kind,
   {{ canonical_text('kind', 'raw_value') }} as value
 from unioned
+where kind <> 'country'
+union all
+-- countries apart: only their rows are normalised and looked up
+select
+  unioned.object,
+  unioned.record_id,
+  unioned.field,
+  unioned.kind,
+  case
+    when nullif(trim(unioned.raw_value), '') is null then null
+    when country_keys.country_id is not null
+      then cast(country_keys.country_id as {{ dbt.type_string() }})
+    else 'unmatched:' || trim(unioned.raw_value)
+  end as value
+from unioned
+left join country_keys
+  on country_keys.country_key = {{ crmsync_normalised_name('unioned.raw_value') }}
+where unioned.kind = 'country'

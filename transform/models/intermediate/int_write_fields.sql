@@ -34,6 +34,10 @@ branches as (
   where not is_deleted
 ),
 
+countries as (
+  select * from {{ ref('stg_forcemanager__countries') }}
+),
+
 activity_types as (
   select * from {{ ref('stg_forcemanager__activitytypes') }}
   where not is_deleted
@@ -133,8 +137,12 @@ rendered as (
       -- ForceManager's probability is 0-10
       when field_writes.kind = 'probability' and field_writes.target = 'forcemanager'
         then cast(cast(round(cast(field_writes.value as double) / 10) as integer) as {{ dbt.type_string() }})
-      when field_writes.kind in ('number', 'boolean', 'owner') and field_writes.target = 'forcemanager'
+      when field_writes.kind in ('number', 'boolean', 'owner', 'country')
+        and field_writes.target = 'forcemanager'
         then field_writes.value
+      -- Salesforce's country is text: the country's name
+      when field_writes.kind = 'country'
+        then {{ crmsync_json_string('countries.country_name') }}
       when field_writes.kind in ('number', 'probability', 'boolean') then field_writes.value
       when field_writes.kind = 'completed' and field_writes.target = 'forcemanager'
         then field_writes.value
@@ -174,6 +182,10 @@ rendered as (
   left join statuses
     on field_writes.kind = 'stage'
     and statuses.label_en = field_writes.value
+  left join countries
+    on field_writes.kind = 'country'
+    and field_writes.target = 'salesforce'
+    and cast(countries.country_id as {{ dbt.type_string() }}) = field_writes.value
 ),
 
 -- what an API requires on create beyond the mapped fields

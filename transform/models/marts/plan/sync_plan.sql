@@ -35,7 +35,24 @@ held as (
   group by field_changes.object, field_changes.sync_key
 ),
 
-skips as (
+-- Salesforce countries ForceManager's countries list lacks (int_field_changes)
+unknown_countries as (
+  select
+    field_changes.object,
+    field_changes.sync_key,
+    'ForceManager''s countries list has no '
+      || {{ dbt.listagg("substr(field_changes.salesforce_value, 11)", "', '") }}
+      || ': ' || {{ dbt.listagg('fields.salesforce_field', "', '") }}
+      || ' not carried to countryId' as reason
+  from field_changes
+  inner join fields
+    on fields.object = field_changes.object
+    and fields.field = field_changes.field
+  where field_changes.is_country_unknown
+  group by field_changes.object, field_changes.sync_key
+),
+
+skip_reasons as (
   select object, sync_key,
     case when salesforce_state = 'none' then 'fm_to_sf' else 'sf_to_fm' end as direction,
     skip_reason
@@ -44,6 +61,20 @@ skips as (
   union all
   select object, sync_key, 'fm_to_sf', reason
   from held
+  union all
+  select object, sync_key, 'sf_to_fm', reason
+  from unknown_countries
+),
+
+-- one skip per record and direction, with every reason
+skips as (
+  select
+    object,
+    sync_key,
+    direction,
+    {{ dbt.listagg('skip_reason', "'; '") }} as skip_reason
+  from skip_reasons
+  group by object, sync_key, direction
 ),
 
 field_lists as (
