@@ -37,12 +37,17 @@
     ('tasks', 'similarity', none),
 ] %}
 {#- each object's similarity step: the normalised text compared (and what the reason calls it),
-    the secondary fields whose agreement counts (reason label, feature column), and whether
-    candidates must lie within a day of each other's date (dated) -#}
+    the secondary fields whose agreement counts (reason label, feature column), the share a pair
+    gets when both sides hold none of them (neutral), a field whose disagreement rules a pair out
+    (veto: two e-mail addresses in one company are two people), and whether candidates must lie
+    within a day of each other's date (dated). Contacts are compared within one paired account,
+    where a near-identical full name with nothing against it is the same person: their neutral
+    share is 0.6 (a name one letter off in nine links), the other objects' 0.5 -#}
 {%- set similarity = {
     'accounts': {'text': 'company', 'label': 'name', 'dated': false,
                  'fields': [('city', 'city'), ('phone', 'phone'), ('website', 'domain')]},
-    'contacts': {'text': 'full_name', 'label': 'name', 'dated': false,
+    'contacts': {'text': 'full_name', 'label': 'name', 'dated': false, 'neutral': 0.6,
+                 'veto': 'email_local',
                  'fields': [('e-mail', 'email_local'), ('e-mail domain', 'email_domain'),
                             ('phone', 'phone')]},
     'opportunities': {'text': 'name', 'label': 'name', 'dated': false,
@@ -413,6 +418,10 @@ compared_{{ k }} as (
     and forbidden.salesforce_prefix = substr(pairs.salesforce_id, 1, 15)
     and forbidden.forcemanager_id = pairs.forcemanager_id
   where forbidden.object is null
+    {%- if spec.get('veto') %}
+    and {{ crmsync_match_agreement(
+      'salesforce_.' ~ spec.veto, 'forcemanager_.' ~ spec.veto) }} is distinct from 0
+    {%- endif %}
 ),
 
 scored_{{ k }} as (
@@ -432,10 +441,10 @@ scored_{{ k }} as (
               {{- ' +' if not loop.last }}
             {%- endfor %}
           as double), 0),
-      0.5
+      {{ spec.get('neutral', 0.5) }}
     ) as score,
     {%- else %}
-    0.75 * name_score + 0.125 as score,
+    0.75 * name_score + 0.25 * {{ spec.get('neutral', 0.5) }} as score,
     {%- endif %}
     '{{ spec.label }} ' || cast(round(name_score, 2) as {{ string }})
       {%- for label, column in spec.fields %}
