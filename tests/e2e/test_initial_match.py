@@ -201,8 +201,9 @@ def test_match_on_demo_data_with_every_object_converges(
     local_sync: Callable[..., LocalSync],
 ) -> None:
     """Both CRMs' independent demo data, the objects two-way: nothing deleted, ambiguous
-    records (duplicate e-mails) held with the records that refer to them, and the cycle after
-    the initial sync writes nothing."""
+    records (duplicate e-mails) held with the records that refer to them, every calendar task
+    in Salesforce once (also those whose id a ForceManager activity holds too: their
+    ForceManager_Id__c is `task:<id>`), and the cycle after the initial sync writes nothing."""
     settings = {
         **SETTINGS,
         "objects": {
@@ -211,7 +212,7 @@ def test_match_on_demo_data_with_every_object_converges(
             "opportunities": "one-way",
             "activities": "two-way",
             "events": "two-way",
-            "tasks": "off",
+            "tasks": "two-way",
         },
     }
     del settings["match_overrides"]
@@ -227,6 +228,25 @@ def test_match_on_demo_data_with_every_object_converges(
     assert fm_before <= {r["id"] for r in fm_live(sync, "accounts")}
     decisions = dict(sync.query("select decision, count(*) from main.sync_matches group by 1"))
     assert decisions.get("unmatched", 0) > 0
+    held = {
+        fm_id
+        for (fm_id,) in sync.query(
+            "select forcemanager_id from main.sync_matches "
+            "where object = 'tasks' and decision = 'ambiguous' and record_side = 'forcemanager'"
+        )
+    }
+    fm_tasks = {r["id"] for r in fm_live(sync, "calendar") if r.get("task")} - held
+    activity_ids = {r["id"] for r in fm_live(sync, "activities")}
+    assert len(fm_tasks & activity_ids) >= 10, "the demo data's tasks share ids with activities"
+    sf_keys = [
+        str(t["ForceManager_Id__c"])
+        for t in sf_live(sync, "SELECT Id, ForceManager_Id__c FROM Task WHERE TaskSubtype = 'Task'")
+        if t["ForceManager_Id__c"]
+    ]
+    for task_id in fm_tasks:
+        keys = [k for k in sf_keys if k in (str(task_id), f"task:{task_id}")]
+        assert len(keys) == 1, f"ForceManager task {task_id} in Salesforce as {keys}"
+    assert not sync.query("select * from main.sync_plan where action = 'skip' and object = 'tasks'")
     sync.reset_calls()
     sync.incremental_sync()
     assert write_calls(sync, "forcemanager") == {}
