@@ -318,8 +318,12 @@ dependent_keys as (
 
 -- step {{ k }}: {{ object }} still unpaired, by a similarity score: the normalised
 -- {{ spec.label }}s' similarity (macros/matching.sql) weighed 3 to 1 with the share of the
--- secondary fields both sides hold that agree ({{ spec.fields | map('first') | join(', ') or 'none' }}; none
--- held by both counts half).
+-- secondary fields both sides hold that agree
+-- ({{ spec.fields | map('first') | join(', ') or 'none' }}; none held by both counts
+-- {{ spec.get('neutral', 0.5) }}).
+{%- if spec.get('veto') %}
+-- A differing {{ spec.veto }} rules a pair out.
+{%- endif %}
 {%- if object == 'accounts' %}
 -- Candidates share a block: a name token (the first or second), the phone or the domain.
 {%- elif spec.dated %}
