@@ -3,7 +3,11 @@
 `generate` builds two CRMs' accounts and contacts from one list of companies: a share held by
 both (ForceManager's copy spelled differently: case, accents, legal form, a typo, a missing or
 reformatted secondary field, e-mails in other case), some companies with the same name in
-other cities, and companies on one side only. The truth is which records are the same.
+other cities, and companies on one side only. Contacts differ likewise (accents, a misspelt
+last name, e-mail case, a missing e-mail or phone, a reformatted phone; a few moved to another
+company on one side only), and their few dozen names repeat across companies. The truth is
+which records are the same. Contacts' precision, recall, duplicates and deletes are also
+printed on their own.
 
 The figure runs the matching models directly (dbt's `plan_initial`, as `sync-initial-plan` runs
 it) on a warehouse whose raw tables hold the generated records: running 10,000 accounts and
@@ -50,6 +54,9 @@ BOTH_SHARE = 0.6
 SALESFORCE_ONLY_SHARE = 0.2
 #: Share of companies that take the name of an earlier one, in another city.
 SAME_NAME_SHARE = 0.03
+#: Share of contacts on both sides that ForceManager holds under another (earlier) company:
+#: the person moved, and only one CRM was told.
+MOVED_CONTACT_SHARE = 0.03
 MATCH_SETTINGS: dict[str, Any] = {
     "objects": {
         "accounts": "two-way",
@@ -177,6 +184,7 @@ def generate(accounts: int, seed: int = 7) -> Generated:
         truth={"accounts": set(), "contacts": set()},
     )
     names: list[str] = []
+    fm_accounts: list[int] = []
     sf_next = {"001": 0, "003": 0}
     fm_next = {"accounts": 0, "contacts": 0}
     for index in range(accounts):
@@ -214,7 +222,16 @@ def generate(accounts: int, seed: int = 7) -> Generated:
             out.forcemanager["accounts"].append({"id": fm_account, **row})
         if sf_account and fm_account:
             out.truth["accounts"].add((sf_account, fm_account))
-        _add_contacts(rng, out, company["domain"], (sf_account, fm_account), (sf_next, fm_next))
+        _add_contacts(
+            rng,
+            out,
+            company["domain"],
+            (sf_account, fm_account),
+            (sf_next, fm_next),
+            earlier_accounts=fm_accounts,
+        )
+        if fm_account:
+            fm_accounts.append(fm_account)
     return out
 
 
@@ -237,8 +254,16 @@ def _add_contacts(
     domain: str,
     accounts: tuple[str | None, int | None],
     next_ids: tuple[dict[str, int], dict[str, int]],
+    *,
+    earlier_accounts: list[int],
 ) -> None:
-    """A company's contacts: most on both sides where the company is, some on one side."""
+    """A company's contacts: most on both sides where the company is, some on one side.
+
+    ForceManager's copy differs as a rep's typing does: accents dropped, a typo in the last
+    name, the last name and e-mail in other case, a missing e-mail or phone, the phone
+    reformatted; now and then it sits under an earlier company (the person moved). Names repeat
+    across companies (a few dozen first and last names), so the same name is in other accounts.
+    """
     sf_account, fm_account = accounts
     sf_next, fm_next = next_ids
     people: set[tuple[str, str]] = set()
@@ -248,28 +273,38 @@ def _add_contacts(
             continue  # one person per company: a second one would share the e-mail
         people.add((first, last))
         email = f"{_strip_accents(first)}.{_strip_accents(last)}@{domain}"
+        number = sf_next["003"] + fm_next["contacts"]
+        phone = f"+34 6{number % 100_000_000:08d}"
         both = sf_account and fm_account and rng.random() < 0.8
         sf_contact = fm_contact = None
         if sf_account and (both or not fm_account or rng.random() < 0.5):
             sf_next["003"] += 1
             sf_contact = _sf_id("003", sf_next["003"])
             out.salesforce["contact"].append(
-                {"id": sf_contact, "firstname": first, "lastname": last,
-                 "email": email, "accountid": sf_account}
+                {"id": sf_contact, "firstname": first, "lastname": last, "email": email,
+                 "phone": phone if rng.random() < 0.7 else None, "accountid": sf_account}
             )  # fmt: skip
         if fm_account and (both or not sf_contact):
             fm_next["contacts"] += 1
             fm_contact = fm_next["contacts"]
+            fm_email = (
+                None if both and rng.random() < 0.1
+                else _recase(rng, email) if rng.random() < 0.5 else email
+            )  # fmt: skip
+            home = fm_account
+            if both and fm_email and earlier_accounts and rng.random() < MOVED_CONTACT_SHARE:
+                home = rng.choice(earlier_accounts)
+            digits = phone.replace("+", "").replace(" ", "")
             out.forcemanager["contacts"].append(
                 {
                     "id": fm_contact,
                     "firstname": _strip_accents(first) if rng.random() < 0.3 else first,
-                    "lastname": _recase(rng, last),
-                    "email": (
-                        None if both and rng.random() < 0.1
-                        else _recase(rng, email) if rng.random() < 0.5 else email
+                    "lastname": _recase(
+                        rng, _typo(rng, last) if both and rng.random() < 0.1 else last
                     ),
-                    "accountid__id": fm_account,
+                    "email": fm_email,
+                    "phone1": rng.choice((phone, f"{digits[2:5]} {digits[5:]}", None)),
+                    "accountid__id": home,
                 }
             )  # fmt: skip
         if sf_contact and fm_contact:
@@ -422,6 +457,7 @@ class Quality:
         duplicates: True pairs left unmatched on both sides (each created on the other side,
             so each CRM would hold the record twice), per object.
         deletes: Deletes the plan holds (any object, either side).
+        object_deletes: Deletes the plan holds, per object with any.
     """
 
     true_pairs: dict[str, int]
@@ -430,6 +466,7 @@ class Quality:
     ambiguous: dict[str, int]
     duplicates: dict[str, int]
     deletes: int
+    object_deletes: dict[str, int] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -442,6 +479,14 @@ class Quality:
         """Correct links over true pairs (1 when there were none)."""
         true = sum(self.true_pairs.values())
         return sum(self.correct.values()) / true if true else 1.0
+
+    def precision_of(self, obj: str) -> float:
+        """One object's correct links over its links (1 when nothing was linked)."""
+        return self.correct[obj] / self.linked[obj] if self.linked[obj] else 1.0
+
+    def recall_of(self, obj: str) -> float:
+        """One object's correct links over its true pairs (1 when there were none)."""
+        return self.correct[obj] / self.true_pairs[obj] if self.true_pairs[obj] else 1.0
 
 
 def measure_quality(
@@ -471,7 +516,11 @@ def measure_quality(
             ambiguous[obj] += 1
         else:
             unmatched[obj].add(sf if sf is not None else int(fm))
-    deletes = con.execute("select count(*) from main.sync_plan where action = 'delete'").fetchone()
+    object_deletes = dict(
+        con.execute(
+            "select object, count(*) from main.sync_plan where action = 'delete' group by object"
+        ).fetchall()
+    )
     return Quality(
         true_pairs={obj: len(pairs) for obj, pairs in truth.items()},
         linked={obj: len(pairs) for obj, pairs in linked.items()},
@@ -481,7 +530,8 @@ def measure_quality(
             obj: sum(1 for sf, fm in truth[obj] if sf in unmatched[obj] and fm in unmatched[obj])
             for obj in truth
         },
-        deletes=deletes[0] if deletes else 0,
+        deletes=sum(object_deletes.values()),
+        object_deletes=object_deletes,
     )
 
 
@@ -527,6 +577,17 @@ def _quality_rows(label: str, quality: Quality, seconds: float, note: str) -> li
             duplicates == 0, "true pairs left unmatched on both sides"),
         Row(FIGURE, f"{label}: deletes planned", quality.deletes, "records", "0",
             quality.deletes == 0),
+        Row(FIGURE, f"{label}: contacts precision",
+            round(100 * quality.precision_of("contacts"), 2), "%", ">= 99.5%",
+            quality.precision_of("contacts") >= PRECISION_GOAL,
+            "typos, accents, e-mail case, missing e-mails and phones, moved contacts, "
+            "the same names in other accounts"),
+        Row(FIGURE, f"{label}: contacts recall", round(100 * quality.recall_of("contacts"), 2),
+            "%", ">= 98%", quality.recall_of("contacts") >= RECALL_GOAL),
+        Row(FIGURE, f"{label}: contacts duplicates created", quality.duplicates["contacts"],
+            "records", "0", quality.duplicates["contacts"] == 0),
+        Row(FIGURE, f"{label}: contacts deletes planned", quality.object_deletes.get("contacts", 0),
+            "records", "0", not quality.object_deletes.get("contacts")),
         Row(FIGURE, f"{label}: initial-sync plan wall time", round(seconds, 1), "s",
             note="dbt plan_initial as sync-initial runs it; no API calls (nothing written)"),
     ]  # fmt: skip
@@ -642,7 +703,7 @@ def _create_salesforce(sync: Any, generated: Generated) -> dict[str, str]:
         "account": ("Account", {"name": "Name", "billingcity": "BillingCity", "phone": "Phone",
                                 "website": "Website"}),
         "contact": ("Contact", {"firstname": "FirstName", "lastname": "LastName",
-                                "email": "Email", "accountid": "AccountId"}),
+                                "email": "Email", "phone": "Phone", "accountid": "AccountId"}),
     }  # fmt: skip
     for table, (sobject, fields) in shapes.items():
         rows = generated.salesforce[table]
@@ -673,7 +734,7 @@ def _create_forcemanager(sync: Any, generated: Generated) -> dict[tuple[str, int
             k: row[k] for k in ("name", "city", "phone", "website") if row[k] is not None
         }
         ids[("accounts", row["id"])] = sync.forcemanager.create("accounts", body)
-    names = {"firstname": "firstName", "lastname": "lastName", "email": "email"}
+    names = {"firstname": "firstName", "lastname": "lastName", "email": "email", "phone1": "phone1"}
     for row in generated.forcemanager["contacts"]:
         body = {"accountId": ids[("accounts", row["accountid__id"])]} | {
             api: row[col] for col, api in names.items() if row[col] is not None

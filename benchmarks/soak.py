@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from crmsync_common.keys import forcemanager_id_of_key
 from crmsync_common.objects import FORCEMANAGER_RESOURCES, SALESFORCE_OBJECTS
 from crmsync_sandbox.salesforce.schema import OPPORTUNITY_STAGES, TASK_STATUSES
 from forcemanager_client.exceptions import ForceManagerAPIError
@@ -531,7 +532,9 @@ class Soak:
                 found.add((str(record["extId"]), int(record["id"])))
         for record in sf_records:
             if record.get("ForceManager_Id__c"):
-                found.add((record["Id"], int(record["ForceManager_Id__c"])))
+                fm_id = forcemanager_id_of_key(record["ForceManager_Id__c"])
+                if fm_id is not None:
+                    found.add((record["Id"], fm_id))
         fm_of_sf: dict[str, int] = {}
         sf_of_fm: dict[int, str] = {}
         for sf_id, fm_id in sorted(found):

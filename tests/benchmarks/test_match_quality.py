@@ -15,6 +15,7 @@ from benchmarks.match import (
     ACCOUNTS,
     PRECISION_GOAL,
     RECALL_GOAL,
+    _strip_accents,
     generate,
     plan_match,
 )
@@ -42,6 +43,33 @@ def test_generated_truth_has_every_kind_of_difference() -> None:
     assert generate(ACCOUNTS["quick"]).truth == generated.truth, "deterministic"
 
 
+def test_generated_contacts_differ_as_reps_type_them() -> None:
+    generated = generate(ACCOUNTS["quick"])
+    salesforce = {r["id"]: r for r in generated.salesforce["contact"]}
+    forcemanager = {r["id"]: r for r in generated.forcemanager["contacts"]}
+    account_pairs = dict(generated.truth["accounts"])
+    pairs = [(salesforce[sf], forcemanager[fm]) for sf, fm in generated.truth["contacts"]]
+    assert len(salesforce) > len(pairs)
+    assert len(forcemanager) > len(pairs)
+    assert any(sf["firstname"] != fm["firstname"] for sf, fm in pairs), "accents dropped"
+    typos = [
+        (sf, fm) for sf, fm in pairs
+        if sf["lastname"].lower() != fm["lastname"].lower()
+        and _strip_accents(sf["lastname"]).lower() != fm["lastname"].lower()
+    ]  # fmt: skip
+    assert typos, "misspelt last names"
+    assert any(fm["email"] is None for _, fm in pairs), "missing e-mails"
+    assert any(fm["email"] and fm["email"] != sf["email"] for sf, fm in pairs), "e-mail case"
+    assert any(fm["phone1"] is None for _, fm in pairs), "missing phones"
+    assert any(fm["phone1"] and fm["phone1"] != sf["phone"] for sf, fm in pairs), "phone format"
+    moved = [
+        (sf, fm) for sf, fm in pairs if account_pairs.get(sf["accountid"]) != fm["accountid__id"]
+    ]
+    assert moved, "contacts moved to another company on one side"
+    names = [(r["firstname"], r["lastname"]) for r in salesforce.values()]
+    assert len(set(names)) < len(names), "the same names in different accounts"
+
+
 def test_match_on_generated_crms_meets_the_goals(tmp_path: Path) -> None:
     dbt = dbt_executable()
     if dbt is None:
@@ -67,3 +95,8 @@ def test_match_on_generated_crms_meets_the_goals(tmp_path: Path) -> None:
     assert quality.recall >= RECALL_GOAL, quality
     assert sum(quality.duplicates.values()) == 0, quality
     assert quality.deletes == 0
+    assert quality.true_pairs["contacts"] > 100, quality
+    assert quality.precision_of("contacts") >= PRECISION_GOAL, quality
+    assert quality.recall_of("contacts") >= RECALL_GOAL, quality
+    assert quality.duplicates["contacts"] == 0, quality
+    assert not quality.object_deletes, quality

@@ -201,8 +201,9 @@ def test_match_on_demo_data_with_every_object_converges(
     local_sync: Callable[..., LocalSync],
 ) -> None:
     """Both CRMs' independent demo data, the objects two-way: nothing deleted, ambiguous
-    records (duplicate e-mails) held with the records that refer to them, and the cycle after
-    the initial sync writes nothing."""
+    records (duplicate e-mails) held with the records that refer to them, every calendar task
+    in Salesforce once (also those whose id a ForceManager activity holds too: their
+    ForceManager_Id__c is `task:<id>`), and the cycle after the initial sync writes nothing."""
     settings = {
         **SETTINGS,
         "objects": {
@@ -211,7 +212,7 @@ def test_match_on_demo_data_with_every_object_converges(
             "opportunities": "one-way",
             "activities": "two-way",
             "events": "two-way",
-            "tasks": "off",
+            "tasks": "two-way",
         },
     }
     del settings["match_overrides"]
@@ -227,6 +228,35 @@ def test_match_on_demo_data_with_every_object_converges(
     assert fm_before <= {r["id"] for r in fm_live(sync, "accounts")}
     decisions = dict(sync.query("select decision, count(*) from main.sync_matches group by 1"))
     assert decisions.get("unmatched", 0) > 0
+    # an ambiguous record's row names its best candidate on the other side: every ForceManager
+    # task these rows name is left out
+    held = {
+        fm_id
+        for (fm_id,) in sync.query(
+            "select forcemanager_id from main.sync_matches "
+            "where object = 'tasks' and decision = 'ambiguous'"
+        )
+    }
+    fm_tasks = {r["id"]: r for r in fm_live(sync, "calendar") if r.get("task")}
+    activity_ids = {r["id"] for r in fm_live(sync, "activities")}
+    assert len(set(fm_tasks) & activity_ids) >= 10, "demo tasks share ids with activities"
+    sf_tasks = sf_live(sync, "SELECT Id, ForceManager_Id__c FROM Task WHERE TaskSubtype != 'Call'")
+    qualified = 0
+    for task_id, task in fm_tasks.items():
+        if task_id in held:
+            continue
+        # the Salesforce Tasks standing for it: by its key (plain or task:<id>), or its extId
+        # (a task created from Salesforce)
+        found = {
+            t["Id"]
+            for t in sf_tasks
+            if str(t["ForceManager_Id__c"]) in (str(task_id), f"task:{task_id}")
+            or t["Id"] == task.get("extId")
+        }
+        assert len(found) == 1, (f"ForceManager task {task_id} in Salesforce as {found}", task)
+        qualified += any(t["ForceManager_Id__c"] == f"task:{task_id}" for t in sf_tasks)
+    assert qualified >= 10, "tasks whose id an activity holds reach Salesforce as task:<id>"
+    assert not sync.query("select * from main.sync_plan where action = 'skip' and object = 'tasks'")
     sync.reset_calls()
     sync.incremental_sync()
     assert write_calls(sync, "forcemanager") == {}

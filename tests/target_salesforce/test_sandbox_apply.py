@@ -231,3 +231,41 @@ def test_a_stream_with_no_salesforce_object_is_ignored_with_a_warning(
     client = SalesforceClient.from_config(config)
     names = {r["Name"] for r in client.query(f"SELECT Name FROM Account WHERE Name LIKE '{tag}-%'")}
     assert names == {f"{tag}-account"}
+
+
+def test_a_task_sharing_an_activitys_id_is_upserted_on_its_qualified_key(
+    own_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """A logged call keeps the plain ForceManager id and a calendar task with the same id gets
+    `task:<id>`: both land in Task, and a re-run (a crash before the links were written back)
+    updates the same two Tasks instead of creating more."""
+    tag = uuid.uuid4().hex[:6]
+    fm_id = 900_000 + int(tag, 16) % 90_000
+    call = {"Subject": f"{tag} call", "TaskSubtype": "Call", "Status": "Completed",
+            "ForceManager_Id__c": str(fm_id)}  # fmt: skip
+    task = {"Subject": f"{tag} task", "TaskSubtype": "Task", "Status": "Not Started",
+            "ForceManager_Id__c": f"task:{fm_id}"}  # fmt: skip
+    rows = {
+        "activities": [_row("run-t", "create", fm_id, call)],
+        "tasks": [_row("run-t", "create", fm_id, task)],
+    }
+    config = _config(own_sandbox, tmp_path)
+    first = _apply(config, rows, "run-t")
+    assert [(line["status"], line["object"]) for line in first] == [
+        ("success", "activities"),
+        ("success", "tasks"),
+    ]
+    _apply(config, rows, "run-t")
+
+    client = SalesforceClient.from_config(config)
+    found = list(
+        client.query(
+            f"SELECT Id, Subject, TaskSubtype, ForceManager_Id__c FROM Task "
+            f"WHERE Subject LIKE '{tag}%' ORDER BY Subject"
+        )
+    )
+    assert [(t["TaskSubtype"], t["ForceManager_Id__c"]) for t in found] == [
+        ("Call", str(fm_id)),
+        ("Task", f"task:{fm_id}"),
+    ]
+    assert {t["Id"] for t in found} == {line["salesforce_id"] for line in first}

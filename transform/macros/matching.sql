@@ -100,3 +100,28 @@
     else 0
   end
 {% endmacro %}
+
+{#- The rows of `relation` (with object, side and record_id columns) that none of `paired`'s
+    pairs holds: the records a matching step still has to decide. Portable SQL (two left joins,
+    an anti-join the planner keeps as hash joins), as a parenthesised select to alias. -#}
+{% macro crmsync_match_unpaired(relation, paired) %}
+  (
+    select rows_.*
+    from {{ relation }} as rows_
+    left join {{ paired }} as by_salesforce
+      on rows_.side = 'salesforce'
+      and by_salesforce.object = rows_.object
+      and by_salesforce.salesforce_id = rows_.record_id
+    left join {{ paired }} as by_forcemanager
+      on rows_.side = 'forcemanager'
+      and by_forcemanager.object = rows_.object
+      and by_forcemanager.forcemanager_id = rows_.record_id
+    where by_salesforce.object is null
+      and by_forcemanager.object is null
+  )
+{% endmacro %}
+
+{#- A calendar date (ISO text) moved by `days`, as ISO text. -#}
+{% macro crmsync_match_shift_date(value, days) %}
+  substr(cast({{ dbt.dateadd('day', days, 'cast(' ~ value ~ ' as date)') }} as {{ dbt.type_string() }}), 1, 10)
+{% endmacro %}

@@ -133,7 +133,9 @@ select
   -- ids
   {% if is_sf -%}
   cast(r.id as {{ dbt.type_string() }}) as salesforce_id,
-  cast(nullif(trim(cast(r.forcemanager_id__c as {{ dbt.type_string() }})), '') as bigint) as forcemanager_id,
+  {{ crmsync_forcemanager_id_of_key(
+    "nullif(trim(cast(r.forcemanager_id__c as " ~ dbt.type_string() ~ ")), '')") }}
+    as forcemanager_id,
   coalesce(cast(r.isdeleted as boolean), false) as is_deleted,
   {{ crmsync_to_timestamp('r.systemmodstamp') }} as modified_at,
   {%- else -%}

@@ -7,7 +7,13 @@
     1. exact keys after normalisation (macros/matching.sql), per object in this order:
        accounts by name + city, then website domain, then phone; contacts by e-mail, then
        full name within the paired account; opportunities by name within the paired account;
-    2. (accounts, after the exact keys) a similarity score: see the `similarity` step below.
+       activities by date within the paired account; events and tasks by subject, date and
+       paired account;
+    2. after each object's exact keys, a similarity score (the `similarity` steps below):
+       accounts by name plus city, phone and website; contacts by full name within the paired
+       account plus e-mail local part and domain and phone; opportunities by name within the
+       paired account plus amount, close date and stage; activities (description), events and
+       tasks (subject) within the paired account and a day of each other's date.
   A key that more than one record holds on either side is ambiguous: its records are listed,
   neither linked nor created, unless a later rule pairs them. `forbid` pairs are never linked.
   The rest are unmatched (created on the other side). Outside `match` this model is empty.
@@ -20,11 +26,37 @@
     ('accounts', 'similarity', none),
     ('contacts', 'email', 0.95),
     ('contacts', 'name+account', 0.9),
+    ('contacts', 'similarity', none),
     ('opportunities', 'name+account', 0.9),
+    ('opportunities', 'similarity', none),
     ('activities', 'date+account', 0.8),
+    ('activities', 'similarity', none),
     ('events', 'subject+date+account', 0.85),
+    ('events', 'similarity', none),
     ('tasks', 'subject+date+account', 0.85),
+    ('tasks', 'similarity', none),
 ] %}
+{#- each object's similarity step: the normalised text compared (and what the reason calls it),
+    the secondary fields whose agreement counts (reason label, feature column), the share a pair
+    gets when both sides hold none of them (neutral), a field whose disagreement rules a pair out
+    (veto: two e-mail addresses in one company are two people), and whether candidates must lie
+    within a day of each other's date (dated). Contacts are compared within one paired account,
+    where a near-identical full name with nothing against it is the same person: their neutral
+    share is 0.6 (a name one letter off in nine links), the other objects' 0.5 -#}
+{%- set similarity = {
+    'accounts': {'text': 'company', 'label': 'name', 'dated': false,
+                 'fields': [('city', 'city'), ('phone', 'phone'), ('website', 'domain')]},
+    'contacts': {'text': 'full_name', 'label': 'name', 'dated': false, 'neutral': 0.6,
+                 'veto': 'email_local',
+                 'fields': [('e-mail', 'email_local'), ('e-mail domain', 'email_domain'),
+                            ('phone', 'phone')]},
+    'opportunities': {'text': 'name', 'label': 'name', 'dated': false,
+                      'fields': [('amount', 'amount'), ('close date', 'activity_date'),
+                                 ('stage', 'stage')]},
+    'activities': {'text': 'name', 'label': 'description', 'dated': true, 'fields': []},
+    'events': {'text': 'name', 'label': 'subject', 'dated': true, 'fields': []},
+    'tasks': {'text': 'name', 'label': 'subject', 'dated': true, 'fields': []},
+} %}
 {%- set string = dbt.type_string() %}
 {#- the similarity step (3.): a pair links when its score reaches the threshold and is ahead of
     both records' next candidates by the margin; blocks larger than block_limit on a side (a
@@ -80,25 +112,41 @@ live_records as (
   select 'accounts' as object, cast({{ id }} as {{ string }}) as record_id, name, city,
     website, phone, cast(null as {{ string }}) as email,
     cast(null as {{ string }}) as first_name, cast(null as {{ string }}) as last_name,
-    cast(null as {{ string }}) as account_ref, cast(null as {{ string }}) as activity_date
+    cast(null as {{ string }}) as account_ref, cast(null as {{ string }}) as activity_date,
+    cast(null as {{ string }}) as amount, cast(null as {{ string }}) as stage
   from {{ ref('stg_' ~ side ~ '__accounts') }}
   where not is_deleted
   union all
-  select 'contacts', cast({{ id }} as {{ string }}), null, null, null, null, email,
-    first_name, last_name, cast(account as {{ string }}), null
+  select 'contacts', cast({{ id }} as {{ string }}), null, null, null,
+    coalesce(phone, mobile), email, first_name, last_name, cast(account as {{ string }}), null,
+    null, null
   from {{ ref('stg_' ~ side ~ '__contacts') }}
   where not is_deleted
   union all
-  select 'opportunities', cast({{ id }} as {{ string }}), name, null, null, null, null,
-    null, null, cast(account as {{ string }}), null
-  from {{ ref('stg_' ~ side ~ '__opportunities') }}
-  where not is_deleted
-  {%- for object, subject, day in [('activities', 'null', 'date'), ('events', 'subject', 'start'),
+  select 'opportunities', cast({{ id }} as {{ string }}), opportunities.name, null, null, null,
+    null, null, null, cast(opportunities.account as {{ string }}),
+    substr(cast(opportunities.close_date as {{ string }}), 1, 10),
+    {{ crmsync_number_text('opportunities.amount') }},
+    {%- if side == 'forcemanager' %}
+    -- a ForceManager status compares as its English label, the Salesforce stage name
+    statuses.label_en
+  from {{ ref('stg_forcemanager__opportunities') }} as opportunities
+  left join {{ ref('stg_forcemanager__opportunitystatuses') }} as statuses
+    on cast(statuses.opportunity_status_id as {{ string }})
+      = cast(opportunities.stage as {{ string }})
+    {%- else %}
+    opportunities.stage
+  from {{ ref('stg_salesforce__opportunities') }} as opportunities
+    {%- endif %}
+  where not opportunities.is_deleted
+  {#- activities compare their description (they have no subject) -#}
+  {%- for object, subject, day in [('activities', 'description', 'date'),
+                                   ('events', 'subject', 'start'),
                                    ('tasks', 'subject', 'due_date')] %}
   union all
   select '{{ object }}', cast({{ id }} as {{ string }}), {{ subject }}, null, null, null,
     null, null, null, cast(account as {{ string }}),
-    substr(cast({{ adapter.quote(day) }} as {{ string }}), 1, 10)
+    substr(cast({{ adapter.quote(day) }} as {{ string }}), 1, 10), null, null
   from {{ ref('stg_' ~ side ~ '__' ~ object) }}
   where not is_deleted
   {%- endfor %}
@@ -118,8 +166,12 @@ live_records as (
     {{ crmsync_match_text(dbt.concat([
         "coalesce(fields_.first_name, '')", "' '", "coalesce(fields_.last_name, '')"])) }}
       as full_name,
+    {{ dbt.split_part(crmsync_match_email('fields_.email'), "'@'", 1) }} as email_local,
+    {{ dbt.split_part(crmsync_match_email('fields_.email'), "'@'", 2) }} as email_domain,
     fields_.account_ref,
-    fields_.activity_date
+    fields_.activity_date,
+    fields_.amount,
+    {{ crmsync_match_text('fields_.stage') }} as stage
   from {{ side }}_fields as fields_
   inner join live_records
     on live_records.object = fields_.object
@@ -261,32 +313,44 @@ dependent_keys as (
 {%- endif %}
 
 {%- if rule == 'similarity' %}
+{%- set spec = similarity[object] %}
+{%- set text = spec.text %}
 
--- step {{ k }}: {{ object }} still unpaired, by a similarity score: the normalised names'
--- similarity (macros/matching.sql) weighed 3 to 1 with the share of the secondary fields both
--- sides hold that agree (city, phone digits, website domain; none held by both counts half).
+-- step {{ k }}: {{ object }} still unpaired, by a similarity score: the normalised
+-- {{ spec.label }}s' similarity (macros/matching.sql) weighed 3 to 1 with the share of the
+-- secondary fields both sides hold that agree
+-- ({{ spec.fields | map('first') | join(', ') or 'none' }}; none held by both counts
+-- {{ spec.get('neutral', 0.5) }}).
+{%- if spec.get('veto') %}
+-- A differing {{ spec.veto }} rules a pair out.
+{%- endif %}
+{%- if object == 'accounts' %}
 -- Candidates share a block: a name token (the first or second), the phone or the domain.
+{%- elif spec.dated %}
+-- Candidates are in the paired account, a day apart at most.
+{%- else %}
+-- Candidates are in the paired account.
+{%- endif %}
 unpaired_{{ k }} as (
-  select features.*
-  from features
-  left join paired_{{ k - 1 }} as by_salesforce
-    on features.side = 'salesforce'
-    and by_salesforce.object = features.object
-    and by_salesforce.salesforce_id = features.record_id
-  left join paired_{{ k - 1 }} as by_forcemanager
-    on features.side = 'forcemanager'
-    and by_forcemanager.object = features.object
-    and by_forcemanager.forcemanager_id = features.record_id
-  where features.object = '{{ object }}'
-    and features.company is not null
-    and by_salesforce.object is null
-    and by_forcemanager.object is null
+  select unpaired_.*
+  from {{ crmsync_match_unpaired(
+    'features' if object == 'accounts' else 'dependent_features', 'paired_' ~ (k - 1)) }}
+    as unpaired_
+  where unpaired_.object = '{{ object }}'
+    and unpaired_.{{ text }} is not null
+    {%- if object != 'accounts' %}
+    and unpaired_.account_key is not null
+    {%- endif %}
+    {%- if spec.dated %}
+    and unpaired_.activity_date is not null
+    {%- endif %}
 ),
 
 blocks_{{ k }} as (
   select side, record_id, block_key,
     count(*) over (partition by side, block_key) as block_size
   from (
+    {%- if object == 'accounts' %}
     select side, record_id,
       'n:' || {{ dbt.split_part('company', "' '", 1) }} as block_key
     from unpaired_{{ k }}
@@ -298,6 +362,23 @@ blocks_{{ k }} as (
     select side, record_id, 'p:' || phone from unpaired_{{ k }} where phone is not null
     union
     select side, record_id, 'd:' || domain from unpaired_{{ k }} where domain is not null
+    {%- elif spec.dated %}
+    {#- a Salesforce record's block is its account and date; a ForceManager record is in the
+        blocks of its date and the days either side -#}
+    select side, record_id, account_key || '|' || activity_date as block_key
+    from unpaired_{{ k }}
+    where side = 'salesforce'
+    {%- for days in [-1, 0, 1] %}
+    union
+    select side, record_id,
+      account_key || '|' || {{ crmsync_match_shift_date('activity_date', days) }}
+    from unpaired_{{ k }}
+    where side = 'forcemanager'
+    {%- endfor %}
+    {%- else %}
+    select side, record_id, account_key as block_key
+    from unpaired_{{ k }}
+    {%- endif %}
   ) as keys_
 ),
 
@@ -319,10 +400,16 @@ compared_{{ k }} as (
     '{{ object }}' as object,
     pairs.salesforce_id,
     pairs.forcemanager_id,
-    {{ crmsync_name_similarity('salesforce_.company', 'forcemanager_.company') }} as name_score,
-    {{ crmsync_match_agreement('salesforce_.city', 'forcemanager_.city') }} as city_agrees,
-    {{ crmsync_match_agreement('salesforce_.phone', 'forcemanager_.phone') }} as phone_agrees,
-    {{ crmsync_match_agreement('salesforce_.domain', 'forcemanager_.domain') }} as domain_agrees
+    {{ crmsync_name_similarity('salesforce_.' ~ text, 'forcemanager_.' ~ text) }} as name_score,
+    {%- for label, column in spec.fields %}
+    {{ crmsync_match_agreement('salesforce_.' ~ column, 'forcemanager_.' ~ column) }}
+      as agrees_{{ loop.index }},
+    {%- endfor %}
+    {%- if spec.dated %}
+    salesforce_.activity_date <> forcemanager_.activity_date as is_day_apart
+    {%- else %}
+    false as is_day_apart
+    {%- endif %}
   from candidate_pairs_{{ k }} as pairs
   inner join unpaired_{{ k }} as salesforce_
     on salesforce_.side = 'salesforce'
@@ -335,28 +422,42 @@ compared_{{ k }} as (
     and forbidden.salesforce_prefix = substr(pairs.salesforce_id, 1, 15)
     and forbidden.forcemanager_id = pairs.forcemanager_id
   where forbidden.object is null
+    {%- if spec.get('veto') %}
+    and {{ crmsync_match_agreement(
+      'salesforce_.' ~ spec.veto, 'forcemanager_.' ~ spec.veto) }} is distinct from 0
+    {%- endif %}
 ),
 
 scored_{{ k }} as (
   select
     compared_{{ k }}.*,
+    {%- if spec.fields %}
     0.75 * name_score + 0.25 * coalesce(
-      (coalesce(city_agrees, 0) + coalesce(phone_agrees, 0) + coalesce(domain_agrees, 0))
+      (
+        {%- for label, column in spec.fields %}
+        coalesce(agrees_{{ loop.index }}, 0){{ ' +' if not loop.last }}
+        {%- endfor %}
+      )
         / nullif(
           cast(
-            case when city_agrees is null then 0 else 1 end
-            + case when phone_agrees is null then 0 else 1 end
-            + case when domain_agrees is null then 0 else 1 end
+            {%- for label, column in spec.fields %}
+            case when agrees_{{ loop.index }} is null then 0 else 1 end
+              {{- ' +' if not loop.last }}
+            {%- endfor %}
           as double), 0),
-      0.5
+      {{ spec.get('neutral', 0.5) }}
     ) as score,
-    'name ' || cast(round(name_score, 2) as {{ string }})
-      || case when city_agrees = 1 then ', city' else '' end
-      || case when phone_agrees = 1 then ', phone' else '' end
-      || case when domain_agrees = 1 then ', website' else '' end
-      || case when city_agrees = 0 then '; city differs' else '' end
-      || case when phone_agrees = 0 then '; phone differs' else '' end
-      || case when domain_agrees = 0 then '; website differs' else '' end
+    {%- else %}
+    0.75 * name_score + 0.25 * {{ spec.get('neutral', 0.5) }} as score,
+    {%- endif %}
+    '{{ spec.label }} ' || cast(round(name_score, 2) as {{ string }})
+      {%- for label, column in spec.fields %}
+      || case when agrees_{{ loop.index }} = 1 then ', {{ label }}' else '' end
+      {%- endfor %}
+      {%- for label, column in spec.fields %}
+      || case when agrees_{{ loop.index }} = 0 then '; {{ label }} differs' else '' end
+      {%- endfor %}
+      || case when is_day_apart then '; a day apart' else '' end
       as evidence
   from compared_{{ k }}
 ),
@@ -457,20 +558,12 @@ paired_{{ k }} as (
 -- step {{ k }}: {{ object }} by {{ rule }}, among the records still unpaired
 candidates_{{ k }} as (
   select keys.*
-  from {{ 'account_keys' if object == 'accounts' else 'dependent_keys' }} as keys
-  left join paired_{{ k - 1 }} as by_salesforce
-    on keys.side = 'salesforce'
-    and by_salesforce.object = keys.object
-    and by_salesforce.salesforce_id = keys.record_id
-  left join paired_{{ k - 1 }} as by_forcemanager
-    on keys.side = 'forcemanager'
-    and by_forcemanager.object = keys.object
-    and by_forcemanager.forcemanager_id = keys.record_id
+  from {{ crmsync_match_unpaired(
+    'account_keys' if object == 'accounts' else 'dependent_keys', 'paired_' ~ (k - 1)) }}
+    as keys
   where keys.object = '{{ object }}'
     and keys.rule = '{{ rule }}'
     and keys.match_key is not null
-    and by_salesforce.object is null
-    and by_forcemanager.object is null
 ),
 
 groups_{{ k }} as (
@@ -546,37 +639,17 @@ ambiguous as (
       partition by ambiguous_all.object, ambiguous_all.side, ambiguous_all.record_id
       order by ambiguous_all.step, ambiguous_all.candidate_id
     ) as ambiguity_rank
-  from ambiguous_all
-  left join paired as by_salesforce
-    on ambiguous_all.side = 'salesforce'
-    and by_salesforce.object = ambiguous_all.object
-    and by_salesforce.salesforce_id = ambiguous_all.record_id
-  left join paired as by_forcemanager
-    on ambiguous_all.side = 'forcemanager'
-    and by_forcemanager.object = ambiguous_all.object
-    and by_forcemanager.forcemanager_id = ambiguous_all.record_id
-  where by_salesforce.object is null
-    and by_forcemanager.object is null
+  from {{ crmsync_match_unpaired('ambiguous_all', 'paired') }} as ambiguous_all
 ),
 
 unmatched as (
   select live_records.*
-  from live_records
-  left join paired as by_salesforce
-    on live_records.side = 'salesforce'
-    and by_salesforce.object = live_records.object
-    and by_salesforce.salesforce_id = live_records.record_id
-  left join paired as by_forcemanager
-    on live_records.side = 'forcemanager'
-    and by_forcemanager.object = live_records.object
-    and by_forcemanager.forcemanager_id = live_records.record_id
+  from {{ crmsync_match_unpaired('live_records', 'paired') }} as live_records
   left join ambiguous
     on ambiguous.object = live_records.object
     and ambiguous.side = live_records.side
     and ambiguous.record_id = live_records.record_id
-  where by_salesforce.object is null
-    and by_forcemanager.object is null
-    and ambiguous.object is null
+  where ambiguous.object is null
 ),
 
 decisions as (

@@ -92,8 +92,7 @@ decided as (
     end as forcemanager_action,
     case
       when (pairs.sync_mode = 'initial' and not match_mode.is_match)
-        or not pairs.is_two_way
-        or coalesce(pairs.is_blocked_in_salesforce, false) then null
+        or not pairs.is_two_way then null
       when pairs.salesforce_state = 'none' and pairs.forcemanager_state = 'live' then 'create'
       when pairs.salesforce_state = 'live' and pairs.forcemanager_state = 'deleted'
         and coalesce(per_record.has_base, false)
@@ -149,8 +148,6 @@ select
   case
     when is_blocked_in_forcemanager
       then 'ForceManager requires an account and a first name on every contact'
-    when coalesce(is_blocked_in_salesforce, false) and salesforce_state = 'none'
-      then 'Salesforce already holds this ForceManager id on another object''s record'
   end as skip_reason,
   needs_forcemanager_link,
   needs_salesforce_link

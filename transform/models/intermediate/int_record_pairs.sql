@@ -100,11 +100,11 @@ pairs as (
 {%- endfor %}
 
 -- ForceManager numbers activities and calendar tasks apart, while Salesforce keeps both in Task,
--- whose ForceManager_Id__c is unique: an id both hold can link only one Task. A ForceManager
--- record whose id another object's Task already carries, or that an earlier object (in creation
--- order) of the same Salesforce object also holds, cannot be created in Salesforce: its upsert on
--- ForceManager_Id__c would land on the other record (and fail on its TaskSubtype). It is skipped
--- rather than written over the other record or retried forever.
+-- whose ForceManager_Id__c is unique: an id both hold can be one Task's plain key only. A
+-- ForceManager record whose id another object's Task already carries, or that an earlier object
+-- (in creation order) of the same Salesforce object also holds, has its id taken: it is created
+-- with its key qualified by its object (`task:12`, macros/salesforce_keys.sql), since an upsert
+-- on the plain id would land on the other record (and fail on its TaskSubtype).
 taken_salesforce_ids as (
   select cast(null as {{ dbt.type_string() }}) as object, cast(null as bigint) as forcemanager_id
   where false
@@ -176,9 +176,7 @@ select
     and pairs.salesforce_id is not null
     and contact_accounts.record_id is null
     as is_blocked_in_forcemanager,
-  pairs.salesforce_id is null
-    and taken_salesforce_ids.object is not null
-    as is_blocked_in_salesforce
+  taken_salesforce_ids.object is not null as is_salesforce_key_taken
 from pairs
 inner join objects on objects.object = pairs.object
 left join contexts on contexts.object = pairs.object

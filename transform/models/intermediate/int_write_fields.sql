@@ -260,8 +260,12 @@ create_defaults_with_ids as (
     case
       -- the link travels in the record itself, so a crash after the create never duplicates
       when create_defaults.api_field = 'extId' then {{ crmsync_json_string('actions.salesforce_id') }}
+      -- (qualified by the object where another object holds the id: macros/salesforce_keys.sql)
       when create_defaults.api_field = 'ForceManager_Id__c'
-        then {{ crmsync_json_string('cast(actions.forcemanager_id as ' ~ dbt.type_string() ~ ')') }}
+        then {{ crmsync_json_string(crmsync_salesforce_key(
+          'actions.object',
+          'cast(actions.forcemanager_id as ' ~ dbt.type_string() ~ ')',
+          'record_pairs.is_salesforce_key_taken')) }}
       else create_defaults.json_value
     end as json_value,
     create_defaults.ref_json
@@ -269,6 +273,9 @@ create_defaults_with_ids as (
   inner join actions
     on actions.object = create_defaults.object
     and actions.sync_key = create_defaults.sync_key
+  left join record_pairs
+    on record_pairs.object = actions.object
+    and record_pairs.sync_key = actions.sync_key
 ),
 
 -- initial_sync: match: a matched pair's records get the link a created one carries
@@ -283,13 +290,19 @@ link_updates as (
     and needs_forcemanager_link
   union all
   select
-    object, sync_key, 'salesforce', cast(null as {{ dbt.type_string() }}), 1000,
+    actions.object, actions.sync_key, 'salesforce', cast(null as {{ dbt.type_string() }}), 1000,
     'ForceManager_Id__c',
-    {{ crmsync_json_string('cast(forcemanager_id as ' ~ dbt.type_string() ~ ')') }},
+    {{ crmsync_json_string(crmsync_salesforce_key(
+      'actions.object',
+      'cast(actions.forcemanager_id as ' ~ dbt.type_string() ~ ')',
+      'record_pairs.is_salesforce_key_taken')) }},
     cast(null as {{ dbt.type_string() }})
   from actions
-  where salesforce_action = 'update'
-    and needs_salesforce_link
+  left join record_pairs
+    on record_pairs.object = actions.object
+    and record_pairs.sync_key = actions.sync_key
+  where actions.salesforce_action = 'update'
+    and actions.needs_salesforce_link
 ),
 
 all_writes as (
