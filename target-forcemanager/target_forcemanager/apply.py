@@ -30,7 +30,7 @@ from forcemanager_client import (
 from forcemanager_client.client import EXT_ID_LOOKUP_CHUNK
 
 from target_forcemanager.exceptions import RunAbortedError, UnresolvedReferenceError
-from target_forcemanager.spool import RowSpool
+from target_forcemanager.spool import Spool
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Applier:
         return self.resource_map.get(obj, obj)
 
     # -- the run -------------------------------------------------------------------------------
-    def apply(self, spool: RowSpool) -> ApplyResult:
+    def apply(self, spool: Spool) -> ApplyResult:
         """Apply every spooled row in dependency order.
 
         Raises:

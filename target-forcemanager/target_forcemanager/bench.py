@@ -11,7 +11,7 @@ from crmsync_common.synclog import SyncLog
 from forcemanager_client import ForceManagerClient
 
 from target_forcemanager.apply import Applier
-from target_forcemanager.spool import RowSpool
+from target_forcemanager.spool import Spool
 from target_forcemanager.target import DEFAULT_MAX_CONCURRENCY, SYNC_LOG_WRITER
 
 
@@ -59,7 +59,7 @@ def measure_writes(
         The measurement.
     """
     run_id = f"bench-{uuid.uuid4().hex[:12]}"
-    spool = RowSpool()
+    spool = Spool()
     for index in range(count):
         ext_id = f"{run_id}-{index:06d}"
         fields = {"name": f"Bench {ext_id}", "branchId": branch_id, "salesRepId1": owner_id}

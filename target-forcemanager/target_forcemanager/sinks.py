@@ -8,7 +8,7 @@ from singer_sdk.sinks import RecordSink
 from typing_extensions import override
 
 from target_forcemanager.apply import EXTRA_FIELDS_STREAM
-from target_forcemanager.spool import RowSpool, normalize_row
+from target_forcemanager.spool import Spool, normalize_row
 
 #: The actions a publish row may carry.
 ACTIONS = frozenset({"create", "update", "delete"})
@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from singer_sdk import Target
 
 
-class PublishRowSink(RecordSink):
+class PublishSink(RecordSink):
     """Spools the rows of one stream (object) for the ordered apply at end of input."""
 
     def __init__(self, target: Target, stream_name: str, *args: Any, **kwargs: Any) -> None:
         """Bind the sink to the target's spool."""
         super().__init__(target, stream_name, *args, **kwargs)
-        self._spool: RowSpool = target.spool  # type: ignore[attr-defined]
+        self._spool: Spool = target.spool  # type: ignore[attr-defined]
         self._skipped = 0
 
     @override

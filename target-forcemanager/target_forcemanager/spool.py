@@ -44,7 +44,7 @@ def normalize_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class RowSpool:
+class Spool:
     """Append-only JSON-lines files, one per stream, in a temporary folder."""
 
     def __init__(self, directory: str | None = None) -> None:

@@ -20,8 +20,8 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from target_forcemanager.apply import Applier
-from target_forcemanager.sinks import PublishRowSink
-from target_forcemanager.spool import RowSpool
+from target_forcemanager.sinks import PublishSink
+from target_forcemanager.spool import Spool
 
 #: Enough requests in flight to hide ~100-250 ms of latency at 4-13 requests per second; the
 #: rate limiter, not the pool, sets the pace.
@@ -35,7 +35,7 @@ class TargetForceManager(OwnerOnlyFiles, Target):
     """Singer target that creates, updates and deletes ForceManager records."""
 
     name = "target-forcemanager"
-    default_sink_class = PublishRowSink
+    default_sink_class = PublishSink
 
     config_jsonschema = th.PropertiesList(
         *connection_properties(),
@@ -65,9 +65,9 @@ class TargetForceManager(OwnerOnlyFiles, Target):
     ).to_dict()
 
     @cached_property
-    def spool(self) -> RowSpool:
+    def spool(self) -> Spool:
         """The run's buffered rows."""
-        return RowSpool()
+        return Spool()
 
     @override
     def process_endofpipe(self) -> None:

@@ -107,7 +107,7 @@ class Applier:
 
     # -- order ------------------------------------------------------------------------------
 
-    def run(self, spool: Spool) -> None:
+    def apply(self, spool: Spool) -> None:
         """Apply every spooled row.
 
         Args:

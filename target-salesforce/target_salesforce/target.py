@@ -105,7 +105,7 @@ class TargetSalesforce(OwnerOnlyFiles, Target):
                 bulk_threshold=int(self.config.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
             )
             try:
-                applier.run(self.spool)
+                applier.apply(self.spool)
             except SalesforceClientError as exc:
                 self.logger.error("target-salesforce stopped: %s", exc)
                 msg = f"target-salesforce stopped: {exc}"

@@ -92,7 +92,7 @@ def _apply(tmp_path: Path, client: RecordingClient, rows: dict[str, list[dict]])
     applier = Applier(
         client, log, {"accounts": "Account", "contacts": "Contact"}, "ForceManager_Id__c"
     )  # type: ignore[arg-type]
-    applier.run(spool)
+    applier.apply(spool)
     log.close()
     spool.close()
     path = tmp_path / "run-1.target-salesforce.jsonl"
