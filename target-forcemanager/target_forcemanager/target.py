@@ -13,6 +13,7 @@ from forcemanager_client import (
     DEFAULT_BASE_URL,
     DEFAULT_REQUESTS_PER_SECOND,
     ForceManagerClient,
+    ForceManagerError,
 )
 from forcemanager_client.settings import connection_properties, private_key
 from singer_sdk import Target
@@ -20,6 +21,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from target_forcemanager.apply import Applier
+from target_forcemanager.exceptions import RunAbortedError
 from target_forcemanager.sinks import PublishSink
 from target_forcemanager.spool import Spool
 
@@ -78,7 +80,12 @@ class TargetForceManager(OwnerOnlyFiles, Target):
             self.spool.close()
 
     def apply(self) -> None:
-        """Apply everything spooled, in dependency order."""
+        """Apply everything spooled, in dependency order.
+
+        Raises:
+            SystemExit: on a run-level failure (bad credentials, API budget spent, unreachable
+                API), with a message naming it; the sync log keeps what was written before it.
+        """
         max_concurrency = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
         record_calls(step_name("loader", self.name), sync_log_dir(self.config.get("sync_log_dir")))
         client = ForceManagerClient(
@@ -105,6 +112,12 @@ class TargetForceManager(OwnerOnlyFiles, Target):
                 result.linked,
                 result.failed,
             )
+        except (RunAbortedError, ForceManagerError) as exc:
+            # a run-level failure (credentials, API budget, unreachable API): one line, as
+            # target-salesforce; the sync log keeps what was written before it
+            self.logger.error("target-forcemanager stopped: %s", exc)
+            msg = f"target-forcemanager stopped: {exc}"
+            raise SystemExit(msg) from None
         finally:
             sync_log.close()
             client.close()

@@ -77,7 +77,9 @@ def test_bad_credentials_exit_non_zero_without_leaking_the_key(
     _, stderr = process.communicate(timeout=60)
     text = stderr.decode()
     assert process.returncode != 0
+    assert "target-forcemanager stopped:" in text
     assert "401" in text
+    assert "Traceback" not in text
     assert "not-the-key-98765" not in text
     assert sandbox.env["FORCEMANAGER_PUBLIC_KEY"] not in text
 
