@@ -87,16 +87,14 @@ class Bar:
     conflicts_y: float
 
 
-@dataclass
-class Chart:
-    """A small stacked bar chart of one object and direction over the runs shown."""
+@dataclass(kw_only=True)
+class Plot:
+    """The geometry of a small chart of stacked bars, one bar per run shown."""
 
-    object: str
-    direction: str
-    totals: dict[str, int]
-    bars: list[Bar]
-    ticks: list[tuple[int, float]]
-    bar_width: float
+    ticks: list[tuple[int, float]] = field(default_factory=list)
+    bar_width: float = 0.0
+    slot: float = 0.0
+    scale: float = 1.0
     width: int = 400
     height: int = 190
     left: int = 40
@@ -106,6 +104,45 @@ class Chart:
     @property
     def baseline(self) -> float:
         return self.top + self.plot_height
+
+    def fit(self, peak: int, runs: int) -> None:
+        """Scale the axis to `peak` (rounded up to a nice value) and size `runs` bars."""
+        top_value = _nice_max(peak)
+        self.scale = self.plot_height / top_value
+        self.ticks = [
+            (round(top_value * share), self.baseline - self.plot_height * share)
+            for share in (0, 0.5, 1)
+            if share == 0 or top_value * share == round(top_value * share)
+        ]
+        self.slot = (self.width - self.left - 8) / max(runs, 1)
+        self.bar_width = max(min(self.slot * 0.55, 28.0), 3.0)
+
+    def bar_x(self, index: int) -> float:
+        """The left edge of bar number `index` (0 = oldest run shown)."""
+        return self.left + self.slot * index + (self.slot - self.bar_width) / 2
+
+    def stack(
+        self, row: dict[str, int], kinds: Sequence[str]
+    ) -> list[tuple[str, int, float, float]]:
+        """The segments (kind, count, y, height) of one bar, bottom up; each at least 3 px."""
+        y = self.baseline
+        segments = []
+        for kind in kinds:
+            if row[kind]:
+                height = max(row[kind] * self.scale, 3.0)
+                y -= height
+                segments.append((kind, row[kind], y, height))
+        return segments
+
+
+@dataclass
+class Chart(Plot):
+    """A small stacked bar chart of one object and direction over the runs shown."""
+
+    object: str
+    direction: str
+    totals: dict[str, int]
+    bars: list[Bar] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -127,7 +164,7 @@ def _nice_max(value: int) -> int:
 def _chart(
     obj: str, direction: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]
 ) -> Chart:
-    chart = Chart(obj, direction, dict.fromkeys(COUNT_KINDS, 0), [], [], 0.0)
+    chart = Chart(object=obj, direction=direction, totals=dict.fromkeys(COUNT_KINDS, 0))
     per_run = [counts.get(run.run_id, dict.fromkeys(COUNT_KINDS, 0)) for run in runs]
     for row in per_run:
         for kind in COUNT_KINDS:
@@ -136,34 +173,17 @@ def _chart(
         [sum(row[k] for k in WRITE_KINDS) for row in per_run]
         + [row["conflicts"] for row in per_run]
     )
-    top_value = _nice_max(peak)
-    scale = chart.plot_height / top_value
-    chart.ticks = [
-        (round(top_value * share), chart.baseline - chart.plot_height * share)
-        for share in (0, 0.5, 1)
-        if share == 0 or top_value * share == round(top_value * share)
-    ]
-    plot_width = chart.width - chart.left - 8
-    slot = plot_width / max(len(runs), 1)
-    chart.bar_width = max(min(slot * 0.55, 28.0), 3.0)
+    chart.fit(peak, len(runs))
     for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
-        x = chart.left + slot * index + (slot - chart.bar_width) / 2
-        y = chart.baseline
-        segments = []
-        for kind in WRITE_KINDS:
-            if row[kind]:
-                height = max(row[kind] * scale, 3.0)
-                y -= height
-                segments.append((kind, row[kind], y, height))
         chart.bars.append(
             Bar(
                 run=run,
                 counts=row,
-                x=x,
-                segments=segments,
+                x=chart.bar_x(index),
+                segments=chart.stack(row, WRITE_KINDS),
                 total=sum(row[k] for k in WRITE_KINDS),
                 conflicts=row["conflicts"],
-                conflicts_y=chart.baseline - max(row["conflicts"] * scale, 3.0),
+                conflicts_y=chart.baseline - max(row["conflicts"] * chart.scale, 3.0),
             )
         )
     return chart
@@ -180,50 +200,24 @@ class CallBar:
 
 
 @dataclass
-class CallChart:
+class CallChart(Plot):
     """The API calls to one side over the runs shown (a bar per run, stacked by kind)."""
 
     side: str
     totals: dict[str, int]
-    bars: list[CallBar]
-    ticks: list[tuple[int, float]]
-    bar_width: float
-    width: int = 400
-    height: int = 190
-    left: int = 40
-    top: int = 14
-    plot_height: int = 136
-
-    @property
-    def baseline(self) -> float:
-        return self.top + self.plot_height
+    bars: list[CallBar] = field(default_factory=list)
 
 
 def _calls_chart(side: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]) -> CallChart:
-    chart = CallChart(side, dict.fromkeys(CALL_COUNTS, 0), [], [], 0.0)
+    chart = CallChart(side=side, totals=dict.fromkeys(CALL_COUNTS, 0))
     per_run = [counts.get(run.run_id, dict.fromkeys(CALL_COUNTS, 0)) for run in runs]
     for row in per_run:
         for kind in CALL_COUNTS:
             chart.totals[kind] += row[kind]
-    top_value = _nice_max(max([row["calls"] for row in per_run], default=0))
-    scale = chart.plot_height / top_value
-    chart.ticks = [
-        (round(top_value * share), chart.baseline - chart.plot_height * share)
-        for share in (0, 0.5, 1)
-        if share == 0 or top_value * share == round(top_value * share)
-    ]
-    slot = (chart.width - chart.left - 8) / max(len(runs), 1)
-    chart.bar_width = max(min(slot * 0.55, 28.0), 3.0)
+    chart.fit(max([row["calls"] for row in per_run], default=0), len(runs))
     for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
-        y = chart.baseline
-        segments = []
-        for kind in CALL_KINDS:
-            if row[kind]:
-                height = max(row[kind] * scale, 3.0)
-                y -= height
-                segments.append((kind, row[kind], y, height))
-        x = chart.left + slot * index + (slot - chart.bar_width) / 2
-        chart.bars.append(CallBar(run=run, counts=row, x=x, segments=segments))
+        segments = chart.stack(row, CALL_KINDS)
+        chart.bars.append(CallBar(run=run, counts=row, x=chart.bar_x(index), segments=segments))
     return chart
 
 
