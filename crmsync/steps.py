@@ -318,16 +318,7 @@ def collect_log() -> int:
     with warehouse.connect() as connection:
         _create_log_table(connection)
         for path in files:
-            rows = list(_read_log_file(path))
-            connection.execute("begin")
-            connection.execute(
-                f"delete from {LOG_SCHEMA}.{LOG_TABLE} where source_file = ?", [path.name]
-            )
-            if rows:
-                _insert_columns(connection, f"{LOG_SCHEMA}.{LOG_TABLE}", rows)
-            connection.execute("commit")
-            _archive(path)
-            loaded += len(rows)
+            loaded += _load_file(connection, LOG_TABLE, path, _read_log_file(path))
         collect_calls(connection, directory)
     logger.info("loaded %d sync-log lines from %d files", loaded, len(files))
     return loaded
@@ -347,17 +338,23 @@ def collect_calls(connection: duckdb.DuckDBPyConnection, directory: Path) -> int
     for torn in directory.glob(f".*{CALLS_SUFFIX}.*") if directory.is_dir() else ():
         torn.unlink(missing_ok=True)
     for path in files:
-        rows = _read_calls_file(path)
-        connection.execute("begin")
-        connection.execute(
-            f"delete from {LOG_SCHEMA}.{CALLS_TABLE} where source_file = ?", [path.name]
-        )
-        if rows:
-            _insert_columns(connection, f"{LOG_SCHEMA}.{CALLS_TABLE}", rows)
-        connection.execute("commit")
-        _archive(path)
+        _load_file(connection, CALLS_TABLE, path, _read_calls_file(path))
     logger.info("loaded the API call counts of %d steps", len(files))
     return len(files)
+
+
+def _load_file(
+    connection: duckdb.DuckDBPyConnection, table: str, path: Path, rows: list[tuple[object, ...]]
+) -> int:
+    """Replace the rows `path` loaded into `crmsync_log.<table>` before (a re-run adds
+    nothing), in one transaction, then archive the file; return how many rows it held."""
+    connection.execute("begin")
+    connection.execute(f"delete from {LOG_SCHEMA}.{table} where source_file = ?", [path.name])
+    if rows:
+        _insert_columns(connection, f"{LOG_SCHEMA}.{table}", rows)
+    connection.execute("commit")
+    _archive(path)
+    return len(rows)
 
 
 def _create_calls_tables(connection: duckdb.DuckDBPyConnection) -> None:
