@@ -8,7 +8,10 @@ only reads, and pairs that pass cost no API call beyond the check without them.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +147,38 @@ def test_a_pair_on_an_object_that_is_off_is_not_checked(
     )
     access.check(settings, environ=sandbox_env)
     assert not any("Contact" in route or "contacts" in route for route in _calls(crms))
+
+
+def test_the_preflight_command_refuses_a_bad_pair_in_one_line(
+    crms: SandboxProcess, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`crmsync preflight --access`, the first step of every job: exit 1, one line on stderr
+    naming the setting, no secret in it, and no write to either CRM."""
+    (tmp_path / "sync.yml").write_text(
+        "objects: {accounts: two-way, contacts: off}\n"
+        "field_mapping:\n  accounts:\n    - {forcemanager: vatNumber, salesforce: VAT_Nmbr__c}\n"
+    )
+    environ = {
+        **crms.environ(),
+        **sandbox_env,
+        "CRMSYNC_CONFIG": str(tmp_path / "sync.yml"),
+        "CRMSYNC_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "MELTANO_PROJECT_ROOT": str(tmp_path),
+    }
+    for variable in ("CRMSYNC_SYNC_LOG_DIR", "MELTANO_DATABASE_URI", "MELTANO_STATE_BACKEND_URI"):
+        environ.pop(variable, None)
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "crmsync"), "preflight", "--access"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    [line] = [line for line in run.stderr.splitlines() if line.startswith("crmsync: error:")]
+    assert line.startswith("crmsync: error: `field_mapping.accounts[0].salesforce`: ")
+    assert "Account.VAT_Nmbr__c is missing" in line
+    for secret in ("SALESFORCE_PASSWORD", "SALESFORCE_CLIENT_SECRET", "FORCEMANAGER_PRIVATE_KEY"):
+        assert crms.env[secret] not in run.stderr + run.stdout
+    assert _writes(_calls(crms)) == {}
