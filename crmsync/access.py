@@ -425,9 +425,10 @@ def check_forcemanager(objects: list[SyncedObject], environ: Mapping[str, str]) 
             resource: {str(name).lower() for name in (_as_dict(schema).get("properties") or {})}
             for resource, schema in schemas.items()
         }
+        extras_read: set[str] = set()
         for obj in objects:
             for pair in obj.pairs:
-                _check_forcemanager_field(client, obj.resource, pair, fields[obj.resource])
+                _check_forcemanager_field(client, obj.resource, pair, fields, extras_read)
     finally:
         client.close()
     logger.info(
@@ -436,20 +437,30 @@ def check_forcemanager(objects: list[SyncedObject], environ: Mapping[str, str]) 
 
 
 def _check_forcemanager_field(
-    client: ForceManagerClient, resource: str, pair: FieldPair, known: set[str]
+    client: ForceManagerClient,
+    resource: str,
+    pair: FieldPair,
+    fields: dict[str, set[str]],
+    extras_read: set[str],
 ) -> None:
     """Refuse a pair whose ForceManager field is neither in `/schema` nor an extra field.
 
-    `known` holds the resource's lower-case field names; a miss reads the resource's
-    extra-field definitions once (a tenant whose `/schema` leaves them out) and adds them.
+    Args:
+        client: the logged-in client.
+        resource: the pair's ForceManager resource.
+        pair: the pair.
+        fields: lower-case field names per resource, from `/schema`; a miss reads the
+            resource's extra-field definitions once (a tenant whose `/schema` leaves them out)
+            and adds them here.
+        extras_read: the resources whose extra fields were read already.
     """
+    known = fields[resource]
     if pair.forcemanager.lower() in known:
         return
-    extra = f"/extrafields/{resource}"
-    if extra not in known:
-        known.add(extra)
+    if resource not in extras_read:
+        extras_read.add(resource)
         definitions = _forcemanager_call(
-            f"GET {extra}", lambda: client.extra_fields(resource), client.base_url
+            f"GET /extrafields/{resource}", lambda: client.extra_fields(resource), client.base_url
         )
         known.update(
             f"z_{definition.get('fieldName')}".lower()
