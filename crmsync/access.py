@@ -3,8 +3,11 @@ permissions on what the plan may write, and room in Salesforce's daily API alloc
 
 It runs before anything is extracted (`crmsync preflight --access`) and only reads: a login
 to each CRM, a describe per synced Salesforce object, `limits/`, and ForceManager's schema of
-each synced resource. A problem ends the cycle with one line that names what to fix (the
-setting, or the object, field and permission), with no write to either CRM.
+each synced resource. The user's field pairs (`field_mapping:`) are checked in the same
+answers, so they cost no call (only a ForceManager field missing from `/schema` reads the
+resource's extra fields before it is refused). A problem ends the cycle with one line that
+names what to fix (the setting, or the object, field and permission), with no write to either
+CRM.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from salesforce_client import (
 from salesforce_client.retry import RetryPolicy as SalesforceRetry
 from salesforce_client.settings import DEFAULT_MAX_API_SHARE_TOTAL
 
-from crmsync.settings import SyncSettings
+from crmsync.settings import FieldPair, SyncSettings
 
 logger = logging.getLogger("crmsync.access")
 
@@ -97,6 +100,7 @@ class SyncedObject:
         resource: the ForceManager resource (`contacts`; `calendar` for events and tasks).
         fields: the Salesforce fields the plan writes for it.
         two_way: whether Salesforce receives creates, updates and deletes.
+        pairs: the user's field pairs of the object (`field_mapping.<object>`).
     """
 
     name: str
@@ -104,6 +108,11 @@ class SyncedObject:
     resource: str
     fields: tuple[str, ...] = field(default_factory=tuple)
     two_way: bool = False
+    pairs: tuple[FieldPair, ...] = field(default_factory=tuple)
+
+    def writes_to_salesforce(self, pair: FieldPair) -> bool:
+        """Whether the pair carries ForceManager's values into Salesforce."""
+        return self.two_way and pair.direction in {"two-way", "fm_to_sf"}
 
 
 def field_mapping(path: Path = FIELD_MAPPING) -> dict[str, dict[str, Any]]:
@@ -137,6 +146,7 @@ def synced_objects(
                 resource=spec["fm_resource"],
                 fields=fields,
                 two_way=settings.objects[name] == "two-way",
+                pairs=tuple(p for p in settings.field_pairs if p.object == name),
             )
         )
     return objects
@@ -276,7 +286,32 @@ def salesforce_problems(
         for flag, permission in (("createable", "Create"), ("updateable", "Edit")):
             if not described.get(flag, False):
                 problems.append(_permission(obj.sobject, name, permission, "the sync writes it"))
+    by_lower_name = {name.lower(): described for name, described in fields.items()}
+    for pair in obj.pairs:
+        problems += _pair_problems(obj, pair, by_lower_name.get(pair.salesforce.lower()))
     return problems
+
+
+def _pair_problems(
+    obj: SyncedObject, pair: FieldPair, described: Mapping[str, Any] | None
+) -> list[str]:
+    """What the integration user lacks on a user pair's Salesforce field (`field_mapping`)."""
+    where = f"{obj.sobject}.{pair.salesforce}"
+    if described is None:
+        return [
+            f"`{pair.setting}.salesforce`: Salesforce field {where} is missing (or hidden from "
+            "the integration user by field-level security): correct the pair, or create the "
+            "field and grant Read Access to it in the user's field-level security."
+        ]
+    if not obj.writes_to_salesforce(pair):
+        return []
+    return [
+        f"`{pair.setting}`: the integration user cannot {permission} the field {where} "
+        f"(direction {pair.direction} writes ForceManager's values to Salesforce): grant Edit "
+        f"Access to {where} in its field-level security, or set `direction: sf_to_fm`."
+        for flag, permission in (("createable", "Create"), ("updateable", "Edit"))
+        if not described.get(flag, False)
+    ]
 
 
 def _permission(sobject: str, field_name: str | None, permission: str, why: str) -> str:
@@ -376,14 +411,24 @@ def check_forcemanager(objects: list[SyncedObject], environ: Mapping[str, str]) 
     client = forcemanager_client(environ)
     base_url = client.base_url
     resources = list(dict.fromkeys(obj.resource for obj in objects))
-    calls: list[tuple[str, Callable[[], object]]] = [("login", client.session.token)]
-    # One read per resource, its schema: the tap reads the extra-field listings when it reads
-    # the schema, so a quiet cycle does not pay for them here.
-    for resource in resources:
-        calls.append((f"GET /{resource}/schema", lambda r=resource: client.schema(r)))
     try:
-        for what, call in calls:
-            _forcemanager_call(what, call, base_url)
+        _forcemanager_call("login", client.session.token, base_url)
+        # One read per resource, its schema: the tap reads the extra-field listings when it
+        # reads the schema, so a quiet cycle does not pay for them here.
+        schemas = {
+            resource: _forcemanager_call(
+                f"GET /{resource}/schema", lambda r=resource: client.schema(r), base_url
+            )
+            for resource in resources
+        }
+        fields = {
+            resource: {str(name).lower() for name in (_as_dict(schema).get("properties") or {})}
+            for resource, schema in schemas.items()
+        }
+        extras_read: set[str] = set()
+        for obj in objects:
+            for pair in obj.pairs:
+                _check_forcemanager_field(client, obj.resource, pair, fields, extras_read)
     finally:
         client.close()
     logger.info(
@@ -391,9 +436,56 @@ def check_forcemanager(objects: list[SyncedObject], environ: Mapping[str, str]) 
     )
 
 
-def _forcemanager_call(what: str, call: Callable[[], object], base_url: str) -> None:
+def _check_forcemanager_field(
+    client: ForceManagerClient,
+    resource: str,
+    pair: FieldPair,
+    fields: dict[str, set[str]],
+    extras_read: set[str],
+) -> None:
+    """Refuse a pair whose ForceManager field is neither in `/schema` nor an extra field.
+
+    Args:
+        client: the logged-in client.
+        resource: the pair's ForceManager resource.
+        pair: the pair.
+        fields: lower-case field names per resource, from `/schema`; a miss reads the
+            resource's extra-field definitions once (a tenant whose `/schema` leaves them out)
+            and adds them here.
+        extras_read: the resources whose extra fields were read already.
+    """
+    known = fields[resource]
+    if pair.forcemanager.lower() in known:
+        return
+    if resource not in extras_read:
+        extras_read.add(resource)
+        definitions = _forcemanager_call(
+            f"GET /extrafields/{resource}", lambda: client.extra_fields(resource), client.base_url
+        )
+        known.update(
+            f"z_{definition.get('fieldName')}".lower()
+            for definition in definitions or []
+            if isinstance(definition, dict)
+            and definition.get("fieldName")
+            and not definition.get("deleted")
+        )
+        if pair.forcemanager.lower() in known:
+            return
+    msg = (
+        f"`{pair.setting}.forcemanager`: ForceManager {resource}.{pair.forcemanager} is "
+        f"missing (not in GET /{resource}/schema nor its extra fields): correct the pair, or "
+        "create the field in ForceManager (an extra field is named Z_<fieldName>)."
+    )
+    raise AccessError(msg)
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _forcemanager_call(what: str, call: Callable[[], Any], base_url: str) -> Any:
     try:
-        call()
+        return call()
     except ForceManagerAuthError as exc:
         if what == "login":
             msg = (

@@ -1,7 +1,7 @@
 """The access check's rules: what the integration user needs per object, and the line it shows.
 
 The calls themselves (logins, describes, limits) run against the sandboxes in
-tests/e2e/test_preflight.py.
+tests/e2e/test_preflight.py; the field pairs' checks in tests/crmsync/test_access_field_pairs.py.
 """
 
 from __future__ import annotations
@@ -139,3 +139,48 @@ def test_the_forcemanager_check_keeps_the_rate_limit(raw: str | None, rate: floa
         environ[access.RATE_VARIABLE] = raw
     client = access.forcemanager_client(environ)
     assert client.session.limiter.rate == rate
+
+
+@pytest.mark.parametrize(
+    ("mode", "direction", "refused"),
+    [
+        ("two-way", "two-way", True),
+        ("two-way", "fm_to_sf", True),
+        ("two-way", "sf_to_fm", False),
+        # a one-way object's pairs only carry Salesforce's values
+        ("one-way", "two-way", False),
+    ],
+)
+def test_a_pair_needs_edit_on_its_salesforce_field_only_where_it_writes_there(
+    mode: str, direction: str, refused: bool
+) -> None:
+    """A read-only paired field is refused, naming the pair's setting, only when the pair
+    carries ForceManager's values into Salesforce; reading it is always needed."""
+    settings = parse_settings(
+        {
+            "objects": {"accounts": "two-way", "contacts": mode},
+            "field_mapping": {
+                "contacts": [
+                    {
+                        "forcemanager": "linkedin",
+                        "salesforce": "LinkedIn__c",
+                        "direction": direction,
+                    }
+                ]
+            },
+        }
+    )
+    contacts = next(o for o in access.synced_objects(settings) if o.name == "contacts")
+    describe = _describe([*contacts.fields, "linkedin__C"])
+    read_only = next(f for f in describe["fields"] if f["name"] == "linkedin__C")
+    read_only["updateable"] = False
+    problems = access.salesforce_problems(contacts, describe)
+    if refused:
+        [problem] = problems
+        assert problem.startswith("`field_mapping.contacts[0]`: the integration user cannot Edit")
+        assert f"direction {direction} writes" in problem
+    else:
+        assert problems == []
+    describe["fields"].remove(read_only)
+    [missing] = access.salesforce_problems(contacts, describe)
+    assert missing.startswith("`field_mapping.contacts[0].salesforce`: Salesforce field Contact.")
