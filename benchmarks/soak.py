@@ -419,7 +419,16 @@ class Soak:
         count = sum(sum(routes.values()) for routes in writes.values())
         if count and (lines.get("success") or count > lines.get("error", 0)):
             self.result.settle_writes += count
-            self._fail(f"round {number}: the cycle after settling wrote {writes}, log {lines}")
+            # what each write was, so a failure found hours into a soak can be diagnosed
+            logged = sync.query(
+                "select object, action, direction, salesforce_id, forcemanager_id, status, "
+                "left(error_message, 160) from main.sync_log where run_id = "
+                "(select max_by(run_id, run_started_at) from main.sync_stats) order by synced_at"
+            )
+            self._fail(
+                f"round {number}: the cycle after settling wrote {writes}, log {lines}: "
+                + "; ".join(" ".join(str(value) for value in row) for row in logged)
+            )
         self._check_records(number)
         self._check_log(number)
 
