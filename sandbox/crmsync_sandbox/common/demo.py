@@ -183,3 +183,15 @@ class DemoData:
             The draw.
         """
         return self.rng.random() < share
+
+
+#: VAT number prefixes of the demo countries: both sandboxes seed VAT numbers with them.
+VAT_PREFIXES = {
+    "Spain": "ES",
+    "Portugal": "PT",
+    "France": "FR",
+    "Germany": "DE",
+    "Italy": "IT",
+    "United Kingdom": "GB",
+    "United States": "US",
+}

@@ -6,7 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from crmsync_sandbox.common import DemoData
-from crmsync_sandbox.common.demo import CITY_COORDINATES, DEMO_EPOCH, MORE_SEED_OFFSET
+from crmsync_sandbox.common.demo import (
+    CITY_COORDINATES,
+    DEMO_EPOCH,
+    MORE_SEED_OFFSET,
+    VAT_PREFIXES,
+)
 from crmsync_sandbox.config import SandboxConfig
 from crmsync_sandbox.forcemanager.db import EXTRA_FIELDS, Database
 from crmsync_sandbox.forcemanager.schema import ACTIVITY_TYPE_FLAGS, GENDERS, LOOKUPS
@@ -19,15 +24,6 @@ EXT_ID_SHARE = 0.3
 DELETED_SHARE = 0.02
 #: Share of seeded records that were updated after creation (`dateUpdated` set).
 UPDATED_SHARE = 0.5
-_VAT_PREFIXES = {
-    "Spain": "ES",
-    "Portugal": "PT",
-    "France": "FR",
-    "Germany": "DE",
-    "Italy": "IT",
-    "United Kingdom": "GB",
-    "United States": "US",
-}
 _LOOKUP_CREATED = format_timestamp(DEMO_EPOCH - timedelta(days=3 * 365))
 _DAY = 86_400
 _HOUR = 3_600
@@ -365,7 +361,7 @@ class _Records:
             **{f"salesRepId{n}": rep for n, rep in enumerate(reps, start=2)},
             "segmentId": more.between(1, 3) if more.maybe(0.7) else None,
             "rateId": more.between(1, 2) if more.maybe(0.5) else None,
-            "vatNumber": f"{_VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
+            "vatNumber": f"{VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
             if more.maybe(0.8)
             else None,
             "phone3": None,

@@ -27,6 +27,7 @@ from crmsync_sandbox.common.demo import (
     PHRASES,
     STREETS,
     SUBJECTS,
+    VAT_PREFIXES,
 )
 from crmsync_sandbox.salesforce.org import Org, Record
 from crmsync_sandbox.salesforce.schema import (
@@ -66,18 +67,6 @@ T = TypeVar("T")
 def login_username(login: str) -> str:
     """Return the Salesforce username of a demo user's login."""
     return f"{login}@{USER_DOMAIN}"
-
-
-#: VAT number prefixes of the demo countries (as the ForceManager sandbox seeds them).
-_VAT_PREFIXES = {
-    "Spain": "ES",
-    "Portugal": "PT",
-    "France": "FR",
-    "Germany": "DE",
-    "Italy": "IT",
-    "United Kingdom": "GB",
-    "United States": "US",
-}
 
 
 class _Texts:
@@ -293,7 +282,7 @@ class _Builder:
             record["BillingLongitude"] = round(lon + (more.rng.random() - 0.5) / 50, 6)
         # drawn last, so the fields drawn before keep their values for a given seed
         if more.maybe(0.6):
-            record["VAT_Number__c"] = f"{_VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
+            record["VAT_Number__c"] = f"{VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
         self.accounts.append(record)
 
     def contact(self, record: Record) -> None:
