@@ -136,7 +136,9 @@ def _safe(text: str) -> str:
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     """Replace `path` with `document` at once (temporary file, fsync, rename), owner-only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # owner-only whatever the umask of the process (a tap run in-process by a test or an
+    # orchestrator keeps its own)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, 0o600)

@@ -81,7 +81,7 @@ class SyncLog:
     def _handle(self, run_id: str) -> TextIO:
         handle = self._files.get(run_id)
         if handle is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle = self.path_for(run_id).open("a", encoding="utf-8")
             self._files[run_id] = handle
         return handle

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import time
 from pathlib import Path
@@ -141,3 +142,17 @@ def test_an_unwritable_folder_costs_the_counts_not_the_step(tmp_path: Path) -> N
     ledger.side("salesforce").sent("GET", "queryAll")
     recorder.close()  # no error
     assert not recorder.path.exists()
+
+
+def test_the_call_and_log_folders_are_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """A step run in-process keeps its caller's umask: the folders it creates stay its own."""
+    previous = os.umask(0o022)
+    try:
+        begin_cycle(tmp_path / "calls")
+        SyncLog(tmp_path / "log", "target-x").write(
+            [SyncLogLine("r1", "accounts", "create", "sf_to_fm", "001A", 1, "success")]
+        )
+    finally:
+        os.umask(previous)
+    for folder in ("calls", "log"):
+        assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o700
