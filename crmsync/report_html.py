@@ -76,12 +76,18 @@ class Run:
 
 @dataclass
 class Bar:
-    """One run's bar in a chart: stacked segments (kind, count, y, height) and the conflicts."""
+    """One run's bar in a chart: its counts, stacked segments (kind, count, y, height)."""
 
     run: Run
     counts: dict[str, int]
     x: float
     segments: list[tuple[str, int, float, float]]
+
+
+@dataclass
+class WriteBar(Bar):
+    """A run's writes to one object and direction, and its conflicts beside them."""
+
     total: int
     conflicts: int
     conflicts_y: float
@@ -142,7 +148,7 @@ class Chart(Plot):
     object: str
     direction: str
     totals: dict[str, int]
-    bars: list[Bar] = field(default_factory=list)
+    bars: list[WriteBar] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -176,7 +182,7 @@ def _chart(
     chart.fit(peak, len(runs))
     for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
         chart.bars.append(
-            Bar(
+            WriteBar(
                 run=run,
                 counts=row,
                 x=chart.bar_x(index),
@@ -190,22 +196,12 @@ def _chart(
 
 
 @dataclass
-class CallBar:
-    """One run's API calls to one side: stacked segments (kind, count, y, height)."""
-
-    run: Run
-    counts: dict[str, int]
-    x: float
-    segments: list[tuple[str, int, float, float]]
-
-
-@dataclass
 class CallChart(Plot):
     """The API calls to one side over the runs shown (a bar per run, stacked by kind)."""
 
     side: str
     totals: dict[str, int]
-    bars: list[CallBar] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
 
 
 def _calls_chart(side: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]) -> CallChart:
@@ -217,7 +213,7 @@ def _calls_chart(side: str, runs: Sequence[Run], counts: dict[str, dict[str, int
     chart.fit(max([row["calls"] for row in per_run], default=0), len(runs))
     for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
         segments = chart.stack(row, CALL_KINDS)
-        chart.bars.append(CallBar(run=run, counts=row, x=chart.bar_x(index), segments=segments))
+        chart.bars.append(Bar(run=run, counts=row, x=chart.bar_x(index), segments=segments))
     return chart
 
 
