@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 from crmsync_common.keys import forcemanager_id_of_key
 from crmsync_common.objects import FORCEMANAGER_RESOURCES, SALESFORCE_OBJECTS
 from crmsync_sandbox.salesforce.schema import OPPORTUNITY_STAGES, TASK_STATUSES
@@ -173,15 +174,35 @@ EVENT_STARTS = (
     "2026-12-31T23:30:00Z",
 )
 
-#: The steps of a cycle, in order, as the job's log names each step's start.
+#: The steps of a cycle, in order: each step's first task in the `sync-incremental` job, and
+#: about how long the step takes on the small sandbox (the kill lands at a random moment of it).
 STEPS = (
-    ("extract", "tap-salesforce"),
-    ("plan", "dbt-duckdb"),
-    ("apply-forcemanager", "target-forcemanager"),
-    ("apply-salesforce", "target-salesforce"),
-    ("collect-log", "collect-log"),
-    ("report", "report"),
+    ("extract", "tap-salesforce", 3.0),
+    ("plan", "dbt-duckdb:plan", 5.0),
+    ("apply-forcemanager", "tap-warehouse-forcemanager", 1.0),
+    ("apply-salesforce", "tap-warehouse-salesforce", 1.0),
+    ("collect-log", "crmsync:collect-log", 0.4),
+    ("report", "dbt-duckdb:report", 3.0),
 )
+#: What Meltano logs as each task (block) of a job ends.
+BLOCK_END = "Block run completed"
+
+
+def _step_starts() -> dict[str, int]:
+    """How many tasks of `sync-incremental` end before each step's first task starts."""
+    jobs = yaml.safe_load((PROJECT_ROOT / "orchestrate" / "jobs.meltano.yml").read_text())["jobs"]
+    tasks = next(job["tasks"] for job in jobs if job["name"] == "sync-incremental")
+    return {
+        first: next(i for i, task in enumerate(tasks) if task.split()[0] == first)
+        for _, first, _ in STEPS
+    }
+
+
+def _step_of(ended: int, starts: dict[str, int]) -> str:
+    """The step that runs once `ended` tasks of the job have ended."""
+    return [step for step, first, _ in STEPS if starts[first] <= ended][-1]
+
+
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_WRITES = ("/services/oauth2/token", "/services/Soap/", "/login", "/jobs/query")
 
@@ -345,8 +366,12 @@ class Soak:
         return thread
 
     def _killed_cycle(self, number: int) -> None:
-        """Kill the cycle at a random step, then force a cycle as the cron wrapper does."""
-        step, marker = self.rng.choice(STEPS)
+        """Kill the cycle at a random moment of a random step, then force a cycle as the cron
+        wrapper does. The step a kill lands in is told by how many of the job's tasks had
+        ended (a step that ends before its moment passes the kill on to the next one)."""
+        _, first_task, duration = self.rng.choice(STEPS)
+        delay = self.rng.uniform(0.0, duration)
+        starts = _step_starts()
         log_path = self.sync.directory / f"killed-{number}.log"
         with log_path.open("w") as output:
             process = subprocess.Popen(
@@ -359,21 +384,23 @@ class Soak:
                 start_new_session=True,
             )  # fmt: skip
             deadline = time.monotonic() + 600
-            killed = False
+            killed_in: str | None = None
+            kill_at: float | None = None
             while time.monotonic() < deadline and process.poll() is None:
-                if marker in log_path.read_text(errors="replace"):
-                    time.sleep(self.rng.uniform(0.0, 0.6))
-                    if process.poll() is None:
-                        os.killpg(process.pid, signal.SIGKILL)
-                        killed = True
+                ended = log_path.read_text(errors="replace").count(BLOCK_END)
+                if kill_at is None and ended >= starts[first_task]:
+                    kill_at = time.monotonic() + delay
+                if kill_at is not None and time.monotonic() >= kill_at:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    killed_in = _step_of(ended, starts)
                     break
-                time.sleep(0.05)
+                time.sleep(0.02)
             process.wait()
         self.result.cycles += 1
-        if killed:
+        if killed_in is not None:
             self.result.kills += 1
-            self.result.killed_steps.append(step)
-            self._note(f"round {number}: killed during {step}")
+            self.result.killed_steps.append(killed_in)
+            self._note(f"round {number}: killed during {killed_in}")
         self._forced_cycle()
 
     def _forced_cycle(self) -> None:
@@ -1084,7 +1111,7 @@ def run(bench: Bench) -> None:
         kill_share=1.0,
     )
     result = run_soak(bench.folder("soak"), options)
-    steps = ", ".join(f"{s} {result.killed_steps.count(s)}" for s, _ in STEPS)
+    steps = ", ".join(f"{s} {result.killed_steps.count(s)}" for s, _, _ in STEPS)
     bench.report.add(
         Row(8, "soak: operations applied", result.operations, "", "", None,
             f"{options.rounds} rounds of {options.operations}, seed {options.seed}"),
