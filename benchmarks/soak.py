@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -204,6 +205,10 @@ def _step_of(ended: int, starts: dict[str, int]) -> str:
 
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+#: A Salesforce record Id (15 or 18 characters).
+SALESFORCE_ID = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
+#: `match` starts the soak from a matched first sync (SoakOptions.initial_sync).
+INITIAL_SYNC_VARIABLE = "SOAK_INITIAL_SYNC"
 NOT_WRITES = ("/services/oauth2/token", "/services/Soap/", "/login", "/jobs/query")
 
 SOAK_SETTINGS: dict[str, Any] = {
@@ -234,6 +239,9 @@ class SoakOptions:
         expire_sessions: Expire every session mid-cycle in the faulty rounds.
         size: Sandbox demo data size.
         settings: The sync settings (all six objects by default).
+        initial_sync: `replace` (ForceManager's demo data wiped, Salesforce's copied over) or
+            `match`: the first sync pairs the records both CRMs' demo data hold, merges them and
+            deletes nothing; records it holds back as ambiguous are left out of the checks.
     """
 
     seed: int = 1
@@ -245,6 +253,7 @@ class SoakOptions:
     expire_sessions: bool = True
     size: str = "small"
     settings: dict[str, Any] = field(default_factory=lambda: dict(SOAK_SETTINGS))
+    initial_sync: str = "replace"
 
 
 @dataclass
@@ -503,9 +512,16 @@ class Soak:
 
     # -- the invariants ------------------------------------------------------------------------
     def _excluded(self) -> set[tuple[str, str]]:
-        """(object, either id) the last cycles report as skipped or rejected."""
-        rows = self.sync.query(
+        """(object, either id) the last cycles report as skipped or rejected, and those a
+        matched first sync held back as ambiguous (with the candidates their rows name)."""
+        held = (
             "select object, coalesce(salesforce_id, ''), coalesce(cast(forcemanager_id as "
+            "varchar), '') from main.sync_matches where decision = 'ambiguous' union all "
+            if self.options.initial_sync == "match"
+            else ""
+        )
+        rows = self.sync.query(
+            held + "select object, coalesce(salesforce_id, ''), coalesce(cast(forcemanager_id as "
             "varchar), '') from main.sync_plan where action = 'skip' union all "
             "select object, coalesce(salesforce_id, ''), coalesce(forcemanager_id, '') "
             "from main.sync_log where status = 'error' and synced_at >= "
@@ -564,7 +580,9 @@ class Soak:
         (ForceManager `extId`, Salesforce `ForceManager_Id__c`); every link one to one."""
         found: set[tuple[str, int]] = set()
         for record in fm_records:
-            if record.get("extId"):
+            # an extId another system wrote (the demo data's `ACC-000004`, kept by a matched
+            # first sync) is no link: only a Salesforce Id is
+            if record.get("extId") and SALESFORCE_ID.fullmatch(str(record["extId"])):
                 found.add((str(record["extId"]), int(record["id"])))
         for record in sf_records:
             if record.get("ForceManager_Id__c"):
@@ -709,7 +727,9 @@ class Soak:
 
     def _pair(self, obj: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """A random linked pair of `obj`, live on both sides."""
-        fm_records = [r for r in self._fm_records(obj) if r.get("extId")]
+        fm_records = [
+            r for r in self._fm_records(obj) if SALESFORCE_ID.fullmatch(str(r.get("extId") or ""))
+        ]
         self.rng.shuffle(fm_records)
         for fm in fm_records[:10]:
             sf = self._sf_get(obj, fm["extId"])
@@ -1088,9 +1108,13 @@ def _fm_read(record: dict[str, Any], fm_field: str, kind: str) -> Any:
 
 def run_soak(directory: Path, options: SoakOptions) -> SoakResult:
     """Start sandboxes in `directory`, run the initial sync and the soak."""
-    sync = LocalSync(directory, options.settings, seed=options.seed, size=options.size)
+    settings = {**options.settings, "initial_sync": options.initial_sync}
+    sync = LocalSync(directory, settings, seed=options.seed, size=options.size)
     with sync:
-        sync.initial_sync()
+        if options.initial_sync == "match":
+            sync.run("sync-initial", unset=["CRMSYNC_CONFIRM_INITIAL_WIPE"])
+        else:
+            sync.initial_sync()
         sync.incremental_sync()
         return Soak(sync, options).run()
 
@@ -1104,17 +1128,22 @@ def run(bench: Bench) -> None:
     Args:
         bench: The benchmark run.
     """
+    initial_sync = os.environ.get(INITIAL_SYNC_VARIABLE, "replace")
+    if initial_sync not in {"replace", "match"}:
+        raise ValueError(f"{INITIAL_SYNC_VARIABLE} must be replace or match, not {initial_sync!r}")
     options = SoakOptions(
         seed=20261205,
         rounds=bench.sizes.soak_rounds,
         operations=bench.sizes.soak_operations,
         kill_share=1.0,
+        initial_sync=initial_sync,
     )
     result = run_soak(bench.folder("soak"), options)
     steps = ", ".join(f"{s} {result.killed_steps.count(s)}" for s, _, _ in STEPS)
     bench.report.add(
         Row(8, "soak: operations applied", result.operations, "", "", None,
-            f"{options.rounds} rounds of {options.operations}, seed {options.seed}"),
+            f"{options.rounds} rounds of {options.operations}, seed {options.seed}, "
+            f"initial sync: {options.initial_sync}"),
         Row(8, "soak: cycles run", result.cycles),
         Row(8, "soak: cycles killed", result.kills, "", ">= 20" if options.rounds >= 20 else "",
             result.kills >= 20 if options.rounds >= 20 else None, steps),
