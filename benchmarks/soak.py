@@ -205,6 +205,9 @@ def _step_of(ended: int, starts: dict[str, int]) -> str:
 
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+#: Passes over every operation for each one a round asks for: one that finds no record to act
+#: on, or that the CRM refuses, is replaced by another, so a round applies exactly `operations`.
+OPERATION_TRIES = 5
 #: A Salesforce record Id (15 or 18 characters).
 SALESFORCE_ID = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
 #: `match` starts the soak from a matched first sync (SoakOptions.initial_sync).
@@ -714,16 +717,23 @@ class Soak:
             (1, self._op_reschedule_event),
             (0.5, self._op_delete_parent_with_children),
         ]
-        chosen = self.rng.choices([op for _w, op in operations], [w for w, _op in operations])[0]
-        try:
-            described = chosen()
-        except (SalesforceApiError, ForceManagerAPIError) as error:
-            # the CRM refused the edit itself (a value it does not take): not an operation
-            self._note(f"{chosen.__name__}: refused by the CRM: {error}")
-            return
-        if described:
-            self.result.operations += 1
-            self._note(described)
+        for _ in range(OPERATION_TRIES):
+            # an operation that found nothing or was refused sits out the rest of this pass
+            left = list(operations)
+            while left:
+                index = self.rng.choices(range(len(left)), [w for w, _op in left])[0]
+                chosen = left.pop(index)[1]
+                try:
+                    described = chosen()
+                except (SalesforceApiError, ForceManagerAPIError) as error:
+                    # the CRM refused the edit itself (a value it does not take): not an operation
+                    self._note(f"{chosen.__name__}: refused by the CRM: {error}")
+                    continue
+                if described:  # else it found nothing to act on (no restorable record, ...)
+                    self.result.operations += 1
+                    self._note(described)
+                    return
+        self._fail(f"no operation could be applied in {OPERATION_TRIES} passes over them all")
 
     def _pair(self, obj: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """A random linked pair of `obj`, live on both sides."""

@@ -1,0 +1,75 @@
+"""The soak's operation generator applies exactly the operations a round asks for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from forcemanager_client.exceptions import ForceManagerAPIError
+
+from benchmarks.soak import OPERATION_TRIES, Soak, SoakOptions
+
+OPERATIONS = [
+    "_op_update_one_side",
+    "_op_update_both_same_field",
+    "_op_update_both_other_fields",
+    "_op_create_salesforce",
+    "_op_create_forcemanager",
+    "_op_delete_salesforce",
+    "_op_delete_forcemanager",
+    "_op_undelete_salesforce",
+    "_op_create_then_delete",
+    "_op_move_contact",
+    "_op_change_owner",
+    "_op_reschedule_event",
+    "_op_delete_parent_with_children",
+]
+
+
+def _soak(outcomes: dict[str, Any]) -> Soak:
+    """A soak whose operations answer as `outcomes` says (a text: applied; None: nothing to act
+    on; an exception: refused by the CRM); the ones not named find nothing."""
+    soak = Soak(sync=None, options=SoakOptions(seed=3))  # type: ignore[arg-type]
+
+    def operation(name: str) -> Any:
+        def run() -> str | None:
+            outcome = outcomes.get(name)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        run.__name__ = name
+        return run
+
+    for name in OPERATIONS:
+        setattr(soak, name, operation(name))
+    return soak
+
+
+def test_an_operation_with_nothing_to_act_on_or_refused_is_replaced_by_another() -> None:
+    refused = ForceManagerAPIError(400, None, "The field 'date' is required")
+    soak = _soak({
+        "_op_change_owner": "salesforce owner of accounts 001 = 005",
+        "_op_update_one_side": refused,
+    })  # fmt: skip
+    for _ in range(12):
+        soak._operation()
+    assert soak.result.operations == 12
+    assert soak.result.failures == []
+    assert soak.result.log.count("salesforce owner of accounts 001 = 005") == 12
+
+
+def test_a_round_where_no_operation_applies_fails_loudly() -> None:
+    soak = _soak({})
+    soak._operation()
+    assert soak.result.operations == 0
+    assert soak.result.failures == [
+        f"no operation could be applied in {OPERATION_TRIES} passes over them all"
+    ]
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_every_operation_is_one_the_generator_draws(name: str) -> None:
+    soak = _soak({name: f"{name} applied"})
+    soak._operation()
+    assert soak.result.log[-1] == f"{name} applied"
