@@ -46,6 +46,7 @@ import requests
 import yaml
 from crmsync_common.keys import forcemanager_id_of_key
 from crmsync_common.objects import FORCEMANAGER_RESOURCES, SALESFORCE_OBJECTS
+from crmsync_sandbox.forcemanager.schema import ALL_RESOURCES as FM_SCHEMA
 from crmsync_sandbox.salesforce.schema import OPPORTUNITY_STAGES, TASK_STATUSES
 from forcemanager_client.exceptions import ForceManagerAPIError
 from salesforce_client.exceptions import SalesforceApiError
@@ -754,18 +755,23 @@ class Soak:
         found = list(self.sync.salesforce.query(soql))
         return found[0] if found else None
 
-    def _value(self, sf_field: str, kind: str) -> Any:
+    def _value(self, sf_field: str, kind: str, *, required: bool = False) -> Any:
+        """A value at the edges for the field; never an empty one where `required`."""
         if sf_field in FIELD_VALUES:
-            return self.rng.choice(FIELD_VALUES[sf_field])
-        if kind == "text":
-            return self.rng.choice(TEXT_VALUES)
-        if kind == "number":
-            return self.rng.choice(NUMBER_VALUES)
-        if kind == "boolean":
-            return self.rng.choice((True, False))
-        if kind == "date":
-            return self.rng.choice(DATE_VALUES)
-        raise ValueError(kind)
+            values = FIELD_VALUES[sf_field]
+        elif kind == "text":
+            values = TEXT_VALUES
+        elif kind == "number":
+            values = NUMBER_VALUES
+        elif kind == "boolean":
+            values = (True, False)
+        elif kind == "date":
+            values = DATE_VALUES
+        else:
+            raise ValueError(kind)
+        if required:
+            values = tuple(v for v in values if v is not None and v != "")
+        return self.rng.choice(values)
 
     def _fm_value(self, kind: str, value: Any) -> Any:
         """A value picked in Salesforce's terms, as ForceManager is given it."""
@@ -801,7 +807,11 @@ class Soak:
     def _set(self, side: str, obj: str, sf: dict[str, Any], fm: dict[str, Any],
              spec: tuple[str, str, str]) -> str:  # fmt: skip
         sf_field, fm_field, kind = spec
-        value = self._value(sf_field, kind)
+        # a person cannot empty a field ForceManager requires (an activity's date, a contact's
+        # first name): ForceManager refuses it, so the soak asks for no such edit
+        value = self._value(
+            sf_field, kind, required=side == "forcemanager" and _fm_required(obj, fm_field)
+        )
         earlier = [
             e
             for e in self.edits
@@ -1051,6 +1061,12 @@ class Soak:
             return f"salesforce delete account {pair[0]['Id']} with its children"
         self.sync.forcemanager.delete("accounts", pair[1]["id"])
         return f"forcemanager delete account {pair[1]['id']}"
+
+
+def _fm_required(obj: str, fm_field: str) -> bool:
+    """Whether ForceManager refuses `fm_field` of `obj` empty (its API's required fields)."""
+    definition = FM_SCHEMA[FORCEMANAGER_RESOURCES[obj]].by_name.get(fm_field)
+    return definition is not None and definition.required
 
 
 def _field_kind(edit: Edit) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from forcemanager_client.exceptions import ForceManagerAPIError
 
-from benchmarks.soak import OPERATION_TRIES, Soak, SoakOptions
+from benchmarks.soak import FIELDS, OPERATION_TRIES, Soak, SoakOptions
 
 OPERATIONS = [
     "_op_update_one_side",
@@ -73,3 +73,44 @@ def test_every_operation_is_one_the_generator_draws(name: str) -> None:
     soak = _soak({name: f"{name} applied"})
     soak._operation()
     assert soak.result.log[-1] == f"{name} applied"
+
+
+class _ForceManager:
+    """Records the bodies the soak sends and reads back what it stored."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+
+    def update(self, resource: str, record_id: int, body: dict[str, Any]) -> None:
+        self.bodies.append(body)
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        return dict(self.bodies[-1])
+
+
+class _Sync:
+    def __init__(self) -> None:
+        self.forcemanager = _ForceManager()
+
+
+@pytest.mark.parametrize(
+    ("obj", "sf_field"),
+    [("activities", "ActivityDate"), ("contacts", "FirstName"), ("opportunities", "Probability")],
+)
+def test_a_forcemanager_edit_never_empties_a_field_forcemanager_requires(
+    obj: str, sf_field: str
+) -> None:
+    """ForceManager refuses an activity without its date ("The field 'date' is required"), a
+    contact without a first name, an opportunity without a probability: no person can make
+    such an edit, so the soak does not ask for one."""
+    spec = next(f for f in FIELDS[obj] if f[0] == sf_field)
+    sync = _Sync()
+    soak = Soak(sync=sync, options=SoakOptions(seed=5))  # type: ignore[arg-type]
+    soak._status_of_stage = {}
+    sf = {"Id": "00T000000000001AAA", sf_field: None}
+    fm = {"id": 1, spec[1]: None}
+    for _ in range(60):
+        soak._set("forcemanager", obj, sf, fm, spec)
+    sent = [body[spec[1]] for body in sync.forcemanager.bodies]
+    assert len(sent) == 60
+    assert all(value not in (None, "") for value in sent), sent
