@@ -756,7 +756,7 @@ class Soak:
         return found[0] if found else None
 
     def _value(self, sf_field: str, kind: str, *, required: bool = False) -> Any:
-        """A value at the edges for the field; never an empty one where `required`."""
+        """A value at the edges for the field; never None (null) where `required`."""
         if sf_field in FIELD_VALUES:
             values = FIELD_VALUES[sf_field]
         elif kind == "text":
@@ -770,7 +770,7 @@ class Soak:
         else:
             raise ValueError(kind)
         if required:
-            values = tuple(v for v in values if v is not None and v != "")
+            values = tuple(v for v in values if v is not None)
         return self.rng.choice(values)
 
     def _fm_value(self, kind: str, value: Any) -> Any:
@@ -807,7 +807,7 @@ class Soak:
     def _set(self, side: str, obj: str, sf: dict[str, Any], fm: dict[str, Any],
              spec: tuple[str, str, str]) -> str:  # fmt: skip
         sf_field, fm_field, kind = spec
-        # a person cannot empty a field ForceManager requires (an activity's date, a contact's
+        # a person cannot null a field ForceManager requires (an activity's date, a contact's
         # first name): ForceManager refuses it, so the soak asks for no such edit
         value = self._value(
             sf_field, kind, required=side == "forcemanager" and _fm_required(obj, fm_field)
