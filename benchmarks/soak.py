@@ -737,15 +737,25 @@ class Soak:
         self._fail(f"no operation could be applied in {OPERATION_TRIES} passes over them all")
 
     def _pair(self, obj: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """A random linked pair of `obj`, live on both sides."""
-        fm_records = [
-            r for r in self._fm_records(obj) if SALESFORCE_ID.fullmatch(str(r.get("extId") or ""))
-        ]
-        self.rng.shuffle(fm_records)
-        for fm in fm_records[:10]:
-            sf = self._sf_get(obj, fm["extId"])
+        """A random linked pair of `obj`, live on both sides, by either side's link (a record
+        ForceManager created carries its link in Salesforce's `ForceManager_Id__c` only, as
+        does a matched pair whose ForceManager record kept another system's `extId`)."""
+        fm_index = {int(r["id"]): r for r in self._fm_records(obj)}
+        found = {
+            (str(r["extId"]), fm_id)
+            for fm_id, r in fm_index.items()
+            if SALESFORCE_ID.fullmatch(str(r.get("extId") or ""))
+        }
+        for record in self._sf_records(obj):
+            fm_id = forcemanager_id_of_key(record.get("ForceManager_Id__c"))
+            if fm_id in fm_index:
+                found.add((record["Id"], fm_id))
+        candidates = sorted(found)
+        self.rng.shuffle(candidates)
+        for sf_id, fm_id in candidates[:10]:
+            sf = self._sf_get(obj, sf_id)
             if sf is not None:
-                return sf, fm
+                return sf, fm_index[fm_id]
         return None
 
     def _sf_get(self, obj: str, sf_id: str) -> dict[str, Any] | None:

@@ -114,3 +114,36 @@ def test_a_forcemanager_edit_never_empties_a_field_forcemanager_requires(
     sent = [body[spec[1]] for body in sync.forcemanager.bodies]
     assert len(sent) == 60
     assert None not in sent, sent
+
+
+class _Both:
+    """Both CRMs' records of one object, as the soak reads them."""
+
+    def __init__(self, sf: list[dict[str, Any]], fm: list[dict[str, Any]]) -> None:
+        self.salesforce = self
+        self.forcemanager = self
+        self.sf, self.fm = sf, fm
+
+    def iter_pages(self, path: str, page_size: int) -> list[list[dict[str, Any]]]:
+        return [self.fm]
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        if "WHERE Id = " in soql:
+            wanted = soql.rsplit("'", 2)[-2]
+            return [r for r in self.sf if r["Id"] == wanted]
+        return self.sf
+
+
+def test_a_pair_is_found_by_either_sides_link() -> None:
+    """A ForceManager record created there, or matched by the first sync while it kept another
+    system's `extId`, is linked by Salesforce's `ForceManager_Id__c` alone: the operations act
+    on such pairs too, not only on the records the sync created in ForceManager."""
+    sf = [
+        {"Id": "001000000000001AAA", "ForceManager_Id__c": "7", "Name": "Matched"},
+        {"Id": "001000000000002AAA", "ForceManager_Id__c": None, "Name": "Unlinked"},
+    ]
+    fm = [{"id": 7, "extId": "ACC-000004", "name": "Matched"}, {"id": 8, "name": "Unlinked"}]
+    soak = Soak(sync=_Both(sf, fm), options=SoakOptions(seed=1))  # type: ignore[arg-type]
+    pair = soak._pair("accounts")
+    assert pair is not None
+    assert (pair[0]["Id"], pair[1]["id"]) == ("001000000000001AAA", 7)
