@@ -146,6 +146,8 @@ select
     else salesforce_action
   end as salesforce_action,
   case
+    when is_blocked_in_forcemanager and object = 'activities'
+      then 'ForceManager requires a date on every activity'
     when is_blocked_in_forcemanager
       then 'ForceManager requires an account and a first name on every contact'
   end as skip_reason,

@@ -133,6 +133,13 @@ contact_accounts as (
   where not is_deleted
     and {{ canonical_text("'ref'", 'account') }} is not null
     and {{ canonical_text("'text'", 'first_name') }} is not null
+),
+
+-- Salesforce logged calls that have what ForceManager requires of an activity: its date
+dated_calls as (
+  select calls.salesforce_id as record_id from {{ ref('stg_salesforce__activities') }} as calls
+  where not calls.is_deleted
+    and {{ canonical_text("'date'", 'calls.date') }} is not null
 )
 
 select
@@ -168,13 +175,15 @@ select
       and pairs.stored_context_hash = contexts.context_hash,
     false
   ) as is_clean,
-  -- ForceManager requires an account and a first name on every contact: a Salesforce contact
-  -- without them (a private contact) cannot be created there, so it is skipped rather than
-  -- retried forever
-  pairs.object = 'contacts'
-    and pairs.forcemanager_id is null
+  -- ForceManager requires an account and a first name on every contact, and a date on every
+  -- activity: a Salesforce contact without them (a private contact), or a logged call without
+  -- its date, cannot be created there, so it is skipped rather than retried forever
+  pairs.forcemanager_id is null
     and pairs.salesforce_id is not null
-    and contact_accounts.record_id is null
+    and (
+      (pairs.object = 'contacts' and contact_accounts.record_id is null)
+      or (pairs.object = 'activities' and dated_calls.record_id is null)
+    )
     as is_blocked_in_forcemanager,
   taken_salesforce_ids.object is not null as is_salesforce_key_taken
 from pairs
@@ -186,3 +195,6 @@ left join taken_salesforce_ids
 left join contact_accounts
   on pairs.object = 'contacts'
   and contact_accounts.record_id = pairs.salesforce_id
+left join dated_calls
+  on pairs.object = 'activities'
+  and dated_calls.record_id = pairs.salesforce_id
