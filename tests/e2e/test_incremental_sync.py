@@ -331,3 +331,35 @@ def test_references_to_records_nothing_touched_resolve(
     assert ref_id(fm_after[created]["accountId"]) == fm_accounts[third["Id"]]["id"]
     errors = sync.query("select count(*) from main.sync_log where status = 'error'")
     assert errors == [(0,)]
+
+
+def test_a_restored_salesforce_record_keeps_one_link_to_its_new_forcemanager_record(
+    local_sync: Callable[..., LocalSync],
+) -> None:
+    """A record born in ForceManager, deleted in Salesforce (so in ForceManager too) and then
+    restored from Salesforce's recycle bin is created again in ForceManager under a new id: the
+    Salesforce record must not keep naming the deleted one, and the cycle after writes nothing."""
+    sync = local_sync()
+    sync.initial_sync()
+    sf, fm = sync.salesforce, sync.forcemanager
+    old_id = fm.create("accounts", {"name": "Restored Ltd", "branchId": 1, "salesRepId1": 1})
+    sync.incremental_sync()
+    [account] = sf_live(sync, f"SELECT Id FROM Account WHERE ForceManager_Id__c = '{old_id}'")
+
+    sf.request("DELETE", f"sobjects/Account/{account['Id']}")
+    sync.incremental_sync()
+    assert account["Id"] not in fm_by_ext_id(sync, "accounts")
+
+    sync.undelete("Account", account["Id"])
+    sync.incremental_sync()
+    recreated = fm_by_ext_id(sync, "accounts")[account["Id"]]
+    assert recreated["id"] != old_id
+    [restored] = sf_live(
+        sync, f"SELECT ForceManager_Id__c FROM Account WHERE Id = '{account['Id']}'"
+    )
+    assert restored["ForceManager_Id__c"] in (None, str(recreated["id"]))
+
+    sync.reset_calls()
+    sync.incremental_sync()
+    assert write_calls(sync, "forcemanager") == {}
+    assert write_calls(sync, "salesforce") == {}

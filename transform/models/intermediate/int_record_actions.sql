@@ -68,7 +68,15 @@ decided as (
     match_mode.is_match,
     held_salesforce.object is not null or held_forcemanager.object is not null as is_held,
     coalesce(link_writes.needs_forcemanager_link, false) as needs_forcemanager_link,
-    coalesce(link_writes.needs_salesforce_link, false) as needs_salesforce_link,
+    -- a Salesforce record whose ForceManager_Id__c names another ForceManager record than
+    -- its link (a cycle stopped between a re-create and clearing the old id) gets the link's
+    coalesce(link_writes.needs_salesforce_link, false)
+      or (
+        pairs.sync_mode = 'incremental'
+        and pairs.salesforce_state = 'live'
+        and pairs.forcemanager_state = 'live'
+        and coalesce(pairs.salesforce_link_mark <> pairs.forcemanager_id, false)
+      ) as needs_salesforce_link,
     case
       when pairs.is_blocked_in_forcemanager then null
       when pairs.sync_mode = 'initial' and not match_mode.is_match then
@@ -98,7 +106,11 @@ decided as (
         and coalesce(per_record.has_base, false)
         and not coalesce(per_record.salesforce_changed, false) then 'delete'
       when pairs.salesforce_state = 'live' and pairs.forcemanager_state = 'live'
-        and (per_record.any_salesforce_write or link_writes.needs_salesforce_link)
+        and (
+          per_record.any_salesforce_write
+          or link_writes.needs_salesforce_link
+          or coalesce(pairs.salesforce_link_mark <> pairs.forcemanager_id, false)
+        )
         then 'update'
     end as salesforce_action
   from pairs
@@ -120,6 +132,25 @@ decided as (
     on link_writes.object = pairs.object
     and link_writes.salesforce_id = pairs.salesforce_id
     and link_writes.forcemanager_id = pairs.forcemanager_id
+),
+
+-- a ForceManager record re-created for a Salesforce record whose ForceManager_Id__c names the
+-- deleted one: the new record carries the link (extId), so the stale id is cleared in the same
+-- cycle rather than left to contest it
+decided_links as (
+  select
+    decided.*,
+    coalesce(
+      decided.forcemanager_action = 'create'
+        and decided.forcemanager_state = 'deleted'
+        and decided.salesforce_state = 'live'
+        and decided.salesforce_link_mark is not null
+        and decided.is_two_way
+        and decided.sync_mode = 'incremental'
+        and not decided.is_held,
+      false
+    ) as clears_salesforce_link
+  from decided
 )
 
 select
@@ -143,6 +174,7 @@ select
   end as forcemanager_action,
   case
     when is_held or (is_match and salesforce_action = 'delete') then null
+    when clears_salesforce_link then 'update'
     else salesforce_action
   end as salesforce_action,
   case
@@ -152,5 +184,6 @@ select
       then 'ForceManager requires an account and a first name on every contact'
   end as skip_reason,
   needs_forcemanager_link,
-  needs_salesforce_link
-from decided
+  needs_salesforce_link,
+  clears_salesforce_link
+from decided_links

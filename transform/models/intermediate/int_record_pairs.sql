@@ -46,7 +46,8 @@ salesforce_side as (
     links.stored_context_hash,
     records.salesforce_id is not null as has_salesforce_record,
     records.is_deleted as salesforce_deleted,
-    records.row_hash as salesforce_hash
+    records.row_hash as salesforce_hash,
+    records.forcemanager_id as salesforce_link_mark
   from links
   full outer join salesforce_records as records
     on records.object = links.object
@@ -75,6 +76,7 @@ pairs as (
     coalesce(sides.has_salesforce_record, false) as has_salesforce_record,
     sides.salesforce_deleted,
     sides.salesforce_hash,
+    sides.salesforce_link_mark,
     records.forcemanager_id is not null as has_forcemanager_record,
     records.is_deleted as forcemanager_deleted,
     records.row_hash as forcemanager_hash
@@ -166,6 +168,7 @@ select
   pairs.salesforce_hash,
   pairs.forcemanager_hash,
   contexts.context_hash,
+  pairs.salesforce_link_mark,
   coalesce(
     objects.sync_mode = 'incremental'
       and not pairs.salesforce_deleted

@@ -303,6 +303,13 @@ link_updates as (
     and record_pairs.sync_key = actions.sync_key
   where actions.salesforce_action = 'update'
     and actions.needs_salesforce_link
+  union all
+  select
+    object, sync_key, 'salesforce', cast(null as {{ dbt.type_string() }}), 1000,
+    'ForceManager_Id__c', 'null', cast(null as {{ dbt.type_string() }})
+  from actions
+  where salesforce_action = 'update'
+    and clears_salesforce_link
 ),
 
 all_writes as (
