@@ -7,16 +7,16 @@ import logging
 import sys
 from pathlib import Path
 
-from crmsync_common.apicalls import begin_cycle, record_calls
 from crmsync_common.atrest import owner_only_umask
-
-from crmsync import access, atrest, quiet, reconcile, report, report_html, steps
-from crmsync.settings import SettingsError, load_settings
+from crmsync_common.quiet import skip_step
 
 #: Defaults of `crmsync connect` (a one-off command of a new org: its module, like setup's, is
 #: imported only when it runs, not by every step of a cycle).
 _CONNECT_PORT = 1717
 _CONNECT_TIMEOUT_S = 300.0
+#: `crmsync report --runs` default (`crmsync.report_html.DEFAULT_RUNS`, whose Jinja and DuckDB
+#: imports only the report step pays: each step imports what its command needs).
+_REPORT_RUNS = 20
 
 
 def _positive(value: str) -> int:
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     html.add_argument(
         "--runs",
         type=_positive,
-        default=report_html.DEFAULT_RUNS,
+        default=_REPORT_RUNS,
         help="how many recent runs the charts and tables cover",
     )
     html.add_argument(
@@ -155,8 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     owner_only_umask()
     logging.basicConfig(level=logging.INFO, format="crmsync %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    # A quiet cycle's guard has no plan to check: it ends before importing anything heavy.
+    if args.command == "guard" and skip_step("the mass-change check"):
+        return 0
+    # Each command imports the modules it needs (a step of a cycle is its own process).
+    from crmsync import steps  # noqa: PLC0415
+    from crmsync.settings import SettingsError  # noqa: PLC0415
+
+    refusals: tuple[type[Exception], ...] = (SettingsError, steps.StepError)
     try:
         if args.command == "preflight":
+            from crmsync_common.apicalls import begin_cycle, record_calls  # noqa: PLC0415
+
+            from crmsync import access, atrest  # noqa: PLC0415
+
+            refusals = (*refusals, access.AccessError)
+
             # first in every job: before the cycle writes, tighten what earlier runs left
             atrest.protect()
             # every later step of the job records its API calls under this cycle
@@ -170,10 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "guard":
             steps.guard(warn_only=args.warn_only)
         elif args.command == "reconcile":
+            from crmsync import reconcile  # noqa: PLC0415
+
             reconcile.reconcile()
         elif args.command == "collect-log":
             steps.collect_log()
         elif args.command == "report":
+            from crmsync import quiet, report_html  # noqa: PLC0415
+
             if args.settle:
                 quiet.settle()
             written = report_html.write(args.html, runs=args.runs)
@@ -181,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in {"connect", "setup"}:
             return _account_command(args)
         else:
+            from crmsync import report  # noqa: PLC0415
+
             print(report.render(runs=args.runs, log_lines=args.log_lines))
-    except (SettingsError, steps.StepError, access.AccessError) as exc:
+    except refusals as exc:
         print(f"crmsync: error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -194,6 +214,7 @@ def _account_command(args: argparse.Namespace) -> int:
         from salesforce_client.exceptions import SalesforceClientError  # noqa: PLC0415
 
         from crmsync import connect, setup_salesforce  # noqa: PLC0415
+        from crmsync.settings import SettingsError, load_settings  # noqa: PLC0415
     except ImportError as exc:
         print(
             f"crmsync: error: `crmsync {args.command}` needs {exc.name}: run it from the "
