@@ -17,6 +17,8 @@ _CONNECT_TIMEOUT_S = 300.0
 #: `crmsync report --runs` default (`crmsync.report_html.DEFAULT_RUNS`, whose Jinja and DuckDB
 #: imports only the report step pays: each step imports what its command needs).
 _REPORT_RUNS = 20
+#: `crmsync probe`'s exit status when the cycle is not quiet: the caller runs the full job.
+PROBE_FULL_CYCLE = 3
 
 
 def _positive(value: str) -> int:
@@ -67,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "reads did not return as deleted",
     )
     commands.add_parser("collect-log", help="load the targets' sync-log files")
+    commands.add_parser(
+        "probe",
+        help="before the 15-minute cycle: ask both CRMs and the warehouse whether the cycle has "
+        "anything to do; when not, record the quiet run and exit 0, else exit 3 (run the job)",
+    )
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
     stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
     stats.add_argument("--log-lines", type=int, default=20, help="how many log lines to show")
@@ -155,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     owner_only_umask()
     logging.basicConfig(level=logging.INFO, format="crmsync %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
-    # A quiet cycle's guard has no plan to check: it ends before importing anything heavy.
-    if args.command == "guard" and skip_step("the mass-change check"):
-        return 0
+    early = _quiet_command(args)
+    if early is not None:
+        return early
     # Each command imports the modules it needs (a step of a cycle is its own process).
     from crmsync import steps  # noqa: PLC0415
     from crmsync.settings import SettingsError  # noqa: PLC0415
@@ -206,6 +213,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crmsync: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _quiet_command(args: argparse.Namespace) -> int | None:
+    """The quiet cycle's commands, before the other steps' imports; None for any other."""
+    # A quiet cycle's guard has no plan to check: it ends before importing anything heavy.
+    if args.command == "guard" and skip_step("the mass-change check"):
+        return 0
+    if args.command == "probe":
+        from crmsync import probe  # noqa: PLC0415
+
+        return 0 if probe.run() is None else PROBE_FULL_CYCLE
+    return None
 
 
 def _account_command(args: argparse.Namespace) -> int:
