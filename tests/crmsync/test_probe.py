@@ -186,3 +186,16 @@ def test_the_window_starts_at_the_newest_stamp_less_the_lookback() -> None:
     assert probe._window_start({}, MOMENT, lookback) == MOMENT - probe.EMPTY_TABLE_WINDOW
     assert probe._lookback({"TAP_SALESFORCE_LOOKBACK_SECONDS": "0"}) == timedelta(0)
     assert probe._lookback({}) == lookback
+
+
+def test_the_command_exits_0_when_quiet_and_3_when_the_job_must_run(
+    quiet_warehouse: Path, crms: dict[str, Any]
+) -> None:
+    """`orchestrate/run-job.sh` starts `meltano run` unless `crmsync probe` exits 0."""
+    from crmsync import cli  # noqa: PLC0415 - the entry point under test
+
+    assert cli.main(["probe"]) == cli.PROBE_FULL_CYCLE
+    _settle()
+    assert cli.main(["probe"]) == 0
+    crms["salesforce"] = "Salesforce Account: record 001A changed"
+    assert cli.main(["probe"]) == cli.PROBE_FULL_CYCLE
