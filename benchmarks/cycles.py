@@ -116,7 +116,7 @@ def run(bench: Bench) -> None:
             )  # fmt: skip
         # CPU of a quiet cycle, every process it starts: through `meltano run`, and as the
         # schedule runs it (the cron wrapper: the probe first, Meltano only when needed)
-        cpu = {path: _cycle_cpu(sync, path) for path in ("meltano", "cron wrapper")}
+        cpu = {path: _cycle_cpu(sync, path) for path in ("meltano run", "cron wrapper")}
         details["quiet_cpu"] = cpu
         for path, found in cpu.items():
             bench.report.add(
@@ -272,7 +272,7 @@ def children_cpu() -> float:
 
 def _cycle_cpu(sync: LocalSync, path: str) -> dict[str, Any]:
     before = children_cpu()
-    if path == "meltano":
+    if path == "meltano run":
         run = sync.run("sync-incremental", check=False)
     else:
         run = sync.run_scheduled("sync-incremental")
