@@ -17,7 +17,6 @@ by N; the sandboxes' own CPU is not counted).
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from crmsync_orchestrate.local import sandbox_variables, write_tenant
 from crmsync_orchestrate.tenants import DATA_DIR_VARIABLE, TENANTS_DIR_VARIABLE, discover
 
 from benchmarks.context import QUICK, Bench, fatal_note
-from benchmarks.cycles import LOOKBACK_SECONDS
+from benchmarks.cycles import LOOKBACK_SECONDS, children_cpu
 from benchmarks.report import Row
 
 FIGURE = 10
@@ -46,11 +45,6 @@ SETTINGS = {
 }
 CYCLES_PER_15_MIN_GOAL = 200
 CPU_SECONDS_GOAL = 5.0
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _run_all(names: list[str], job: str, env: dict[str, str], workers: int) -> list[str]:
@@ -103,12 +97,12 @@ def measure(bench: Bench, count: int) -> dict[str, float]:
         failures = _run_all(names, "cycle", env, workers)
         if failures:
             raise RuntimeError(f"settling cycle: {len(failures)} tenants failed; {failures[0]}")
-    cpu_before = _children_cpu()
+    cpu_before = children_cpu()
     round_started = datetime.now(UTC)
     started = time.perf_counter()
     failures = _run_all(names, "cycle", env, workers)
     seconds = time.perf_counter() - started
-    cpu = _children_cpu() - cpu_before
+    cpu = children_cpu() - cpu_before
     if failures:
         raise RuntimeError(f"quiet cycle: {len(failures)} tenants failed; {failures[0]}")
     tenants, _ = discover(root / "tenants", root / "data")

@@ -7,16 +7,18 @@ import logging
 import sys
 from pathlib import Path
 
-from crmsync_common.apicalls import begin_cycle, record_calls
 from crmsync_common.atrest import owner_only_umask
-
-from crmsync import access, atrest, quiet, reconcile, report, report_html, steps
-from crmsync.settings import SettingsError, load_settings
+from crmsync_common.quiet import skip_step
 
 #: Defaults of `crmsync connect` (a one-off command of a new org: its module, like setup's, is
 #: imported only when it runs, not by every step of a cycle).
 _CONNECT_PORT = 1717
 _CONNECT_TIMEOUT_S = 300.0
+#: `crmsync report --runs` default (`crmsync.report_html.DEFAULT_RUNS`, whose Jinja and DuckDB
+#: imports only the report step pays: each step imports what its command needs).
+_REPORT_RUNS = 20
+#: `crmsync probe`'s exit status when the cycle is not quiet: the caller runs the full job.
+PROBE_FULL_CYCLE = 3
 
 
 def _positive(value: str) -> int:
@@ -67,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "reads did not return as deleted",
     )
     commands.add_parser("collect-log", help="load the targets' sync-log files")
+    commands.add_parser(
+        "probe",
+        help="before the 15-minute cycle: ask both CRMs and the warehouse whether the cycle has "
+        "anything to do; when not, record the quiet run and exit 0, else exit 3 (run the job)",
+    )
     stats = commands.add_parser("stats", help="print the statistics and the recent sync log")
     stats.add_argument("--runs", type=int, default=1, help="how many recent runs to show")
     stats.add_argument("--log-lines", type=int, default=20, help="how many log lines to show")
@@ -84,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     html.add_argument(
         "--runs",
         type=_positive,
-        default=report_html.DEFAULT_RUNS,
+        default=_REPORT_RUNS,
         help="how many recent runs the charts and tables cover",
     )
     html.add_argument(
@@ -155,8 +162,22 @@ def main(argv: list[str] | None = None) -> int:
     owner_only_umask()
     logging.basicConfig(level=logging.INFO, format="crmsync %(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    early = _quiet_command(args)
+    if early is not None:
+        return early
+    # Each command imports the modules it needs (a step of a cycle is its own process).
+    from crmsync import steps  # noqa: PLC0415
+    from crmsync.settings import SettingsError  # noqa: PLC0415
+
+    refusals: tuple[type[Exception], ...] = (SettingsError, steps.StepError)
     try:
         if args.command == "preflight":
+            from crmsync_common.apicalls import begin_cycle, record_calls  # noqa: PLC0415
+
+            from crmsync import access, atrest  # noqa: PLC0415
+
+            refusals = (*refusals, access.AccessError)
+
             # first in every job: before the cycle writes, tighten what earlier runs left
             atrest.protect()
             # every later step of the job records its API calls under this cycle
@@ -170,10 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "guard":
             steps.guard(warn_only=args.warn_only)
         elif args.command == "reconcile":
+            from crmsync import reconcile  # noqa: PLC0415
+
             reconcile.reconcile()
         elif args.command == "collect-log":
             steps.collect_log()
         elif args.command == "report":
+            from crmsync import quiet, report_html  # noqa: PLC0415
+
             if args.settle:
                 quiet.settle()
             written = report_html.write(args.html, runs=args.runs)
@@ -181,11 +206,25 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in {"connect", "setup"}:
             return _account_command(args)
         else:
+            from crmsync import report  # noqa: PLC0415
+
             print(report.render(runs=args.runs, log_lines=args.log_lines))
-    except (SettingsError, steps.StepError, access.AccessError) as exc:
+    except refusals as exc:
         print(f"crmsync: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _quiet_command(args: argparse.Namespace) -> int | None:
+    """The quiet cycle's commands, before the other steps' imports; None for any other."""
+    # A quiet cycle's guard has no plan to check: it ends before importing anything heavy.
+    if args.command == "guard" and skip_step("the mass-change check"):
+        return 0
+    if args.command == "probe":
+        from crmsync import probe  # noqa: PLC0415
+
+        return 0 if probe.run() is None else PROBE_FULL_CYCLE
+    return None
 
 
 def _account_command(args: argparse.Namespace) -> int:
@@ -194,6 +233,7 @@ def _account_command(args: argparse.Namespace) -> int:
         from salesforce_client.exceptions import SalesforceClientError  # noqa: PLC0415
 
         from crmsync import connect, setup_salesforce  # noqa: PLC0415
+        from crmsync.settings import SettingsError, load_settings  # noqa: PLC0415
     except ImportError as exc:
         print(
             f"crmsync: error: `crmsync {args.command}` needs {exc.name}: run it from the "

@@ -165,6 +165,25 @@ class LocalSync:
             job, result.returncode, result.stdout + result.stderr, time.monotonic() - started
         )
 
+    def run_scheduled(
+        self, job: str, *, timeout: float = DEFAULT_JOB_TIMEOUT_S, **env: str
+    ) -> JobRun:
+        """Run `job` as cron runs it: `orchestrate/run-job.sh sandbox JOB` (the quiet probe
+        first for `sync-incremental`); never raises on a non-zero exit."""
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(PROJECT_ROOT / "orchestrate" / "run-job.sh"), "sandbox", job],
+            cwd=PROJECT_ROOT,
+            env=self.environment(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return JobRun(
+            job, result.returncode, result.stdout + result.stderr, time.monotonic() - started
+        )
+
     def initial_sync(self) -> JobRun:
         """Run the confirmed initial sync."""
         return self.run("sync-initial", CRMSYNC_CONFIRM_INITIAL_WIPE="true")

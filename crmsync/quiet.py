@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from crmsync_common.apicalls import current_cycle
 from crmsync_common.quiet import quiet_file, read_marker, run_token
 
 from crmsync import warehouse
@@ -164,7 +165,7 @@ def _write_marker(data: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def _pending_log_files() -> list[Path]:
+def pending_log_files() -> list[Path]:
     directory = warehouse.sync_log_dir()
     return sorted(directory.glob(TARGET_LOG_GLOB)) if directory.is_dir() else []
 
@@ -189,7 +190,7 @@ def decide(connection: duckdb.DuckDBPyConnection) -> str | None:
             if current.get(key) != settled["inputs"].get(key)
         )
         reason = f"changed since the last full cycle: {', '.join(changed[:6])}"
-    elif _pending_log_files():
+    elif pending_log_files():
         reason = "sync-log files are waiting to be collected"
     else:
         at = datetime.fromisoformat(str(settled.get("at")))
@@ -247,6 +248,24 @@ def _record_quiet_run(connection: duckdb.DuckDBPyConnection, at: datetime) -> No
     connection.execute("commit")
 
 
+def record_probe_quiet_run(connection: duckdb.DuckDBPyConnection) -> str:
+    """Record a cycle the probe found quiet (`crmsync.probe`), as `decide` records one.
+
+    Its run gets the current cycle's API calls (the probe's), and the marker the quiet time (the
+    Dagster op reads it); the settled cycle stays as it was. Returns the quiet run's id.
+    """
+    from crmsync.steps import link_cycle  # noqa: PLC0415 - steps imports this module
+
+    now = datetime.now(UTC)
+    _record_quiet_run(connection, now)
+    run_id, run_at = last_quiet_run(connection)
+    cycle = current_cycle(warehouse.sync_log_dir())
+    if cycle is not None:
+        link_cycle(connection, cycle["cycle_id"], run_id, run_at)
+    _write_marker({**read_marker(), "quiet_at": now.isoformat()})
+    return run_id
+
+
 def last_quiet_run(connection: duckdb.DuckDBPyConnection) -> tuple[str, datetime]:
     """The latest quiet run's id and time (UTC, naive, as dbt's `run_started_at`)."""
     run_id, at = connection.execute(
@@ -276,7 +295,7 @@ def settle() -> bool:
         logger.info(
             "not settled: the plan had %d writes; the next cycle runs in full", pending_writes
         )
-    elif _pending_log_files():
+    elif pending_log_files():
         logger.info("not settled: sync-log files are waiting to be collected")
     elif current != candidate.get("inputs"):
         logger.info("not settled: the cycle changed its own inputs; the next cycle runs in full")

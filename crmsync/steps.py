@@ -120,7 +120,7 @@ def prepare(*, quiet_check: bool = False) -> None:
             # a quiet run has no plan: its API calls (extraction, the access check) are its own
             cycle = current_cycle(warehouse.sync_log_dir())
             if cycle is not None:
-                _link_cycle(connection, cycle["cycle_id"], *quiet.last_quiet_run(connection))
+                link_cycle(connection, cycle["cycle_id"], *quiet.last_quiet_run(connection))
 
 
 def _user_ids(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -391,10 +391,10 @@ def _map_cycle(connection: duckdb.DuckDBPyConnection, directory: Path) -> None:
     if len(found) != 1:  # no plan since the cycle began (a plan from an earlier cycle is not it)
         return
     [(run_id, run_started_at)] = found
-    _link_cycle(connection, cycle["cycle_id"], run_id, run_started_at)
+    link_cycle(connection, cycle["cycle_id"], run_id, run_started_at)
 
 
-def _link_cycle(
+def link_cycle(
     connection: duckdb.DuckDBPyConnection, cycle_id: str, run_id: str, run_started_at: datetime
 ) -> None:
     """Record that the API calls of cycle `cycle_id` belong to run `run_id`."""

@@ -6,13 +6,15 @@
 as its own child). The plan, guard, tap-warehouse and report steps of the same `meltano run`
 find their parent's token there and end at once; any other run (a later cycle, a dry run, a
 manual `meltano invoke`) has another token and runs as always. Where the token cannot be read
-(no `/proc`), nothing is skipped.
+(no `/proc`), nothing is skipped. The CRM targets of a quiet cycle (`skip_target`) end before
+the Singer SDK's import too, when their tap sent them nothing.
 
 This module imports nothing beyond the standard library: it runs before the step's own imports.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -73,4 +75,32 @@ def skip_step(step: str) -> bool:
     if not skipping():
         return False
     print(f"quiet cycle: nothing to plan or write, {step} skipped", file=sys.stderr)
+    return True
+
+
+#: Arguments of a call that asks a plugin about itself rather than running it.
+_ABOUT_ARGUMENTS = frozenset({"--about", "--discover", "--help", "--version"})
+
+
+def _runs_a_step(argv: list[str]) -> bool:
+    """A plugin started by `meltano run` for its work: with a config, not asked about itself."""
+    arguments = set(argv[1:])
+    return "--config" in arguments and not _ABOUT_ARGUMENTS & arguments
+
+
+def skip_target(step: str, argv: list[str] | None = None) -> bool:
+    """Tell whether a CRM target of a quiet cycle may end at once, before the SDK's import.
+
+    In a quiet cycle the target's tap (`tap-warehouse`) ends without a message. The target reads
+    its input to the end first: only when it is empty does it end. Anything that did arrive is
+    put back as `sys.stdin` (before the SDK, which binds its input at import, is imported) and the
+    target runs on it as always, so no message is ever lost.
+    """
+    if not _runs_a_step(sys.argv if argv is None else argv) or not skipping():
+        return False
+    received = sys.stdin.read()
+    if received.strip():
+        sys.stdin = io.StringIO(received)
+        return False
+    print(f"quiet cycle: nothing to write, {step} skipped", file=sys.stderr)
     return True

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
-
-from singer_sdk import typing as th
+from typing import TYPE_CHECKING, Any
 
 from forcemanager_client.client import DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_SECOND
 from forcemanager_client.exceptions import ForceManagerError
+
+if TYPE_CHECKING:
+    from singer_sdk import typing as th
 
 #: The environment variable the private key falls back to (docs/contracts.md section 2).
 PRIVATE_KEY_VARIABLE = "FORCEMANAGER_PRIVATE_KEY"
@@ -22,6 +23,10 @@ PRIVATE_KEY_VARIABLE = "FORCEMANAGER_PRIVATE_KEY"
 
 def connection_properties() -> list[th.Property]:
     """Return the settings every ForceManager plugin declares (credentials marked secret)."""
+    # The plugins' config schema only: a client outside a plugin (the access check) runs without
+    # the Singer SDK's import.
+    from singer_sdk import typing as th  # noqa: PLC0415
+
     return [
         th.Property(
             "base_url",

@@ -9,6 +9,7 @@ when one is waiting).
 # No `from __future__ import annotations`: Dagster reads the `context` annotations at runtime.
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ FAILED_RECORDS_TAG = "crmsync/failed-records"
 ERROR_TAG = "crmsync/error"
 SKIPPED_TAG = "crmsync/skipped"
 QUIET_TAG = "crmsync/quiet"
+#: `false` in a tenant's environment: every cycle starts `meltano run` (no probe first).
+PROBE_VARIABLE = "CRMSYNC_QUIET_PROBE"
 #: The asset checks each cycle records on its tenant's `sync` asset.
 FAILED_RECORDS_CHECK = "no_failed_records"
 CYCLE_CHECK = "cycle_succeeded"
@@ -201,7 +204,9 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
                 f"run {' '.join(job.blocks)}"
             )
             started = datetime.now(UTC)
-            result = run_meltano(tenant, list(job.blocks), context.log.info, run_only=run_only)
+            result = _probe(context, tenant, run_only) if job.kind == "cycle" else None
+            if result is None:
+                result = run_meltano(tenant, list(job.blocks), context.log.info, run_only=run_only)
             # Still under the lock: a run waiting for it would hold the warehouse for writing.
             stats = _read_stats(context, warehouse, before) if before is not None else None
             quiet = job.kind == "cycle" and result.ok and quiet_since(warehouse, started)
@@ -213,6 +218,27 @@ def _execute(context: dg.OpExecutionContext, tenant: Tenant, job: JobKind) -> No
         _tag_run(context, {ERROR_TAG: str(error)[:500]})
         raise dg.Failure(description=str(error)) from None
     _finish(context, tenant, result, stats, quiet=quiet, checked=job.records_stats)
+
+
+def _probe(
+    context: dg.OpExecutionContext, tenant: Tenant, run_only: dict[str, str]
+) -> JobResult | None:
+    """The quiet-cycle probe, in-process (`crmsync.probe`): a result when the cycle was quiet
+    and is recorded (Meltano does not start), None when the full job must run."""
+    environment = tenant.run_environment(**run_only)
+    if environment.get(PROBE_VARIABLE, "").strip().lower() == "false":
+        return None
+    try:
+        from crmsync import probe  # noqa: PLC0415 - crmsync's modules only where the op runs
+    except ImportError:  # a code location installed without the crmsync package
+        return None
+    started = time.monotonic()
+    reason = probe.run_in(environment)
+    if reason is not None:
+        context.log.info(f"tenant {tenant.name}: full cycle: {reason}")
+        return None
+    context.log.info(f"tenant {tenant.name}: {probe.QUIET_MESSAGE}")
+    return JobResult("crmsync probe", 0, time.monotonic() - started)
 
 
 def _known_runs(context: dg.OpExecutionContext, warehouse: Path) -> set[str] | None:

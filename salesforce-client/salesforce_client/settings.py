@@ -16,11 +16,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from singer_sdk import typing as th
+from typing import TYPE_CHECKING, Any
 
 from salesforce_client.exceptions import SalesforceConfigError
+
+if TYPE_CHECKING:
+    from singer_sdk import typing as th
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 #: Winter '25; every route this client uses exists since v47 (Bulk 2.0 query).
@@ -65,6 +66,10 @@ def auth_properties() -> list[th.Property]:
     Returns:
         Singer SDK properties, credentials marked ``secret``.
     """
+    # The plugins' config schema only: a client outside a plugin (the access check) runs without
+    # the Singer SDK's import.
+    from singer_sdk import typing as th  # noqa: PLC0415
+
     return [
         th.Property(
             "login_url",

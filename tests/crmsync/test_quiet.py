@@ -14,22 +14,8 @@ from crmsync import warehouse as crmsync_warehouse
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A warehouse as an incremental cycle leaves it: raw rows, empty publish tables."""
-    path = tmp_path / "warehouse.duckdb"
-    settings = tmp_path / "sync.yml"
-    settings.write_text("objects: {accounts: two-way}\n")
-    monkeypatch.setenv("CRMSYNC_WAREHOUSE", str(path))
-    monkeypatch.setenv("CRMSYNC_CONFIG", str(settings))
-    monkeypatch.delenv(quiet.FULL_CYCLE_VARIABLE, raising=False)
-    with duckdb.connect(str(path)) as connection:
-        for schema in ("raw_salesforce", "crmsync_state", "publish"):
-            connection.execute(f"create schema {schema}")
-        connection.execute("create table raw_salesforce.account (id varchar, name varchar)")
-        connection.execute("insert into raw_salesforce.account values ('001A', 'Acme')")
-        connection.execute("create table crmsync_state.sync_links (sf varchar, fm bigint)")
-        connection.execute("create table publish.pub_forcemanager__accounts (id varchar)")
-    return path
+def warehouse(quiet_warehouse: Path) -> Path:
+    return quiet_warehouse
 
 
 def _decide() -> str | None:

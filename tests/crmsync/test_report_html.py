@@ -311,3 +311,8 @@ def test_the_command_refuses_a_number_of_runs_below_one(
         cli.main(["report", "--runs", "0"])
     assert "not a positive number" in capsys.readouterr().err
     assert not (workspace / "warehouse.duckdb.report.html").exists()
+
+
+def test_the_command_lines_default_runs_are_the_reports() -> None:
+    """`crmsync report --runs` defaults to the report's own default (kept apart for imports)."""
+    assert cli._REPORT_RUNS == report_html.DEFAULT_RUNS

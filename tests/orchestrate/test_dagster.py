@@ -452,3 +452,65 @@ def test_a_runs_statistics_carry_its_api_calls_per_side(tmp_path: Path) -> None:
         "forcemanager": {"auth": 1, "reads": 0, "writes": 2, "retried": 0, "calls": 3},
         "salesforce": {"auth": 2, "reads": 13, "writes": 0, "retried": 1, "calls": 15},
     }
+
+
+def test_a_cycle_the_probe_finds_quiet_starts_no_meltano_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmsync import probe  # noqa: PLC0415 - the op imports it where it runs
+
+    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
+    tenant.data_dir.mkdir(parents=True, exist_ok=True)
+    defs = build_definitions([tenant])
+    name = job_name(tenant, "cycle")
+    probed: list[dict[str, str]] = []
+    started: list[list[str]] = []
+
+    def quiet_probe(environment: dict[str, str]) -> str | None:
+        probed.append(dict(environment))
+        # what a quiet probe leaves: the marker's quiet time (and the quiet run's rows)
+        quiet_file(tenant.warehouse()).write_text(
+            json.dumps({"quiet_at": datetime.now(UTC).isoformat()})
+        )
+        return None
+
+    def meltano(tenant: Tenant, blocks: list[str], log: object, **_: object) -> JobResult:
+        started.append(blocks)
+        return JobResult(" ".join(blocks), 0, 1.0, [])
+
+    monkeypatch.setattr(probe, "run_in", quiet_probe)
+    monkeypatch.setattr(definitions, "run_meltano", meltano)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        assert result.success
+        assert started == [], "a quiet probe starts no meltano run"
+        assert probed[0]["CRMSYNC_WAREHOUSE"] == str(tenant.warehouse())
+        [materialisation] = result.asset_materializations_for_node(f"{name}_run")
+        assert materialisation.metadata["quiet"].value is True
+        assert instance.get_run_by_id(result.run_id).tags[QUIET_TAG] == "true"
+
+        # a probe that finds work (or cannot tell) runs the job, and the log says why
+        monkeypatch.setattr(probe, "run_in", lambda environment: "ForceManager accounts: 7")
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        assert result.success
+        assert len(started) == 1
+        messages = [event.message for event in instance.all_logs(result.run_id) if event.message]
+        assert any("full cycle: ForceManager accounts: 7" in text for text in messages)
+        assert QUIET_TAG not in instance.get_run_by_id(result.run_id).tags
+
+    # CRMSYNC_QUIET_PROBE=false: every cycle is a meltano run, the probe is not asked
+    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_QUIET_PROBE="false")
+    monkeypatch.setattr(probe, "run_in", quiet_probe)
+    probed.clear()
+    with dg.instance_for_test() as instance:
+        defs = build_definitions([tenant])
+        result = defs.resolve_job_def(name).execute_in_process(
+            run_config=run_config(name), instance=instance
+        )
+        assert result.success
+    assert probed == []
+    assert len(started) == 2

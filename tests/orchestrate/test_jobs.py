@@ -93,6 +93,8 @@ def test_meltano_writes_owner_only_files_from_a_wide_umask(tmp_path: Path) -> No
 def test_cron_wrapper_sets_the_owner_only_umask() -> None:
     wrapper = (PROJECT_ROOT / "orchestrate" / "run-job.sh").read_text()
     assert wrapper.index("umask 077") < wrapper.index("exec .venv/bin/meltano")
+    # the quiet probe writes the warehouse and the run report too
+    assert wrapper.index("umask 077") < wrapper.index(".venv/bin/crmsync probe")
 
 
 def test_reconcile_job_reads_in_full_guards_and_runs_daily() -> None:
