@@ -3,7 +3,9 @@
 ForceManager describes each resource with a JSON-schema-like document whose properties carry
 extras (`readOnly`, `table`, `maxLength`). We keep only what a Singer schema needs, make every
 property nullable (the API omits or nulls fields freely), and add the tenant's extra fields as
-`Z_<fieldName>` properties typed from their definition.
+`Z_<fieldName>` properties typed from their definition. What ForceManager refuses on write (a
+text's `maxLength`, the `required` list) goes apart, as the `fields` stream's rows
+(`field_limits`): the plan skips a write ForceManager is certain to refuse.
 """
 
 from __future__ import annotations
@@ -112,6 +114,37 @@ def properties_from_api_schema(document: dict[str, Any], resource: str) -> dict[
         name: sanitize_property(prop if isinstance(prop, dict) else {})
         for name, prop in props.items()
     }
+
+
+def field_limits(document: dict[str, Any], resource: str) -> list[dict[str, Any]]:
+    """The write limits of a `/schema` answer: one row per property, extra fields included.
+
+    Args:
+        document: The answer: a JSON schema with `properties` (and `required`).
+        resource: The resource it describes.
+
+    Returns:
+        Rows of `resource`, `field` (the API name, `Z_<fieldName>` for an extra field),
+        `max_length` (null where the API states none) and `required` (listed in `required`:
+        a create must give it and an update may not null it).
+    """
+    props = document.get("properties") if isinstance(document, dict) else None
+    if not isinstance(props, dict):
+        return []
+    raw_required = document.get("required")
+    required = set(raw_required) if isinstance(raw_required, list) else set()
+    rows = []
+    for name, prop in props.items():
+        limit = prop.get("maxLength") if isinstance(prop, dict) else None
+        rows.append(
+            {
+                "resource": resource,
+                "field": name,
+                "max_length": limit if isinstance(limit, int) and limit > 0 else None,
+                "required": name in required,
+            }
+        )
+    return rows
 
 
 def extra_field_property(definition: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -243,6 +276,17 @@ USERS_SCHEMA: dict[str, Any] = {
         "managerId": USER_REFERENCE,
         "rateId": USER_REFERENCE,
         **AUDIT_PROPERTIES,
+    },
+}
+
+#: The `fields` stream: what ForceManager refuses on write, per resource and field.
+FIELDS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "resource": {"type": ["string"]},
+        "field": {"type": ["string"]},
+        "max_length": NULLABLE_INTEGER,
+        "required": NULLABLE_BOOLEAN,
     },
 }
 

@@ -219,3 +219,23 @@ class ExtraFieldsStream(ForceManagerStream):
         row = super().post_process(row, context) or row
         row["resource"] = (context or {}).get("resource")
         return row
+
+
+class FieldsStream(ForceManagerStream):
+    """What ForceManager refuses on write (`maxLength`, `required`) per resource and field, from
+    the `/schema` answers read this run: no call of its own. A resource whose kept schema
+    served emits nothing (the warehouse keeps the rows it has)."""
+
+    name = "fields"
+    path = "/{resource}/schema"
+    primary_keys = ("resource", "field")
+
+    @override
+    @property
+    def partitions(self) -> list[dict[str, Any]]:
+        return [{"resource": resource} for resource in EXTRA_FIELD_RESOURCES]
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        resource = (context or {})["resource"]
+        yield from self.fm_tap.field_limits.get(resource, ())

@@ -24,7 +24,9 @@ from typing_extensions import override
 from tap_forcemanager.client import format_timestamp
 from tap_forcemanager.schemas import (
     EXTRA_FIELDS_SCHEMA,
+    FIELDS_SCHEMA,
     USERS_SCHEMA,
+    field_limits,
     lookup_schema,
     resource_schema,
 )
@@ -33,6 +35,7 @@ from tap_forcemanager.streams import (
     RECORD_STREAMS,
     SCHEMA_KEY,
     ExtraFieldsStream,
+    FieldsStream,
     LookupStream,
     RecordStream,
     UsersStream,
@@ -111,6 +114,8 @@ class TapForceManager(OwnerOnlyFiles, Tap):
         self.fresh_schemas: dict[str, dict[str, Any]] = {}
         #: Extra-field definitions read this run, per resource (the extra_fields stream's rows).
         self.definitions: dict[str, list[dict[str, Any]]] = {}
+        #: Write limits read this run with a resource's schema (the fields stream's rows).
+        self.field_limits: dict[str, list[dict[str, Any]]] = {}
         #: Resources read again this run because a record carried an unknown `Z_` field.
         self._reread: set[str] = set()
         super().__init__(*args, **kwargs)
@@ -140,6 +145,7 @@ class TapForceManager(OwnerOnlyFiles, Tap):
         streams.append(UsersStream(self, schema=USERS_SCHEMA))
         streams.extend(self._lookup_stream(name) for name in LOOKUP_NAMES)
         streams.append(ExtraFieldsStream(self, schema=EXTRA_FIELDS_SCHEMA))
+        streams.append(FieldsStream(self, schema=FIELDS_SCHEMA))
         return streams
 
     def _record_stream(self, stream_class: type[RecordStream]) -> RecordStream:
@@ -176,6 +182,7 @@ class TapForceManager(OwnerOnlyFiles, Tap):
         if resource not in self.fresh_schemas:
             document = self._client.schema(resource)
             self.definitions[resource] = self._client.extra_fields(resource)
+            self.field_limits[resource] = field_limits(document, resource)
             schema = resource_schema(document, self.definitions[resource], resource)
             self.fresh_schemas[resource] = {
                 "read_at": format_timestamp(datetime.now(UTC)),

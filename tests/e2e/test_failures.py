@@ -14,8 +14,9 @@ from crmsync.local import PROJECT_ROOT, LocalSync
 
 from .crm import fm_by_ext_id, sf_live
 
-#: Longer than ForceManager's 6,000-character comment: Salesforce accepts it, ForceManager not.
-TOO_LONG = "x" * 7000
+#: A latitude out of range: Salesforce takes it, ForceManager refuses it (a rejection the plan
+#: cannot foresee: ForceManager's /schema limits only text lengths and required fields).
+OUT_OF_RANGE = {"BillingLatitude": 95}
 
 
 def _log_lines(sync: LocalSync, salesforce_id: str) -> list[tuple[str, str, str | None]]:
@@ -33,14 +34,14 @@ def test_rejected_record_is_logged_and_retried_while_the_rest_lands(
     sync.initial_sync()
     sf = sync.salesforce
     bad, good = sf_live(sync, "SELECT Id, Name FROM Account ORDER BY Name LIMIT 2")
-    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json={"Description": TOO_LONG})
+    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json=OUT_OF_RANGE)
     sf.request("PATCH", f"sobjects/Account/{good['Id']}", json={"Phone": "+49 30 1234567"})
 
     sync.incremental_sync()
 
     fm = fm_by_ext_id(sync, "accounts")
     assert fm[good["Id"]]["phone"] == "+49 30 1234567"
-    assert fm[bad["Id"]].get("comment") != TOO_LONG
+    assert fm[bad["Id"]].get("latitude") != OUT_OF_RANGE["BillingLatitude"]
     failed = [line for line in _log_lines(sync, bad["Id"]) if line[1] == "error"]
     assert failed, "the rejected record has no error line in the sync log"
     assert failed[-1][2], "the error line carries no message from the API"
@@ -53,9 +54,9 @@ def test_rejected_record_is_logged_and_retried_while_the_rest_lands(
     sync.incremental_sync()  # unchanged: retried, and rejected again
     assert len([x for x in _log_lines(sync, bad["Id"]) if x[1] == "error"]) == len(failed) + 1
 
-    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json={"Description": "Short again"})
+    sf.request("PATCH", f"sobjects/Account/{bad['Id']}", json={"BillingLatitude": 45.5})
     sync.incremental_sync()
-    assert fm_by_ext_id(sync, "accounts")[bad["Id"]]["comment"] == "Short again"
+    assert fm_by_ext_id(sync, "accounts")[bad["Id"]]["latitude"] == 45.5
     assert _log_lines(sync, bad["Id"])[-1][1] == "success"
 
 

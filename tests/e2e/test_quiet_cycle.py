@@ -20,8 +20,9 @@ QUIET_LINE = "quiet cycle: nothing extracted on either side"
 #: dbt's first line when it starts (the launcher skips it before importing dbt).
 DBT_STARTED = "Running with dbt="
 MAX_CYCLES_TO_QUIET = 4
-#: Longer than ForceManager's 6,000-character comment: Salesforce accepts it, ForceManager not.
-TOO_LONG = "x" * 7000
+#: A latitude out of range: Salesforce takes it, ForceManager refuses it (a rejection the plan
+#: cannot foresee: ForceManager's /schema limits only text lengths and required fields).
+OUT_OF_RANGE = {"BillingLatitude": 95}
 
 
 def _cycle(sync: LocalSync, **env: str) -> JobRun:
@@ -99,7 +100,7 @@ def test_quiet_cycle_skips_dbt_and_writes_and_pending_work_still_runs(
     sf = sync.salesforce
     sf.request("DELETE", f"sobjects/Contact/{contact['Id']}")
     bad = fm_account["extId"]
-    sf.request("PATCH", f"sobjects/Account/{bad}", json={"Description": TOO_LONG})
+    sf.request("PATCH", f"sobjects/Account/{bad}", json=OUT_OF_RANGE)
     _assert_full(_cycle(sync), "a delete and an edit in Salesforce")
     assert contact["Id"] not in fm_by_ext_id(sync, "contacts")
     errors = "select count(*) from main.sync_log where salesforce_id = ? and status = 'error'"

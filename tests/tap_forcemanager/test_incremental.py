@@ -253,11 +253,17 @@ def test_a_quiet_run_reads_no_metadata_and_reports_no_definitions(box, fm, capsy
     messages, state = run_without_catalog(config, capsys)
     assert set(state["bookmarks"]["accounts"]["schema"]) == {"read_at", "schema"}
     assert rows(messages, "extra_fields")
+    limits = {(r["resource"], r["field"]): r for r in rows(messages, "fields")}
+    assert limits[("activities", "comment")]["max_length"] == 6000
+    assert limits[("activities", "date")]["required"] is True
+    assert limits[("calendar", "comment")]["required"] is False
+    assert limits[("accounts", "id")]["max_length"] is None
 
     box.reset_calls("forcemanager")
     messages, state = run_without_catalog(config, capsys, state)
     assert metadata_reads(box) == {}
     assert rows(messages, "extra_fields") == []
+    assert rows(messages, "fields") == []
 
     box.reset_calls("forcemanager")
     run_without_catalog({**config, "schema_refresh_minutes": 0}, capsys, state)

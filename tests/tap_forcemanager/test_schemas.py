@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from tap_forcemanager.client import coerce_bool, format_timestamp, parse_timestamp
-from tap_forcemanager.schemas import DATE_MODIFIED, lookup_schema, resource_schema
+from tap_forcemanager.schemas import (
+    DATE_MODIFIED,
+    field_limits,
+    lookup_schema,
+    resource_schema,
+)
 
 API_SCHEMA = {
     "type": "object",
@@ -44,6 +49,27 @@ def test_resource_schema_keeps_api_fields_and_adds_typed_extra_fields():
     assert "Z_Gone" not in props
     assert props[DATE_MODIFIED]["format"] == "date-time"
     assert props["id"] == {"type": ["integer"]}
+
+
+def test_field_limits_keep_max_length_and_required_that_the_singer_schema_drops():
+    """`maxLength` and the `required` list leave the Singer schema but reach the fields rows."""
+    document = {**API_SCHEMA, "required": ["name", "branchId"]}
+    rows = {row["field"]: row for row in field_limits(document, "accounts")}
+    assert rows["name"] == {
+        "resource": "accounts",
+        "field": "name",
+        "max_length": 200,
+        "required": True,
+    }
+    assert rows["branchId"]["required"] is True
+    assert rows["branchId"]["max_length"] is None
+    assert rows["dateCreated"] == {
+        "resource": "accounts",
+        "field": "dateCreated",
+        "max_length": None,
+        "required": False,
+    }
+    assert "maxLength" not in resource_schema(document, [], "accounts")["properties"]["name"]
 
 
 def test_resource_schema_accepts_a_bare_property_map():

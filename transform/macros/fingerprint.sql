@@ -36,7 +36,7 @@
   The version of the comparison rules (canonical forms, translations, write decisions): a
   change to them must bump it, so that the next cycle compares every pair under the new rules.
 -#}
-{% macro crmsync_comparison_version() %}{{ return('3') }}{% endmacro %}
+{% macro crmsync_comparison_version() %}{{ return('4') }}{% endmacro %}
 
 {#- The SQL type crmsync_row_hash returns. -#}
 {% macro crmsync_row_hash_type() %}

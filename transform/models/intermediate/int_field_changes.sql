@@ -13,6 +13,10 @@
   on two-way objects), and Salesforce's where both hold one. A user pair
   (`field_mapping:`) flows only its `direction`. A Salesforce country ForceManager's countries
   list lacks is not carried (is_country_unknown: listed in the plan as skipped).
+  A value ForceManager is certain to refuse (int_object_fields, from its /schema) is not sent:
+  a text longer than the field's limit, or a null in a required field (forcemanager_refusal
+  says why; is_refused_by_forcemanager where it would have been written). Its base moves all
+  the same, so it is not retried; a later Salesforce change is written again.
 -#}
 {%- set stored = state_relation(source('crmsync_state', 'sync_base')) %}
 
@@ -87,6 +91,10 @@ current_values as (
     coalesce(fields.direction, 'two-way') as direction,
     coalesce(fields.salesforce_createable, true) as salesforce_createable,
     coalesce(fields.salesforce_updateable, true) as salesforce_updateable,
+    fields.salesforce_field,
+    fields.forcemanager_field,
+    fields.forcemanager_max_length,
+    coalesce(fields.forcemanager_required, false) as forcemanager_required,
     case
       when fields.kind = 'ref' and salesforce_values.value is not null
         then coalesce(salesforce_refs.sync_key, 'sf:' || salesforce_values.value)
@@ -228,9 +236,27 @@ compared as (
     and with_opportunity.sync_key = translated.sync_key
 ),
 
-decided as (
+-- what ForceManager's /schema says it refuses: a longer text, a null in a required field
+-- (an owner with no counterpart is left out and defaults to the API user)
+refusals as (
   select
     compared.*,
+    case
+      when kind = 'text' and forcemanager_max_length is not null
+        and length(salesforce_as_forcemanager) > forcemanager_max_length
+        then salesforce_field || ' is ' || cast(length(salesforce_as_forcemanager) as {{ dbt.type_string() }})
+          || ' characters, longer than ForceManager''s ' || forcemanager_field || ' limit of '
+          || cast(forcemanager_max_length as {{ dbt.type_string() }})
+      when forcemanager_required and kind <> 'owner'
+        and (salesforce_as_forcemanager is null or salesforce_as_forcemanager = {{ unknown_value() }})
+        then 'ForceManager requires ' || forcemanager_field || ' (' || salesforce_field || ' is empty)'
+    end as forcemanager_refusal
+  from compared
+),
+
+decided as (
+  select
+    refusals.*,
     coalesce(salesforce_as_forcemanager, '') <> {{ unknown_value() }}
       and direction <> 'fm_to_sf'
       and differs
@@ -238,7 +264,7 @@ decided as (
         salesforce_changed
         or (not has_base and not ((is_match or pair_has_base) and salesforce_value is null))
       )
-      as write_forcemanager,
+      as would_write_forcemanager,
     coalesce(forcemanager_as_salesforce, '') <> {{ unknown_value() }}
       and not is_derived_in_salesforce
       and is_two_way
@@ -270,7 +296,16 @@ decided as (
       and forcemanager_as_salesforce is distinct from salesforce_value,
       false
     ) as is_held_one_way
-  from compared
+  from refusals
+),
+
+refused as (
+  select
+    decided.*,
+    coalesce(would_write_forcemanager and forcemanager_refusal is null, false) as write_forcemanager,
+    coalesce(would_write_forcemanager and forcemanager_refusal is not null, false)
+      as is_refused_by_forcemanager
+  from decided
 )
 
 select
@@ -298,9 +333,14 @@ select
   is_conflict,
   is_held_one_way,
   is_country_unknown,
+  forcemanager_required,
+  forcemanager_refusal,
+  -- a longer text is left out of a create too (int_write_fields)
+  coalesce(forcemanager_refusal is not null and kind = 'text', false) as is_too_long_for_forcemanager,
+  is_refused_by_forcemanager,
   -- the base once this cycle's writes landed (a write that fails leaves the old base)
   case when coalesce(write_salesforce, false) then forcemanager_as_salesforce else salesforce_value end
     as next_base_salesforce,
   case when coalesce(write_forcemanager, false) then salesforce_as_forcemanager else forcemanager_value end
     as next_base_forcemanager
-from decided
+from refused

@@ -8,7 +8,9 @@
   objects. An initial sync deletes every live ForceManager record and creates every live
   Salesforce record in ForceManager; with `initial_sync: match` it deletes nothing, pairs by
   int_matches, merges (int_field_changes), writes the link into matched records and holds
-  ambiguous records back.
+  ambiguous records back. A ForceManager create that would lack a field ForceManager's /schema
+  requires (an activity without a date) is skipped with the reason, not sent to fail every
+  cycle, as is a Salesforce contact ForceManager cannot take (int_record_pairs).
 -#}
 with
 
@@ -54,7 +56,11 @@ per_record as (
     bool_or(salesforce_changed) as salesforce_changed,
     bool_or(write_forcemanager) as any_forcemanager_write,
     bool_or(write_salesforce) as any_salesforce_write,
-    sum(case when is_conflict then 1 else 0 end) as conflicts
+    sum(case when is_conflict then 1 else 0 end) as conflicts,
+    -- what a ForceManager create would lack (null: nothing)
+    {{ dbt.listagg(
+      "case when forcemanager_required and forcemanager_refusal is not null then forcemanager_refusal end",
+      "'; '", 'order by field_order') }} as missing_in_forcemanager
   from field_changes
   group by object, sync_key
 ),
@@ -65,6 +71,7 @@ decided as (
     coalesce(per_record.has_base, false) as has_base,
     coalesce(per_record.salesforce_changed, false) as salesforce_changed,
     coalesce(per_record.conflicts, 0) as conflicts,
+    per_record.missing_in_forcemanager,
     match_mode.is_match,
     held_salesforce.object is not null or held_forcemanager.object is not null as is_held,
     coalesce(link_writes.needs_forcemanager_link, false) as needs_forcemanager_link,
@@ -147,6 +154,7 @@ decided_links as (
         and decided.salesforce_link_mark is not null
         and decided.is_two_way
         and decided.sync_mode = 'incremental'
+        and decided.missing_in_forcemanager is null
         and not decided.is_held,
       false
     ) as clears_salesforce_link
@@ -170,6 +178,7 @@ select
   -- initial_sync: match deletes nothing on either side and holds ambiguous records back
   case
     when is_held or (is_match and forcemanager_action = 'delete') then null
+    when forcemanager_action = 'create' and missing_in_forcemanager is not null then null
     else forcemanager_action
   end as forcemanager_action,
   case
@@ -182,6 +191,8 @@ select
       then 'ForceManager requires a date on every activity'
     when is_blocked_in_forcemanager
       then 'ForceManager requires an account and a first name on every contact'
+    when not is_held and forcemanager_action = 'create' and missing_in_forcemanager is not null
+      then missing_in_forcemanager || ': not created in ForceManager'
   end as skip_reason,
   needs_forcemanager_link,
   needs_salesforce_link,

@@ -60,6 +60,8 @@ forcemanager_field_writes as (
   where (
       actions.forcemanager_action = 'create'
       and field_changes.salesforce_as_forcemanager is not null
+      -- a text longer than ForceManager takes is left out (listed in sync_plan)
+      and not field_changes.is_too_long_for_forcemanager
     )
     or (actions.forcemanager_action = 'update' and field_changes.write_forcemanager)
 ),

@@ -52,6 +52,23 @@ unknown_countries as (
   group by field_changes.object, field_changes.sync_key
 ),
 
+-- Salesforce values ForceManager would refuse, left out of the write (int_field_changes)
+refused_fields as (
+  select
+    field_changes.object,
+    field_changes.sync_key,
+    {{ dbt.listagg('field_changes.forcemanager_refusal', "'; '", 'order by field_changes.field_order') }}
+      || ': not sent to ForceManager' as reason
+  from field_changes
+  inner join actions
+    on actions.object = field_changes.object
+    and actions.sync_key = field_changes.sync_key
+  where (actions.forcemanager_action = 'create' and field_changes.is_too_long_for_forcemanager)
+    or (coalesce(actions.forcemanager_action, 'update') = 'update'
+      and field_changes.is_refused_by_forcemanager)
+  group by field_changes.object, field_changes.sync_key
+),
+
 skip_reasons as (
   select object, sync_key,
     case when salesforce_state = 'none' then 'fm_to_sf' else 'sf_to_fm' end as direction,
@@ -64,6 +81,9 @@ skip_reasons as (
   union all
   select object, sync_key, 'sf_to_fm', reason
   from unknown_countries
+  union all
+  select object, sync_key, 'sf_to_fm', reason
+  from refused_fields
 ),
 
 -- one skip per record and direction, with every reason

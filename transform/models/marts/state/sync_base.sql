@@ -78,6 +78,9 @@ resolved as (
     end as next_base_salesforce,
     case
       when outcomes.salesforce_action = 'create' then field_changes.forcemanager_value
+      -- a text ForceManager refuses was left out of the create (int_write_fields)
+      when outcomes.forcemanager_action = 'create' and field_changes.is_too_long_for_forcemanager
+        then null
       when outcomes.forcemanager_action = 'create' then field_changes.salesforce_as_forcemanager
       else field_changes.next_base_forcemanager
     end as next_base_forcemanager
