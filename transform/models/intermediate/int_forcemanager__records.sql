@@ -1,4 +1,8 @@
-{#- Every ForceManager record, deleted ones included, with its link field (macros/records.sql). -#}
+{#-
+  Every ForceManager record, deleted ones included, with its link field (macros/records.sql):
+  each object's staging model (stg_forcemanager__<object>), read from the raw rows loaded since
+  the last plan, declared upstream for dbt (macros/lineage.sql).
+-#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -6,4 +10,5 @@
     on_schema_change='sync_all_columns',
     pre_hook="{{ prune_restaged_records('forcemanager') }}",
 ) }}
+{%- do declare_upstreams(object_staging_models('forcemanager')) %}
 {{ synced_records('forcemanager') }}

@@ -1,11 +1,14 @@
 {#-
   ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
   one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
-  mapped field, standard and custom alike. Only those records are staged (macros/staging.sql).
+  mapped field, standard and custom alike. It reads each object's staging model
+  (stg_forcemanager__<object>) with the ids of those records pushed into its raw read
+  (`stage_object`, macros/staging.sql), declared upstream for dbt (macros/lineage.sql).
   References stay ForceManager ids here; int_field_changes turns them into sync keys.
 -#}
 {%- set objects = crmsync_objects() %}
 {%- set system = 'forcemanager' %}
+{%- do declare_upstreams(object_staging_models(system)) %}
 
 with
 

@@ -21,7 +21,13 @@
 -#}
 {%- if var('sync_mode') != 'initial' %}
 {#- only an initial sync matches: any other plan gets the empty relation without planning the
-    steps below (their query costs a cycle's plan a third of a second even when empty) -#}
+    steps below (their query costs a cycle's plan a third of a second even when empty); what
+    those steps read stays declared upstream for dbt (macros/lineage.sql) -#}
+{%- do declare_upstreams(
+    ['int_sync_objects', 'int_salesforce__records', 'int_forcemanager__records',
+     'stg_crmsync__match_overrides', 'stg_crmsync__options',
+     'stg_forcemanager__opportunitystatuses']
+    + object_staging_models('salesforce') + object_staging_models('forcemanager')) %}
 select
   cast(null as {{ dbt.type_string() }}) as object,
   cast(null as {{ dbt.type_string() }}) as record_side,

@@ -18,38 +18,37 @@ fields as (
   select * from {{ ref('int_object_fields') }}
 ),
 
--- ForceManager changes to fields Salesforce does not let the API write (int_field_changes)
-held as (
+-- field changes the target cannot take (int_field_changes), a reason per record and direction:
+-- ForceManager changes to fields Salesforce does not let the API write (fm_to_sf), and
+-- Salesforce countries ForceManager's countries list lacks (sf_to_fm)
+field_skips as (
   select
     field_changes.object,
     field_changes.sync_key,
-    'Salesforce does not allow writing '
-      || {{ dbt.listagg('fields.salesforce_field', "', '", 'order by fields.field_order') }}
-      || ' (formula, roll-up or system field): ForceManager''s change is not carried; '
-      || 'the field syncs from Salesforce only' as reason
+    skipped.direction,
+    case skipped.direction
+      when 'fm_to_sf' then
+        'Salesforce does not allow writing '
+        || {{ dbt.listagg('fields.salesforce_field', "', '", 'order by fields.field_order') }}
+        || ' (formula, roll-up or system field): ForceManager''s change is not carried; '
+        || 'the field syncs from Salesforce only'
+      else
+        'ForceManager''s countries list has no '
+        || {{ dbt.listagg("substr(field_changes.salesforce_value, 11)", "', '",
+            'order by fields.field_order') }}
+        || ': '
+        || {{ dbt.listagg('fields.salesforce_field', "', '", 'order by fields.field_order') }}
+        || ' not carried to countryId'
+    end as reason
   from field_changes
   inner join fields
     on fields.object = field_changes.object
     and fields.field = field_changes.field
-  where field_changes.is_held_one_way
-  group by field_changes.object, field_changes.sync_key
-),
-
--- Salesforce countries ForceManager's countries list lacks (int_field_changes)
-unknown_countries as (
-  select
-    field_changes.object,
-    field_changes.sync_key,
-    'ForceManager''s countries list has no '
-      || {{ dbt.listagg("substr(field_changes.salesforce_value, 11)", "', '") }}
-      || ': ' || {{ dbt.listagg('fields.salesforce_field', "', '") }}
-      || ' not carried to countryId' as reason
-  from field_changes
-  inner join fields
-    on fields.object = field_changes.object
-    and fields.field = field_changes.field
-  where field_changes.is_country_unknown
-  group by field_changes.object, field_changes.sync_key
+  inner join (values ('fm_to_sf'), ('sf_to_fm')) as skipped (direction)
+    on (skipped.direction = 'fm_to_sf' and field_changes.is_held_one_way)
+    or (skipped.direction = 'sf_to_fm' and field_changes.is_country_unknown)
+  where field_changes.is_held_one_way or field_changes.is_country_unknown
+  group by field_changes.object, field_changes.sync_key, skipped.direction
 ),
 
 -- Salesforce values ForceManager would refuse, left out of the write (int_field_changes)
@@ -76,11 +75,8 @@ skip_reasons as (
   from actions
   where skip_reason is not null
   union all
-  select object, sync_key, 'fm_to_sf', reason
-  from held
-  union all
-  select object, sync_key, 'sf_to_fm', reason
-  from unknown_countries
+  select object, sync_key, direction, reason
+  from field_skips
   union all
   select object, sync_key, 'sf_to_fm', reason
   from refused_fields
