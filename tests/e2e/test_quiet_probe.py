@@ -14,7 +14,7 @@ from crmsync.local import JobRun, LocalSync
 from crmsync.probe import QUIET_MESSAGE
 
 from .crm import fm_live, sf_live, write_calls
-from .test_quiet_cycle import DBT_STARTED, NO_LOOKBACK, SETTINGS, TOO_LONG, _until_quiet
+from .test_quiet_cycle import DBT_STARTED, NO_LOOKBACK, OUT_OF_RANGE, SETTINGS, _until_quiet
 
 #: Meltano's closing line of every `meltano run` block.
 MELTANO_RAN = "Block run completed"
@@ -89,7 +89,7 @@ def test_a_quiet_probe_starts_no_meltano_and_pending_work_runs_the_job(
     # (iv) an edit in Salesforce that ForceManager rejects: the job runs, and keeps running
     # (a pending retry) while the record is rejected, though nothing else changes
     bad = fm_account["extId"]
-    sync.salesforce.request("PATCH", f"sobjects/Account/{bad}", json={"Description": TOO_LONG})
+    sync.salesforce.request("PATCH", f"sobjects/Account/{bad}", json=OUT_OF_RANGE)
     errors = "select count(*) from main.sync_log where salesforce_id = ? and status = 'error'"
     failed = 0
     for attempt in range(2):
