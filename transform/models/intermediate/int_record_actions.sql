@@ -186,13 +186,16 @@ select
     when clears_salesforce_link then 'update'
     else salesforce_action
   end as salesforce_action,
+  -- what ForceManager's /schema requires names the field; before the tap has read it, the
+  -- documented requirements of contacts and activities (int_record_pairs) still hold
   case
+    when not is_held and missing_in_forcemanager is not null
+      and (forcemanager_action = 'create' or is_blocked_in_forcemanager)
+      then missing_in_forcemanager || ': not created in ForceManager'
     when is_blocked_in_forcemanager and object = 'activities'
       then 'ForceManager requires a date on every activity'
     when is_blocked_in_forcemanager
       then 'ForceManager requires an account and a first name on every contact'
-    when not is_held and forcemanager_action = 'create' and missing_in_forcemanager is not null
-      then missing_in_forcemanager || ': not created in ForceManager'
   end as skip_reason,
   needs_forcemanager_link,
   needs_salesforce_link,
