@@ -193,18 +193,23 @@ LOOKUP_NAMES = (
 )
 
 
-class ExtraFieldsStream(ForceManagerStream):
+class _PerResourceStream(ForceManagerStream):
+    """A stream of what the tap read with each record resource's schema: one partition per
+    resource."""
+
+    @override
+    @property
+    def partitions(self) -> list[dict[str, Any]]:
+        return [{"resource": resource} for resource in EXTRA_FIELD_RESOURCES]
+
+
+class ExtraFieldsStream(_PerResourceStream):
     """Extra-field definitions of every record resource, one partition per resource, as read
     with the resources' schemas."""
 
     name = "extra_fields"
     path = "/extrafields/{resource}"
     primary_keys = ("resource", "id")
-
-    @override
-    @property
-    def partitions(self) -> list[dict[str, Any]]:
-        return [{"resource": resource} for resource in EXTRA_FIELD_RESOURCES]
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -221,7 +226,7 @@ class ExtraFieldsStream(ForceManagerStream):
         return row
 
 
-class FieldsStream(ForceManagerStream):
+class FieldsStream(_PerResourceStream):
     """What ForceManager refuses on write (`maxLength`, `required`) per resource and field, from
     the `/schema` answers read this run: no call of its own. A resource whose kept schema
     served emits nothing (the warehouse keeps the rows it has)."""
@@ -229,11 +234,6 @@ class FieldsStream(ForceManagerStream):
     name = "fields"
     path = "/{resource}/schema"
     primary_keys = ("resource", "field")
-
-    @override
-    @property
-    def partitions(self) -> list[dict[str, Any]]:
-        return [{"resource": resource} for resource in EXTRA_FIELD_RESOURCES]
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
