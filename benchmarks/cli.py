@@ -29,7 +29,7 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], None]]] = {
     "tenants": ("10: quiet cycles of many sandbox tenants through Dagster", tenants.run),
 }
 #: Figures run only when named with --only (the soak takes about an hour; the tenants figure
-#: sets up 70 tenants, each with its own sandboxes and initial sync).
+#: sets up 40 tenants, each with its own sandboxes and initial sync).
 ON_DEMAND = {"soak", "tenants"}
 DEFAULT_OUTPUT = PROJECT_ROOT / "output" / "bench"
 
