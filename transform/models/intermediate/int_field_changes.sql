@@ -1,7 +1,7 @@
 {#-
   The three-way comparison: one row per record pair to compare (either side live, not clean:
   int_record_pairs) and field, with each
-  side's current value, each side's base (the last synced state, kept per side because some
+  side's current value (int_pair_values), each side's base (the last synced state, kept per side because some
   mappings are lossy), each value as the other side would read it back, and what changed.
   Decides per field what flows where: a field changed on one side only flows to the other
   (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
@@ -32,12 +32,9 @@ fields as (
   select * from {{ ref('int_object_fields') }}
 ),
 
-salesforce_values as (
-  select * from {{ ref('int_salesforce__values') }}
-),
-
-forcemanager_values as (
-  select * from {{ ref('int_forcemanager__values') }}
+-- each compared pair's current value of each mapped field (int_pair_values)
+pair_values as (
+  select * from {{ ref('int_pair_values') }}
 ),
 
 users as (
@@ -46,19 +43,6 @@ users as (
 
 options as (
   select * from {{ ref('stg_crmsync__options') }}
-),
-
--- records the matching held back (initial_sync: match): a reference to one is left out of the
--- write, as no record stands for it on the other side
-held as (
-  select * from {{ ref('int_held_records') }}
-),
-
--- the sync key of every record a reference can point to, to compare references by (stable
--- when a record gets its id on the other side)
-reference_keys as (
-  select * from {{ ref('int_record_pairs') }}
-  where object in (select ref_object from fields)
 ),
 
 base as (
@@ -75,6 +59,18 @@ base as (
   from (select 1 as one) as empty_state
   where 1 = 0
   {%- endif %}
+),
+
+-- pairs synced before: a base for any field mapped today (a field newly mapped on such a pair
+-- merges like `initial_sync: match`). A join rather than a window over the comparison: the
+-- window would hold every compared row in memory at once.
+pairs_with_base as (
+  select base.object, base.sync_key
+  from base
+  inner join fields
+    on fields.object = base.object
+    and fields.field = base.field
+  group by base.object, base.sync_key
 ),
 
 current_values as (
@@ -95,48 +91,17 @@ current_values as (
     fields.forcemanager_field,
     fields.forcemanager_max_length,
     coalesce(fields.forcemanager_required, false) as forcemanager_required,
-    case
-      when fields.kind = 'ref' and salesforce_values.value is not null
-        then coalesce(salesforce_refs.sync_key, 'sf:' || salesforce_values.value)
-      else salesforce_values.value
-    end as salesforce_value,
-    case
-      when fields.kind = 'ref' and forcemanager_values.value is not null
-        then coalesce(forcemanager_refs.sync_key, 'fm:' || forcemanager_values.value)
-      else forcemanager_values.value
-    end as forcemanager_value,
-    coalesce(salesforce_refs.is_blocked_in_forcemanager, false)
-      or held_salesforce.object is not null as is_ref_blocked_in_forcemanager,
-    held_forcemanager.object is not null as is_ref_held_in_forcemanager
-  from pairs
-  inner join fields on fields.object = pairs.object
-  left join salesforce_values
-    on salesforce_values.object = pairs.object
-    and salesforce_values.record_id = pairs.salesforce_id
-    and salesforce_values.field = fields.field
-  left join forcemanager_values
-    on forcemanager_values.object = pairs.object
-    and forcemanager_values.record_id = pairs.forcemanager_id
-    and forcemanager_values.field = fields.field
-  left join reference_keys as salesforce_refs
-    on salesforce_refs.object = fields.ref_object
-    and salesforce_refs.salesforce_id = salesforce_values.value
-  left join reference_keys as forcemanager_refs
-    on forcemanager_refs.object = fields.ref_object
-    and cast(forcemanager_refs.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
-  left join held as held_salesforce
-    on fields.kind = 'ref'
-    and held_salesforce.record_side = 'salesforce'
-    and held_salesforce.object = fields.ref_object
-    and held_salesforce.salesforce_id = salesforce_values.value
-    and coalesce(salesforce_refs.forcemanager_state, 'none') <> 'live'
-  left join held as held_forcemanager
-    on fields.kind = 'ref'
-    and held_forcemanager.record_side = 'forcemanager'
-    and held_forcemanager.object = fields.ref_object
-    and cast(held_forcemanager.forcemanager_id as {{ dbt.type_string() }}) = forcemanager_values.value
-    -- (a held record's own extId may name a record this org does not hold)
-    and coalesce(forcemanager_refs.salesforce_state, 'none') <> 'live'
+    pair_values.salesforce_value,
+    pair_values.forcemanager_value,
+    pair_values.is_ref_blocked_in_forcemanager,
+    pair_values.is_ref_held_in_forcemanager
+  from pair_values
+  inner join pairs
+    on pairs.object = pair_values.object
+    and pairs.sync_key = pair_values.sync_key
+  inner join fields
+    on fields.object = pair_values.object
+    and fields.field = pair_values.field
 ),
 
 -- each value as the other side reads it back once crmsync writes it
@@ -222,14 +187,15 @@ compared as (
       as is_derived_in_salesforce,
     -- a field newly mapped on a pair synced before (other fields have a base) merges like
     -- `initial_sync: match`: a value one side holds is kept and fills the other
-    bool_or(base.sync_key is not null) over (
-      partition by translated.object, translated.sync_key
-    ) as pair_has_base
+    pairs_with_base.sync_key is not null as pair_has_base
   from translated
   left join base
     on base.object = translated.object
     and base.sync_key = translated.sync_key
     and base.field = translated.field
+  left join pairs_with_base
+    on pairs_with_base.object = translated.object
+    and pairs_with_base.sync_key = translated.sync_key
   left join with_opportunity
     on translated.field = 'account'
     and with_opportunity.object = translated.object
