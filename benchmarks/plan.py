@@ -157,8 +157,11 @@ def run_dbt(warehouse: Path, target_dir: Path, command: str) -> Measured:
     args = dbt_command(command)
     measured = run_measured([str(dbt_executable()), *args, "--project-dir", str(project)], env=env)
     if measured.returncode != 0:
-        tail = "\n".join(measured.output.splitlines()[-30:])
-        raise RuntimeError(f"dbt {' '.join(args)} exited {measured.returncode}:\n{tail}")
+        lines = measured.output.splitlines()
+        # the database's own message (an out-of-memory error, say) before dbt's summary
+        cause = next((line.strip() for line in lines if "Error:" in line), "")
+        tail = "\n".join(lines[-30:])
+        raise RuntimeError(f"dbt {' '.join(args)} exited {measured.returncode}:\n{cause}\n{tail}")
     return measured
 
 
