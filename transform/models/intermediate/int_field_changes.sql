@@ -1,8 +1,8 @@
 {#-
   The three-way comparison: one row per record pair to compare (either side live, not clean:
-  int_record_pairs) and field, with each
-  side's current value (int_pair_values), each side's base (the last synced state, kept per side because some
-  mappings are lossy), each value as the other side would read it back, and what changed.
+  int_record_pairs) and field, with each side's current value (int_pair_values), each side's
+  base (the last synced state, kept per side because some mappings are lossy), each value as
+  the other side would read it back, and what changed.
   Decides per field what flows where: a field changed on one side only flows to the other
   (ForceManager's only on two-way objects, and only into fields Salesforce lets the API write:
   int_object_fields); changed on both to different values, Salesforce's
@@ -59,18 +59,6 @@ base as (
   from (select 1 as one) as empty_state
   where 1 = 0
   {%- endif %}
-),
-
--- pairs synced before: a base for any field mapped today (a field newly mapped on such a pair
--- merges like `initial_sync: match`). A join rather than a window over the comparison: the
--- window would hold every compared row in memory at once.
-pairs_with_base as (
-  select base.object, base.sync_key
-  from base
-  inner join fields
-    on fields.object = base.object
-    and fields.field = base.field
-  group by base.object, base.sync_key
 ),
 
 current_values as (
@@ -187,15 +175,14 @@ compared as (
       as is_derived_in_salesforce,
     -- a field newly mapped on a pair synced before (other fields have a base) merges like
     -- `initial_sync: match`: a value one side holds is kept and fills the other
-    pairs_with_base.sync_key is not null as pair_has_base
+    bool_or(base.sync_key is not null) over (
+      partition by translated.object, translated.sync_key
+    ) as pair_has_base
   from translated
   left join base
     on base.object = translated.object
     and base.sync_key = translated.sync_key
     and base.field = translated.field
-  left join pairs_with_base
-    on pairs_with_base.object = translated.object
-    and pairs_with_base.sync_key = translated.sync_key
   left join with_opportunity
     on translated.field = 'account'
     and with_opportunity.object = translated.object
