@@ -110,8 +110,8 @@ def test_the_matching_declares_what_an_initial_sync_reads(
 
 def test_the_comparison_reads_values_through_one_narrow_table(graph: dict[str, Any]) -> None:
     # In a plan with no sync state the value joins match every value of every record. Carrying
-    # the pair's and the field's other columns through them ran a 100,000-record plan past
-    # DuckDB's memory limit (benchmarks: figure 6), so they are a table model of their own.
+    # the pair's and the field's other columns through them ran past DuckDB's memory limit
+    # (docs/internals.md, "Clean pairs"), so they are a table model of their own.
     by_name = models(graph)
     values = {f"int_{side}__values" for side in SIDES}
     assert values <= upstream_names(by_name["int_pair_values"])

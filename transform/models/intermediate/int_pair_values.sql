@@ -3,8 +3,8 @@
   clean: int_record_pairs), one row per pair and mapped field, references as sync keys (stable
   when a record gets its id on the other side). A model of its own, narrow on purpose: its
   joins match millions of values in a cold plan, and int_field_changes joins the pair's and the
-  field's other columns back onto a table whose size the database knows (carried through these
-  joins, they ran a 100,000-record cold plan past DuckDB's memory limit).
+  field's other columns back onto a table whose size the database knows (docs/internals.md,
+  "Clean pairs").
 -#}
 with
 
