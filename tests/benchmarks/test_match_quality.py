@@ -80,11 +80,7 @@ def test_match_on_generated_crms_meets_the_goals(tmp_path: Path) -> None:
                                        "lastname": "User", "isactive": True}])  # fmt: skip
     wh.insert("raw_forcemanager.users", [{"id": 1, "name": "API", "lastname": "Integration"}])
     wh.insert("raw_forcemanager.branches", [{"id": 3, "descriptionen": "Main"}])
-    wh.insert(
-        "crmsync_settings.objects",
-        [{"object": o, "mode": "two-way" if o in ("accounts", "contacts") else "off"}
-         for o in ("accounts", "contacts", "opportunities", "activities", "events", "tasks")],
-    )  # fmt: skip
+    wh.set_modes(accounts="two-way", contacts="two-way")
     wh.add_column("crmsync_settings.options", "initial_sync", "varchar")
     wh.insert("crmsync_settings.options", [{"auto_match_users": True, "initial_sync": "match"}])
 

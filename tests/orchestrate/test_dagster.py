@@ -308,6 +308,14 @@ def _fake_cycle(
     monkeypatch.setattr(definitions, "run_meltano", run_meltano)
 
 
+def _sandbox_cycle(tmp_path: Path) -> tuple[Tenant, dg.Definitions, str]:
+    """One sandbox tenant with its data folder, the definitions and its cycle job's name."""
+    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
+    tenant.data_dir.mkdir(parents=True, exist_ok=True)
+    defs = build_definitions([tenant])
+    return tenant, defs, job_name(tenant, "cycle")
+
+
 def _checks(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[bool, str]]:
     """The asset check evaluations a run recorded (a failed op's too), by check name."""
     found: dict[str, tuple[bool, str]] = {}
@@ -320,10 +328,7 @@ def _checks(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[bool, 
 def test_a_cycle_records_asset_checks_failed_records_warn_a_failed_cycle_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
-    tenant.data_dir.mkdir(parents=True, exist_ok=True)
-    defs = build_definitions([tenant])
-    name = job_name(tenant, "cycle")
+    _, defs, name = _sandbox_cycle(tmp_path)
     job = defs.resolve_job_def(name)
     with dg.instance_for_test() as instance:
         _fake_cycle(monkeypatch, 0, [("r1", "accounts", "sf_to_fm", 1, 0, 0, 0, 0)])
@@ -351,10 +356,7 @@ def test_a_cycle_records_asset_checks_failed_records_warn_a_failed_cycle_fails(
 def test_a_quiet_cycle_shows_on_the_run_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
-    tenant.data_dir.mkdir(parents=True, exist_ok=True)
-    defs = build_definitions([tenant])
-    name = job_name(tenant, "cycle")
+    tenant, defs, name = _sandbox_cycle(tmp_path)
 
     def quiet_run(tenant: Tenant, blocks: list[str], log: object, **_: object) -> JobResult:
         # what `crmsync prepare --quiet-check` leaves when it finds the cycle quiet
@@ -459,10 +461,7 @@ def test_a_cycle_the_probe_finds_quiet_starts_no_meltano_run(
 ) -> None:
     from crmsync import probe  # noqa: PLC0415 - the op imports it where it runs
 
-    [tenant] = make_tenants(tmp_path, "acme", CRMSYNC_MELTANO_ENVIRONMENT="sandbox")
-    tenant.data_dir.mkdir(parents=True, exist_ok=True)
-    defs = build_definitions([tenant])
-    name = job_name(tenant, "cycle")
+    tenant, defs, name = _sandbox_cycle(tmp_path)
     probed: list[dict[str, str]] = []
     started: list[list[str]] = []
 

@@ -53,16 +53,6 @@ def warehouse(tmp_path: Path) -> Warehouse:
         ],
     )
     wh.insert("raw_forcemanager.activitytypes", [{"id": 21, "descriptionen": "Phone call"}])
-    wh.insert(
-        "crmsync_settings.objects",
-        [
-            {"object": "accounts", "mode": "two-way"},
-            {"object": "contacts", "mode": "two-way"},
-            {"object": "opportunities", "mode": "one-way"},
-            {"object": "activities", "mode": "off"},
-            {"object": "events", "mode": "two-way"},
-            {"object": "tasks", "mode": "off"},
-        ],
-    )
+    wh.set_modes(accounts="two-way", contacts="two-way", opportunities="one-way", events="two-way")
     wh.insert("crmsync_settings.options", [{"auto_match_users": True}])
     return wh

@@ -13,17 +13,7 @@ def test_a_logged_call_without_a_date_is_skipped_not_created_in_forcemanager(
     warehouse: Warehouse,
 ) -> None:
     wh = warehouse
-    wh.replace(
-        "crmsync_settings.objects",
-        [
-            {"object": "accounts", "mode": "two-way"},
-            {"object": "contacts", "mode": "off"},
-            {"object": "opportunities", "mode": "off"},
-            {"object": "activities", "mode": "two-way"},
-            {"object": "events", "mode": "off"},
-            {"object": "tasks", "mode": "off"},
-        ],
-    )
+    wh.set_modes(accounts="two-way", activities="two-way")
     wh.upsert(
         "raw_salesforce.account",
         {"id": "001A", "name": "Acme", "ownerid": ADMIN, "isdeleted": False},

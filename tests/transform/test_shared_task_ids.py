@@ -18,16 +18,12 @@ def test_a_forcemanager_id_another_object_holds_in_task_is_not_created_again(
     warehouse: Warehouse,
 ) -> None:
     wh = warehouse
-    wh.replace(
-        "crmsync_settings.objects",
-        [
-            {"object": "accounts", "mode": "two-way"},
-            {"object": "contacts", "mode": "two-way"},
-            {"object": "opportunities", "mode": "one-way"},
-            {"object": "activities", "mode": "two-way"},
-            {"object": "events", "mode": "off"},
-            {"object": "tasks", "mode": "two-way"},
-        ],
+    wh.set_modes(
+        accounts="two-way",
+        contacts="two-way",
+        opportunities="one-way",
+        activities="two-way",
+        tasks="two-way",
     )
     # a logged call already linked to ForceManager activity 7
     wh.upsert(

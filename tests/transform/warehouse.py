@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from crmsync_common.objects import OBJECTS
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "transform"
 DEFAULT_DBT = Path(__file__).resolve().parents[2] / ".meltano/utilities/dbt-duckdb/venv/bin/dbt"
@@ -336,6 +337,15 @@ class Warehouse:
         with self.connect() as con:
             con.execute(f"delete from {table}")
         self.insert(table, rows)
+
+    def set_modes(self, **modes: str) -> None:
+        """Set the objects' sync modes; an object not named is off."""
+        unknown = set(modes) - set(OBJECTS)
+        assert not unknown, f"not objects: {sorted(unknown)}"
+        self.replace(
+            "crmsync_settings.objects",
+            [{"object": name, "mode": modes.get(name, "off")} for name in OBJECTS],
+        )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         with self.connect() as con:
