@@ -59,22 +59,16 @@ unioned as (
   {%- endfor %}
 )
 
-select
-  object,
-  record_id,
-  field,
-  kind,
-  {{ canonical_text('kind', 'raw_value') }} as value
-from unioned
-where kind <> 'country'
-union all
--- countries apart: only their rows are normalised and looked up
+-- one pass over the values: a country (kind country) is normalised and looked up in the
+-- countries list, every other value only canonicalised (a CTE read twice would be computed
+-- into a temporary result of every value first)
 select
   unioned.object,
   unioned.record_id,
   unioned.field,
   unioned.kind,
   case
+    when unioned.kind <> 'country' then {{ canonical_text('unioned.kind', 'unioned.raw_value') }}
     when nullif(trim(unioned.raw_value), '') is null then null
     when country_keys.country_id is not null
       then cast(country_keys.country_id as {{ dbt.type_string() }})
@@ -82,5 +76,6 @@ select
   end as value
 from unioned
 left join country_keys
-  on country_keys.country_key = {{ crmsync_normalised_name('unioned.raw_value') }}
-where unioned.kind = 'country'
+  on country_keys.country_key = case
+    when unioned.kind = 'country' then {{ crmsync_normalised_name('unioned.raw_value') }}
+  end
