@@ -141,10 +141,11 @@ translated as (
     and to_salesforce.from_user_id = current_values.forcemanager_value
 ),
 
--- activities, events and tasks whose ForceManager record has an opportunity
+-- activities, events and tasks whose ForceManager record has an opportunity (read from the
+-- table: a CTE read twice would be computed into a temporary result of every compared value)
 with_opportunity as (
   select object, sync_key
-  from translated
+  from {{ ref('int_pair_values') }}
   where field = 'opportunity'
     and object in ('activities', 'events', 'tasks')
     and forcemanager_value is not null

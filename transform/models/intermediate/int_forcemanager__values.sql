@@ -1,10 +1,11 @@
 {#-
   ForceManager values in the long (record, field) shape, canonical text (macros/canonical.sql):
   one row per live record of a pair to compare (int_record_pairs: clean pairs are skipped) and
-  mapped field, standard and custom alike. It reads each object's staging model
+  mapped field, standard and custom alike, keyed by the pair's sync key (int_pair_values meets
+  the two sides on it). It reads each object's staging model
   (stg_forcemanager__<object>) with the ids of those records pushed into its raw read
   (`stage_object`, macros/staging.sql), declared upstream for dbt (macros/lineage.sql).
-  References stay ForceManager ids here; int_field_changes turns them into sync keys.
+  References stay ForceManager ids here; int_pair_values turns them into sync keys.
 -#}
 {%- set objects = crmsync_objects() %}
 {%- set system = 'forcemanager' %}
@@ -17,7 +18,7 @@ fields as (
 ),
 
 to_compare as (
-  select object, forcemanager_id as record_id from {{ ref('int_record_pairs') }}
+  select object, sync_key, forcemanager_id as record_id from {{ ref('int_record_pairs') }}
   where not is_clean
     and forcemanager_state = 'live'
 ),
@@ -26,7 +27,7 @@ to_compare as (
 {{ object }}_values as (
   select
     '{{ object }}' as object,
-    staged.forcemanager_id as record_id,
+    to_compare.sync_key,
     fields.field,
     fields.kind,
     case fields.field
@@ -42,6 +43,9 @@ to_compare as (
     {{ stage_object(system, object, inputs=inputs,
         ids="select record_id from to_compare where object = '" ~ object ~ "'") }}
   ) as staged
+  inner join to_compare
+    on to_compare.object = '{{ object }}'
+    and to_compare.record_id = staged.forcemanager_id
   inner join fields on fields.object = '{{ object }}'
   where not staged.is_deleted
 ),
@@ -59,7 +63,7 @@ unioned as (
 
 select
   unioned.object,
-  unioned.record_id,
+  unioned.sync_key,
   unioned.field,
   unioned.kind,
   case
