@@ -22,10 +22,43 @@
 
 with
 
+-- the stored base (read twice: inlined, macros/planner.sql)
+base as {{ crmsync_inline() }} (
+  {%- if stored is not none %}
+  select object, sync_key, field, base_salesforce, base_forcemanager
+  from {{ stored }}
+  {%- else %}
+  select
+    cast(null as {{ dbt.type_string() }}) as object,
+    cast(null as {{ dbt.type_string() }}) as sync_key,
+    cast(null as {{ dbt.type_string() }}) as field,
+    cast(null as {{ dbt.type_string() }}) as base_salesforce,
+    cast(null as {{ dbt.type_string() }}) as base_forcemanager
+  from (select 1 as one) as empty_state
+  where 1 = 0
+  {%- endif %}
+),
+
+-- each pair flags whether it has a base for any field: a field newly mapped on a pair synced
+-- before merges like `initial_sync: match` (decided below). The flag is looked up per pair
+-- rather than taken over each pair's rows, which would sort every compared value.
 pairs as (
-  select * from {{ ref('int_record_pairs') }}
-  where (salesforce_state = 'live' or forcemanager_state = 'live')
-    and not is_clean
+  select
+    record_pairs.*,
+    based.sync_key is not null as pair_has_base
+  from {{ ref('int_record_pairs') }} as record_pairs
+  left join (
+    select distinct base.object, base.sync_key
+    from base
+    inner join {{ ref('int_record_pairs') }} as compared_pairs
+      on compared_pairs.object = base.object
+      and compared_pairs.sync_key = base.sync_key
+      and not compared_pairs.is_clean
+  ) as based
+    on based.object = record_pairs.object
+    and based.sync_key = record_pairs.sync_key
+  where (record_pairs.salesforce_state = 'live' or record_pairs.forcemanager_state = 'live')
+    and not record_pairs.is_clean
 ),
 
 fields as (
@@ -45,27 +78,12 @@ options as (
   select * from {{ ref('stg_crmsync__options') }}
 ),
 
-base as (
-  {%- if stored is not none %}
-  select object, sync_key, field, base_salesforce, base_forcemanager
-  from {{ stored }}
-  {%- else %}
-  select
-    cast(null as {{ dbt.type_string() }}) as object,
-    cast(null as {{ dbt.type_string() }}) as sync_key,
-    cast(null as {{ dbt.type_string() }}) as field,
-    cast(null as {{ dbt.type_string() }}) as base_salesforce,
-    cast(null as {{ dbt.type_string() }}) as base_forcemanager
-  from (select 1 as one) as empty_state
-  where 1 = 0
-  {%- endif %}
-),
-
 current_values as (
   select
     pairs.object,
     pairs.sync_key,
     pairs.is_two_way,
+    pairs.pair_has_base,
     pairs.salesforce_state,
     pairs.forcemanager_state,
     fields.field,
@@ -173,12 +191,7 @@ compared as (
     -- Salesforce keeps an activity's account and opportunity in one field (WhatId): with an
     -- opportunity set, the account is derived from it and is not written
     translated.field = 'account' and with_opportunity.sync_key is not null
-      as is_derived_in_salesforce,
-    -- a field newly mapped on a pair synced before (other fields have a base) merges like
-    -- `initial_sync: match`: a value one side holds is kept and fills the other
-    bool_or(base.sync_key is not null) over (
-      partition by translated.object, translated.sync_key
-    ) as pair_has_base
+      as is_derived_in_salesforce
   from translated
   left join base
     on base.object = translated.object

@@ -17,6 +17,8 @@ fields as (
   select * from {{ ref('int_object_fields') }}
 ),
 
+-- read twice per object: its ids go into the raw read (they must filter before the staging's
+-- version window, docs/internals.md), and the join gives each record its pair's sync key
 to_compare as (
   select object, sync_key, forcemanager_id as record_id from {{ ref('int_record_pairs') }}
   where not is_clean
