@@ -56,12 +56,22 @@ per_record as (
     bool_or(salesforce_changed) as salesforce_changed,
     bool_or(write_forcemanager) as any_forcemanager_write,
     bool_or(write_salesforce) as any_salesforce_write,
-    sum(case when is_conflict then 1 else 0 end) as conflicts,
-    -- what a ForceManager create would lack (null: nothing)
-    {{ dbt.listagg(
-      "case when forcemanager_required and forcemanager_refusal is not null then forcemanager_refusal end",
-      "'; '", 'order by field_order') }} as missing_in_forcemanager
+    sum(case when is_conflict then 1 else 0 end) as conflicts
   from field_changes
+  group by object, sync_key
+),
+
+-- what a ForceManager create would lack, per record that lacks something: aggregated apart
+-- from per_record, over those rows only (an ordered aggregate keeps every row of its group)
+missing as (
+  select
+    object,
+    sync_key,
+    {{ dbt.listagg("forcemanager_refusal", "'; '", 'order by field_order') }}
+      as missing_in_forcemanager
+  from {{ ref('int_field_changes') }}
+  where forcemanager_required
+    and forcemanager_refusal is not null
   group by object, sync_key
 ),
 
@@ -71,7 +81,7 @@ decided as (
     coalesce(per_record.has_base, false) as has_base,
     coalesce(per_record.salesforce_changed, false) as salesforce_changed,
     coalesce(per_record.conflicts, 0) as conflicts,
-    per_record.missing_in_forcemanager,
+    missing.missing_in_forcemanager,
     match_mode.is_match,
     held_salesforce.object is not null or held_forcemanager.object is not null as is_held,
     coalesce(link_writes.needs_forcemanager_link, false) as needs_forcemanager_link,
@@ -125,6 +135,9 @@ decided as (
   left join per_record
     on per_record.object = pairs.object
     and per_record.sync_key = pairs.sync_key
+  left join missing
+    on missing.object = pairs.object
+    and missing.sync_key = pairs.sync_key
   left join held as held_salesforce
     on held_salesforce.record_side = 'salesforce'
     and held_salesforce.object = pairs.object
