@@ -48,6 +48,7 @@ pairs as (
     based.sync_key is not null as pair_has_base
   from {{ ref('int_record_pairs') }} as record_pairs
   left join (
+    -- only the compared pairs' base rows are read into the distinct, not the whole stored base
     select distinct base.object, base.sync_key
     from base
     inner join {{ ref('int_record_pairs') }} as compared_pairs
