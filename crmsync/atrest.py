@@ -70,8 +70,8 @@ def kept_paths(root: Path | None = None) -> list[Path]:
         system_dir,  # the folder itself: its plugin environments stay as installed
         system_dir / "run",
         system_dir / "logs",
-        root / "transform" / "target",
-        root / "transform" / "logs",
+        _dbt_folder(root, "DBT_TARGET_PATH", "target"),
+        _dbt_folder(root, "DBT_LOG_PATH", "logs"),
         root / ".env",
     ]
     database = sqlite_path(os.environ.get("MELTANO_DATABASE_URI")) or system_dir / "meltano.db"
@@ -80,6 +80,12 @@ def kept_paths(root: Path | None = None) -> list[Path]:
     if state is not None:
         paths.append(state)
     return paths
+
+
+def _dbt_folder(root: Path, variable: str, default: str) -> Path:
+    """A dbt folder: the variable's path (relative to dbt's project, as dbt reads it), else
+    dbt's default in the project."""
+    return Path(os.path.normpath(root / "transform" / (os.environ.get(variable) or default)))
 
 
 def protect(root: Path | None = None) -> None:

@@ -2,7 +2,7 @@
 the benchmarks all drive a sync through this, exactly as a user would from a shell.
 
 Each `LocalSync` is a fully independent sync (its own sandboxes, warehouse, sync log, settings
-file and Meltano system database), so several can exist one after another in one process.
+file, Meltano system database and dbt target and log folders), so several can run at once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import yaml
 from crmsync_common.atrest import OWNER_ONLY_UMASK
+from crmsync_common.paths import dbt_folders
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
@@ -70,7 +71,8 @@ class LocalSync:
     """Sandboxes plus a crmsync workspace in `directory`.
 
     Args:
-        directory: where the sandbox data, warehouse, sync log and Meltano state live.
+        directory: where the sandbox data, warehouse, sync log, Meltano state and dbt's target
+            and log folders live.
         settings: the sync settings document (docs/contracts.md section 3).
         **sandbox_options: `crmsync-sandbox serve` options (`seed`, `size`, `latency_ms`...).
     """
@@ -127,6 +129,7 @@ class LocalSync:
                 "CRMSYNC_CONFIG": str(self.settings_file),
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.directory / 'meltano.db'}",
                 "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                **dbt_folders(self.directory / "dbt"),
             }
         )
         env.update(extra)

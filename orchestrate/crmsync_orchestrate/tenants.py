@@ -11,9 +11,10 @@ store. Extra keys this package reads:
 - `CRMSYNC_ALERT_WEBHOOK_URL`: where alerts go (a Slack-compatible incoming webhook);
 - `CRMSYNC_ALERT_FAILED_RECORDS`: failed records in a cycle above which it alerts (default 0).
 
-Unless the tenant sets them, its warehouse and Meltano system database live in its own data
-folder (`CRMSYNC_TENANTS_DATA_DIR/<name>/`, default `output/tenants/<name>/`), and its settings
-file is its `sync.yml`: every tenant is an independent sync.
+Unless the tenant sets them, its warehouse, Meltano system database and dbt target and log
+folders live in its own data folder (`CRMSYNC_TENANTS_DATA_DIR/<name>/`, default
+`output/tenants/<name>/`), and its settings file is its `sync.yml`: every tenant is an
+independent sync.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from crmsync_common.paths import dbt_folders
 
 from crmsync_orchestrate.project import PROJECT_ROOT
 
@@ -175,6 +178,7 @@ class Tenant:
                 "CRMSYNC_WAREHOUSE": str(self.data_dir / "warehouse.duckdb"),
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.data_dir / 'meltano.db'}",
                 "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                **dbt_folders(self.data_dir / "dbt"),
             }
         )
         tenant = {k: v for k, v in self.variables(environ).items() if k not in RUN_ONLY_VARIABLES}

@@ -39,7 +39,13 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CRMSYNC_CONFIRM_INITIAL_WIPE", raising=False)
     # preflight tightens the project's files: this folder stands for the Meltano project
     monkeypatch.setenv("MELTANO_PROJECT_ROOT", str(tmp_path))
-    for variable in ("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI", "MELTANO_STATE_BACKEND_URI"):
+    for variable in (
+        "MELTANO_SYS_DIR_ROOT",
+        "MELTANO_DATABASE_URI",
+        "MELTANO_STATE_BACKEND_URI",
+        "DBT_TARGET_PATH",
+        "DBT_LOG_PATH",
+    ):
         monkeypatch.delenv(variable, raising=False)
     return tmp_path
 
@@ -124,6 +130,27 @@ def test_preflight_makes_what_a_sync_keeps_owner_only(
     assert not loose
     assert mode(workspace / ".meltano") == 0o700
     assert mode(installed) == 0o755  # the plugins' environments stay as installed
+
+
+def test_preflight_tightens_dbt_folders_where_the_sync_places_them(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tenant's own dbt folders (absolute), or relative to dbt's project as dbt reads them."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(workspace / "tenant" / "dbt" / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", "../tenant-logs")
+    kept = [
+        workspace / "tenant" / "dbt" / "target" / "partial_parse.msgpack",
+        workspace / "tenant-logs" / "dbt.log",
+    ]
+    for path in kept:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        path.write_text("kept")
+        path.chmod(0o644)
+
+    assert cli.main(["preflight"]) == 0
+
+    assert {str(p): oct(mode(p)) for p in kept if mode(p) & 0o077} == {}
+    assert {str(p.parent): oct(mode(p.parent)) for p in kept if mode(p.parent) & 0o077} == {}
 
 
 def test_preflight_removes_the_run_configs_of_dead_runs_only(workspace: Path) -> None:

@@ -88,9 +88,19 @@ def test_a_run_gets_only_its_tenants_crm_and_state_variables(tmp_path: Path) -> 
     assert env["CRMSYNC_WAREHOUSE"] == str(tmp_path / "data" / "acme" / "warehouse.duckdb")
     assert env["MELTANO_DATABASE_URI"] == f"sqlite:///{tmp_path / 'data' / 'acme' / 'meltano.db'}"
     assert env["CRMSYNC_CONFIG"] == str(tmp_path / "tenants" / "acme" / "sync.yml")
+    # dbt's partial-parse state and compiled SQL are the tenant's own
+    assert env["DBT_TARGET_PATH"] == str(tmp_path / "data" / "acme" / "dbt" / "target")
+    assert env["DBT_LOG_PATH"] == str(tmp_path / "data" / "acme" / "dbt" / "logs")
     # the confirmation is given per run, never kept in a tenant's file
     assert "CRMSYNC_CONFIRM_INITIAL_WIPE" not in env
     assert tenant.secrets(orchestrator) == ["pw-acme"]
+
+
+def test_a_tenant_may_place_its_dbt_folders_itself(tmp_path: Path) -> None:
+    [tenant] = make_tenants(tmp_path, "acme", DBT_TARGET_PATH="/volume/acme/target")
+    env = tenant.run_environment({"DBT_LOG_PATH": "/orchestrator/logs"})
+    assert env["DBT_TARGET_PATH"] == "/volume/acme/target"
+    assert env["DBT_LOG_PATH"] == str(tmp_path / "data" / "acme" / "dbt" / "logs")
 
 
 def test_env_file_is_read_first_and_the_tenant_overrides_it(tmp_path: Path) -> None:
