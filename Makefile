@@ -47,13 +47,16 @@ $(VENV)/.owner-only: $(VENV)/.installed orchestrate/owner-only.pth
 demo: setup
 	$(BIN)/python -m crmsync.demo
 
-# Unit, plugin and dbt tests in two workers; then the end-to-end tests one at a time (they run
-# `meltano run` jobs, which share Meltano's run folders).
+# Unit, plugin and dbt tests in two workers; then the end-to-end tests, also two at a time
+# (each sync has its own sandboxes, warehouse, Meltano database and dbt folders; a job spends
+# much of its time starting processes and waiting on the sandboxes, so two share the cores
+# well), except those marked `serial`, which look at the whole project folder and run alone.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "e2e and not serial" -n 2 --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "e2e and serial" $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -242,6 +242,7 @@ def _assert_no_secret_and_owner_only(
     assert not readable, "readable by group or others:\n" + "\n".join(readable[:40])
 
 
+@pytest.mark.serial  # every file written under the project meanwhile is read as this sync's
 def test_killed_cycles_leave_no_secret_and_only_owner_readable_files(
     local_sync: Callable[..., LocalSync], tmp_path: Path
 ) -> None:
