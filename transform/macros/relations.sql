@@ -28,6 +28,7 @@
 -#}
 {% macro select_or_empty(rel, columns) %}
   {%- set existing = existing_relation(rel) -%}
+  {%- if existing is none -%}{{ return(empty_relation(columns)) }}{%- endif -%}
   {%- set present = relation_columns(existing) -%}
   select
   {%- for name, type in columns %}
@@ -37,12 +38,20 @@
       cast(null as {{ type }})
     {%- endif %} as {{ name }}{{ "," if not loop.last }}
   {%- endfor %}
-  {% if existing is not none -%}
   from {{ existing }}
-  {%- else -%}
-  {#- keeps the stand-in empty whatever the adapter's select-without-from rules -#}
+{% endmacro %}
+
+{#-
+  An empty select of `columns` (a list of (name, type) pairs): the typed stand-in for a relation
+  that is not there yet (a state table before the first report, a step a plan does not run).
+-#}
+{% macro empty_relation(columns) %}
+  select
+  {%- for name, type in columns %}
+    cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+  {%- endfor %}
+  {#- keeps the stand-in empty whatever the adapter's select-without-from rules #}
   from (select 1 as one) as empty_stand_in where 1 = 0
-  {%- endif %}
 {% endmacro %}
 
 {#-
@@ -55,4 +64,12 @@
 {% macro state_relation(rel) %}
   {%- if rel.type == 'cte' -%}{{ return(rel) }}{%- endif -%}
   {{ return(existing_relation(rel)) }}
+{% endmacro %}
+
+{#- The sync base's columns (models/marts/state/sync_base), for its empty stand-in. -#}
+{% macro crmsync_base_columns() %}
+  {{ return([
+      ('object', dbt.type_string()), ('sync_key', dbt.type_string()), ('field', dbt.type_string()),
+      ('base_salesforce', dbt.type_string()), ('base_forcemanager', dbt.type_string()),
+  ]) }}
 {% endmacro %}

@@ -19,6 +19,7 @@
   the same, so it is not retried; a later Salesforce change is written again.
 -#}
 {%- set stored = state_relation(source('crmsync_state', 'sync_base')) %}
+{%- set base_columns = crmsync_base_columns() %}
 
 with
 
@@ -28,14 +29,7 @@ base as {{ crmsync_inline() }} (
   select object, sync_key, field, base_salesforce, base_forcemanager
   from {{ stored }}
   {%- else %}
-  select
-    cast(null as {{ dbt.type_string() }}) as object,
-    cast(null as {{ dbt.type_string() }}) as sync_key,
-    cast(null as {{ dbt.type_string() }}) as field,
-    cast(null as {{ dbt.type_string() }}) as base_salesforce,
-    cast(null as {{ dbt.type_string() }}) as base_forcemanager
-  from (select 1 as one) as empty_state
-  where 1 = 0
+  {{ empty_relation(base_columns) }}
   {%- endif %}
 ),
 

@@ -45,17 +45,15 @@ stored_links as {{ crmsync_inline() }} (
     {%- endfor %}
   from {{ stored }}
   {%- else %}
-  select
-    cast(null as {{ dbt.type_string() }}) as object,
-    cast(null as {{ dbt.type_string() }}) as sync_key,
-    cast(null as {{ dbt.type_string() }}) as salesforce_id,
-    cast(null as bigint) as forcemanager_id,
-    cast(null as {{ dbt.type_string() }}) as origin,
-    {%- for name, type in fingerprints.items() %}
-    cast(null as {{ type }}) as stored_{{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-  from (select 1 as one) as empty_state
-  where 1 = 0
+  {%- set columns = [
+      ('object', dbt.type_string()), ('sync_key', dbt.type_string()),
+      ('salesforce_id', dbt.type_string()), ('forcemanager_id', dbt.type_bigint()),
+      ('origin', dbt.type_string()),
+  ] %}
+  {%- for name, type in fingerprints.items() %}
+    {%- do columns.append(('stored_' ~ name, type)) %}
+  {%- endfor %}
+  {{ empty_relation(columns) }}
   {%- endif %}
 ),
 

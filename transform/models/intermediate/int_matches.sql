@@ -28,18 +28,13 @@
      'stg_crmsync__match_overrides', 'stg_crmsync__options',
      'stg_forcemanager__opportunitystatuses']
     + object_staging_models('salesforce') + object_staging_models('forcemanager')) %}
-select
-  cast(null as {{ dbt.type_string() }}) as object,
-  cast(null as {{ dbt.type_string() }}) as record_side,
-  cast(null as {{ dbt.type_string() }}) as salesforce_id,
-  cast(null as {{ dbt.type_bigint() }}) as forcemanager_id,
-  cast(null as double) as score,
-  cast(null as {{ dbt.type_string() }}) as decision,
-  cast(null as {{ dbt.type_string() }}) as reason,
-  cast(null as {{ dbt.type_boolean() }}) as needs_forcemanager_link,
-  cast(null as {{ dbt.type_boolean() }}) as needs_salesforce_link
-from (select 1 as one) as nothing
-where 1 = 0
+{{ empty_relation([
+    ('object', dbt.type_string()), ('record_side', dbt.type_string()),
+    ('salesforce_id', dbt.type_string()), ('forcemanager_id', dbt.type_bigint()),
+    ('score', 'double'), ('decision', dbt.type_string()), ('reason', dbt.type_string()),
+    ('needs_forcemanager_link', dbt.type_boolean()),
+    ('needs_salesforce_link', dbt.type_boolean()),
+]) }}
 {%- else %}
 {%- set steps = [
     ('accounts', 'name+city', 0.9),

@@ -15,6 +15,8 @@
     post_hook='delete from {{ this }} where field is null',
 ) }}
 
+{%- set base_columns = crmsync_base_columns() %}
+
 with
 
 objects as (
@@ -40,14 +42,7 @@ previous as {{ crmsync_inline() }} (
   {%- if is_incremental() %}
   select object, sync_key, field, base_salesforce, base_forcemanager from {{ this }}
   {%- else %}
-  select
-    cast(null as {{ dbt.type_string() }}) as object,
-    cast(null as {{ dbt.type_string() }}) as sync_key,
-    cast(null as {{ dbt.type_string() }}) as field,
-    cast(null as {{ dbt.type_string() }}) as base_salesforce,
-    cast(null as {{ dbt.type_string() }}) as base_forcemanager
-  from (select 1 as one) as empty_state
-  where 1 = 0
+  {{ empty_relation(base_columns) }}
   {%- endif %}
 ),
 
