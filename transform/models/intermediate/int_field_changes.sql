@@ -19,7 +19,6 @@
   the same, so it is not retried; a later Salesforce change is written again.
 -#}
 {%- set stored = state_relation(source('crmsync_state', 'sync_base')) %}
-{%- set base_columns = crmsync_base_columns() %}
 
 with
 
@@ -29,7 +28,7 @@ base as {{ crmsync_inline() }} (
   select object, sync_key, field, base_salesforce, base_forcemanager
   from {{ stored }}
   {%- else %}
-  {{ empty_relation(base_columns) }}
+  {{ empty_relation(crmsync_base_columns()) }}
   {%- endif %}
 ),
 

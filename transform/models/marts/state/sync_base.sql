@@ -15,8 +15,6 @@
     post_hook='delete from {{ this }} where field is null',
 ) }}
 
-{%- set base_columns = crmsync_base_columns() %}
-
 with
 
 objects as (
@@ -42,7 +40,7 @@ previous as {{ crmsync_inline() }} (
   {%- if is_incremental() %}
   select object, sync_key, field, base_salesforce, base_forcemanager from {{ this }}
   {%- else %}
-  {{ empty_relation(base_columns) }}
+  {{ empty_relation(crmsync_base_columns()) }}
   {%- endif %}
 ),
 
