@@ -93,33 +93,125 @@ pairs as (
 {%- set specs = crmsync_objects() %}
 {%- set names = crmsync_object_names() %}
 {%- set siblings = [] %}
+{%- set sibling_objects = [] %}
 {%- for later in names %}
   {%- for earlier in names[:loop.index0] %}
     {%- if specs[earlier].sf_object == specs[later].sf_object %}
       {%- do siblings.append((later, earlier)) %}
+      {%- do sibling_objects.extend([later, earlier]) %}
     {%- endif %}
   {%- endfor %}
 {%- endfor %}
+
+classified as (
+  select
+    pairs.object,
+    pairs.sync_key,
+    pairs.salesforce_id,
+    pairs.forcemanager_id,
+    pairs.origin,
+    objects.mode,
+    objects.is_two_way,
+    objects.sync_mode,
+    case
+      when pairs.salesforce_id is null then 'none'
+      when not pairs.has_salesforce_record then 'unknown'
+      when pairs.salesforce_deleted then 'deleted'
+      else 'live'
+    end as salesforce_state,
+    case
+      when pairs.forcemanager_id is null then 'none'
+      when not pairs.has_forcemanager_record then 'unknown'
+      when pairs.forcemanager_deleted then 'deleted'
+      else 'live'
+    end as forcemanager_state,
+    pairs.salesforce_hash,
+    pairs.forcemanager_hash,
+    contexts.context_hash,
+    pairs.salesforce_link_mark,
+    coalesce(
+      objects.sync_mode = 'incremental'
+        and not pairs.salesforce_deleted
+        and not pairs.forcemanager_deleted
+        and pairs.stored_salesforce_hash = pairs.salesforce_hash
+        and pairs.stored_forcemanager_hash = pairs.forcemanager_hash
+        and pairs.stored_context_hash = contexts.context_hash,
+      false
+    ) as is_clean
+  from pairs
+  inner join objects on objects.object = pairs.object
+  left join contexts on contexts.object = pairs.object
+),
+
+-- ForceManager requires an account and a first name on every contact, and a date on every
+-- activity: a Salesforce contact without them (a private contact), or a logged call without
+-- its date, cannot be created there, so it is skipped rather than retried forever. Only a
+-- record not linked yet is created, so only those are looked up.
+unlinked_salesforce as (
+  select object, salesforce_id
+  from classified
+  where forcemanager_id is null
+    and salesforce_id is not null
+    and object in ('contacts', 'activities')
+),
+
+creatable_in_forcemanager as (
+  select unlinked.object, unlinked.salesforce_id
+  from unlinked_salesforce as unlinked
+  inner join {{ ref('stg_salesforce__contacts') }} as contacts
+    on contacts.salesforce_id = unlinked.salesforce_id
+  where unlinked.object = 'contacts'
+    and not contacts.is_deleted
+    and {{ canonical_text("'ref'", 'contacts.account') }} is not null
+    and {{ canonical_text("'text'", 'contacts.first_name') }} is not null
+  union all
+  select unlinked.object, unlinked.salesforce_id
+  from unlinked_salesforce as unlinked
+  inner join {{ ref('stg_salesforce__activities') }} as calls
+    on calls.salesforce_id = unlinked.salesforce_id
+  where unlinked.object = 'activities'
+    and not calls.is_deleted
+    and {{ canonical_text("'date'", 'calls.date') }} is not null
+),
+
+blocked_in_forcemanager as (
+  select unlinked.object, unlinked.salesforce_id
+  from unlinked_salesforce as unlinked
+  left join creatable_in_forcemanager as creatable
+    on creatable.object = unlinked.object
+    and creatable.salesforce_id = unlinked.salesforce_id
+  where creatable.salesforce_id is null
+),
 
 -- ForceManager numbers activities and calendar tasks apart, while Salesforce keeps both in Task,
 -- whose ForceManager_Id__c is unique: an id both hold can be one Task's plain key only. A
 -- ForceManager record whose id another object's Task already carries, or that an earlier object
 -- (in creation order) of the same Salesforce object also holds, has its id taken: it is created
 -- with its key qualified by its object (`task:12`, macros/salesforce_keys.sql), since an upsert
--- on the plain id would land on the other record (and fail on its TaskSubtype).
-taken_salesforce_ids as (
+-- on the plain id would land on the other record (and fail on its TaskSubtype). A clean pair
+-- writes nothing, so only the others are looked up.
+key_candidates as (
+  select object, forcemanager_id
+  from classified
+  where not is_clean
+    and forcemanager_id is not null
+    and object in ('{{ sibling_objects | join("', '") }}')
+),
+
+-- (object, id): the id is held by a record of another object of the same Salesforce object
+key_holders as (
   select cast(null as {{ dbt.type_string() }}) as object, cast(null as bigint) as forcemanager_id
   where false
   {%- for later, earlier in siblings %}
   {%- for object, other in [(later, earlier), (earlier, later)] %}
-  union
+  union all
   select '{{ object }}', forcemanager_id
   from {{ ref('int_salesforce__records') }}
   where object = '{{ other }}'
     and forcemanager_id is not null
     and not is_deleted
   {%- endfor %}
-  union
+  union all
   select '{{ later }}', records.forcemanager_id
   from forcemanager_records as records
   inner join objects on objects.object = records.object
@@ -129,75 +221,23 @@ taken_salesforce_ids as (
   {%- endfor %}
 ),
 
--- Salesforce contacts that have what ForceManager requires of a contact
-contact_accounts as (
-  select salesforce_id as record_id from {{ ref('stg_salesforce__contacts') }}
-  where not is_deleted
-    and {{ canonical_text("'ref'", 'account') }} is not null
-    and {{ canonical_text("'text'", 'first_name') }} is not null
-),
-
--- Salesforce logged calls that have what ForceManager requires of an activity: its date
-dated_calls as (
-  select calls.salesforce_id as record_id from {{ ref('stg_salesforce__activities') }} as calls
-  where not calls.is_deleted
-    and {{ canonical_text("'date'", 'calls.date') }} is not null
+taken_salesforce_ids as (
+  select distinct candidates.object, candidates.forcemanager_id
+  from key_candidates as candidates
+  inner join key_holders as holders
+    on holders.object = candidates.object
+    and holders.forcemanager_id = candidates.forcemanager_id
 )
 
 select
-  pairs.object,
-  pairs.sync_key,
-  pairs.salesforce_id,
-  pairs.forcemanager_id,
-  pairs.origin,
-  objects.mode,
-  objects.is_two_way,
-  objects.sync_mode,
-  case
-    when pairs.salesforce_id is null then 'none'
-    when not pairs.has_salesforce_record then 'unknown'
-    when pairs.salesforce_deleted then 'deleted'
-    else 'live'
-  end as salesforce_state,
-  case
-    when pairs.forcemanager_id is null then 'none'
-    when not pairs.has_forcemanager_record then 'unknown'
-    when pairs.forcemanager_deleted then 'deleted'
-    else 'live'
-  end as forcemanager_state,
-  pairs.salesforce_hash,
-  pairs.forcemanager_hash,
-  contexts.context_hash,
-  pairs.salesforce_link_mark,
-  coalesce(
-    objects.sync_mode = 'incremental'
-      and not pairs.salesforce_deleted
-      and not pairs.forcemanager_deleted
-      and pairs.stored_salesforce_hash = pairs.salesforce_hash
-      and pairs.stored_forcemanager_hash = pairs.forcemanager_hash
-      and pairs.stored_context_hash = contexts.context_hash,
-    false
-  ) as is_clean,
-  -- ForceManager requires an account and a first name on every contact, and a date on every
-  -- activity: a Salesforce contact without them (a private contact), or a logged call without
-  -- its date, cannot be created there, so it is skipped rather than retried forever
-  pairs.forcemanager_id is null
-    and pairs.salesforce_id is not null
-    and (
-      (pairs.object = 'contacts' and contact_accounts.record_id is null)
-      or (pairs.object = 'activities' and dated_calls.record_id is null)
-    )
-    as is_blocked_in_forcemanager,
+  classified.*,
+  blocked_in_forcemanager.object is not null as is_blocked_in_forcemanager,
   taken_salesforce_ids.object is not null as is_salesforce_key_taken
-from pairs
-inner join objects on objects.object = pairs.object
-left join contexts on contexts.object = pairs.object
+from classified
+left join blocked_in_forcemanager
+  on blocked_in_forcemanager.object = classified.object
+  and blocked_in_forcemanager.salesforce_id = classified.salesforce_id
+  and classified.forcemanager_id is null
 left join taken_salesforce_ids
-  on taken_salesforce_ids.object = pairs.object
-  and taken_salesforce_ids.forcemanager_id = pairs.forcemanager_id
-left join contact_accounts
-  on pairs.object = 'contacts'
-  and contact_accounts.record_id = pairs.salesforce_id
-left join dated_calls
-  on pairs.object = 'activities'
-  and dated_calls.record_id = pairs.salesforce_id
+  on taken_salesforce_ids.object = classified.object
+  and taken_salesforce_ids.forcemanager_id = classified.forcemanager_id
