@@ -88,21 +88,6 @@ pairs as (
     or not records.is_deleted
 ),
 
-{#- objects that share one Salesforce object (activities and tasks are both Task), as
-    (object, earlier sibling in creation order) -#}
-{%- set specs = crmsync_objects() %}
-{%- set names = crmsync_object_names() %}
-{%- set siblings = [] %}
-{%- set sibling_objects = [] %}
-{%- for later in names %}
-  {%- for earlier in names[:loop.index0] %}
-    {%- if specs[earlier].sf_object == specs[later].sf_object %}
-      {%- do siblings.append((later, earlier)) %}
-      {%- do sibling_objects.extend([later, earlier]) %}
-    {%- endif %}
-  {%- endfor %}
-{%- endfor %}
-
 classified as (
   select
     pairs.object,
@@ -182,6 +167,21 @@ blocked_in_forcemanager as (
     and creatable.salesforce_id = unlinked.salesforce_id
   where creatable.salesforce_id is null
 ),
+
+{#- objects that share one Salesforce object (activities and tasks are both Task), as
+    (object, earlier sibling in creation order) -#}
+{%- set specs = crmsync_objects() %}
+{%- set names = crmsync_object_names() %}
+{%- set siblings = [] %}
+{%- set sibling_objects = [] %}
+{%- for later in names %}
+  {%- for earlier in names[:loop.index0] %}
+    {%- if specs[earlier].sf_object == specs[later].sf_object %}
+      {%- do siblings.append((later, earlier)) %}
+      {%- do sibling_objects.extend([later, earlier]) %}
+    {%- endif %}
+  {%- endfor %}
+{%- endfor %}
 
 -- ForceManager numbers activities and calendar tasks apart, while Salesforce keeps both in Task,
 -- whose ForceManager_Id__c is unique: an id both hold can be one Task's plain key only. A
