@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import yaml
 from crmsync_common.atrest import OWNER_ONLY_UMASK
-from crmsync_common.paths import dbt_folders
+from crmsync_common.paths import dbt_folders, link_installed_plugins, meltano_system_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: A cycle on small sandboxes takes well under a minute; a stuck job is a failure, not a wait.
@@ -71,8 +71,9 @@ class LocalSync:
     """Sandboxes plus a crmsync workspace in `directory`.
 
     Args:
-        directory: where the sandbox data, warehouse, sync log, Meltano state and dbt's target
-            and log folders live.
+        directory: where the sandbox data, warehouse, sync log, Meltano's database and system
+            folder (its run files and logs; the plugins are the project's) and dbt's target and
+            log folders live.
         settings: the sync settings document (docs/contracts.md section 3).
         **sandbox_options: `crmsync-sandbox serve` options (`seed`, `size`, `latency_ms`...).
     """
@@ -85,6 +86,8 @@ class LocalSync:
         self.sandbox = SandboxProcess(self.directory / "sandbox", **sandbox_options)
         self.warehouse = self.directory / "warehouse.duckdb"
         self.settings_file = self.directory / "sync.yml"
+        self.meltano_dir = self.directory / "meltano"
+        link_installed_plugins(self.meltano_dir, PROJECT_ROOT / ".meltano")
         self.write_settings(settings)
         self._salesforce: Any = None
         self._forcemanager: Any = None
@@ -129,6 +132,7 @@ class LocalSync:
                 "CRMSYNC_CONFIG": str(self.settings_file),
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.directory / 'meltano.db'}",
                 "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                **meltano_system_folder(self.meltano_dir),
                 **dbt_folders(self.directory / "dbt"),
             }
         )

@@ -1,5 +1,5 @@
-"""Where a sync keeps its files: the warehouse (`CRMSYNC_WAREHOUSE`), files beside it, and dbt's
-target and log folders.
+"""Where a sync keeps its files: the warehouse (`CRMSYNC_WAREHOUSE`), files beside it, dbt's
+target and log folders, and Meltano's system folder.
 
 Meltano expands an unset `${VAR}` to an empty string and has no default syntax, so every plugin
 setting that points at these files treats an empty value as "use the default" through here.
@@ -7,6 +7,7 @@ setting that points at these files treats an empty value as "use the default" th
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -40,3 +41,51 @@ def dbt_folders(folder: Path) -> dict[str, str]:
     them apart.
     """
     return {"DBT_TARGET_PATH": str(folder / "target"), "DBT_LOG_PATH": str(folder / "logs")}
+
+
+#: The folders of Meltano's system folder that hold installed plugins (one per plugin type).
+PLUGIN_FOLDERS = (
+    "extractors",
+    "loaders",
+    "utilities",
+    "mappers",
+    "transformers",
+    "orchestrators",
+    "files",
+)
+
+
+def meltano_system_folder(folder: Path) -> dict[str, str]:
+    """Meltano's system folder at `folder`, as the variable Meltano reads.
+
+    `meltano run` gives a tap its state and catalog at fixed paths of the system folder
+    (`run/<plugin>/state.json`, `run/<plugin>/tap.properties.json`): two runs of one tap at once
+    in one system folder (two tenants, two test syncs) would read and remove each other's.
+    A sync with a folder of its own keeps its run and log files apart; `link_installed_plugins`
+    lets it use the plugins installed once for the project.
+    """
+    return {"MELTANO_SYS_DIR_ROOT": str(folder)}
+
+
+def link_installed_plugins(folder: Path, installed: Path) -> None:
+    """Make `folder` a Meltano system folder whose plugins are those installed in `installed`.
+
+    Each plugin-type folder of `installed` (the project's `.meltano`) gets a link in `folder`;
+    run files, logs and Meltano's own files stay in `folder`. Safe to call before every run and
+    from runs starting at once: a link in place is kept, one pointing elsewhere is replaced, and
+    a real folder (plugins installed into this system folder itself) is left alone.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.resolve() == installed.resolve():
+        return
+    for name in PLUGIN_FOLDERS:
+        target = (installed / name).resolve()
+        link = folder / name
+        if not target.is_dir() or (link.exists() and not link.is_symlink()):
+            continue
+        if link.is_symlink():
+            if link.resolve() == target:
+                continue
+            link.unlink(missing_ok=True)
+        with contextlib.suppress(FileExistsError):  # a run starting at once made it
+            link.symlink_to(target, target_is_directory=True)

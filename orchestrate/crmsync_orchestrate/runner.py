@@ -10,8 +10,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crmsync_common.atrest import OWNER_ONLY_UMASK
+from crmsync_common.paths import link_installed_plugins
 from crmsync_common.redact import redact
 
 from crmsync_orchestrate.project import PROJECT_ROOT, meltano_executable
@@ -108,6 +110,9 @@ def run_meltano(
     heartbeat timeout). Every output line goes to `log` with the tenant's secrets masked.
     """
     env = tenant.run_environment(**(run_only or {}))
+    # the tenant's own Meltano system folder (its taps' state and catalog files), with the
+    # project's installed plugins
+    link_installed_plugins(Path(env["MELTANO_SYS_DIR_ROOT"]), PROJECT_ROOT / ".meltano")
     secrets = tenant.secrets()
     command = [
         str(meltano_executable()),

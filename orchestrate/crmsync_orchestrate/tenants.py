@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from crmsync_common.paths import dbt_folders
+from crmsync_common.paths import dbt_folders, meltano_system_folder
 
 from crmsync_orchestrate.project import PROJECT_ROOT
 
@@ -167,7 +167,8 @@ class Tenant:
         """The process environment of this tenant's `meltano run`.
 
         The orchestrator's environment minus every crmsync, CRM and Meltano variable, then the
-        tenant's variables and its defaults (warehouse, system database, settings file), then
+        tenant's variables and its defaults (warehouse, settings file, Meltano's database and system
+        folder, dbt's folders), then
         `run_only` (`CRMSYNC_CONFIRM_INITIAL_WIPE` for one run).
         """
         environ = os.environ if environ is None else environ
@@ -178,6 +179,7 @@ class Tenant:
                 "CRMSYNC_WAREHOUSE": str(self.data_dir / "warehouse.duckdb"),
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.data_dir / 'meltano.db'}",
                 "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                **meltano_system_folder(self.data_dir / "meltano"),
                 **dbt_folders(self.data_dir / "dbt"),
             }
         )

@@ -269,7 +269,7 @@ def test_killed_cycles_leave_no_secret_and_only_owner_readable_files(
 
     cycles.run("sync-incremental")
     _assert_no_secret_and_owner_only(started, sync, cycles.captured, tables=True)
-    leftovers = sorted((PROJECT_ROOT / ".meltano" / "run").glob("*/*.config.json"))
+    leftovers = sorted((sync.meltano_dir / "run").glob("*/*.config.json"))
     assert not leftovers, f"plugin config files outlived their runs: {leftovers}"
 
     # and the cycle after the kills converged

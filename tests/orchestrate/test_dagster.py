@@ -91,6 +91,8 @@ def test_a_run_gets_only_its_tenants_crm_and_state_variables(tmp_path: Path) -> 
     # dbt's partial-parse state and compiled SQL are the tenant's own
     assert env["DBT_TARGET_PATH"] == str(tmp_path / "data" / "acme" / "dbt" / "target")
     assert env["DBT_LOG_PATH"] == str(tmp_path / "data" / "acme" / "dbt" / "logs")
+    # so are its taps' state and catalog files, which Meltano keeps in its system folder
+    assert env["MELTANO_SYS_DIR_ROOT"] == str(tmp_path / "data" / "acme" / "meltano")
     # the confirmation is given per run, never kept in a tenant's file
     assert "CRMSYNC_CONFIRM_INITIAL_WIPE" not in env
     assert tenant.secrets(orchestrator) == ["pw-acme"]
