@@ -6,6 +6,13 @@ is moving, while a 5-million-row read logs a few hundred lines, not millions:
 
     accounts: 1,200 of 5,000 records (24%), 40.0 records/s, about 1m35s left
     contacts: 800 records so far, 55.2 records/s
+
+A total that is only an estimate says so and names where it comes from; once the count
+reaches it, the line says "so far" instead of counting down past zero:
+
+    accounts: 1,200 of about 5,000 records (24%, total from the last full read), 40.0
+    records/s, about 1m35s left
+    accounts: 5,200 records so far (the last full read had 5,000), 40.0 records/s
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ class Progress:
         logger: where the lines go.
         label: what is being done (`accounts`, `Account -> ForceManager`).
         total: how many records there are to do, where known (it may be set later).
+        estimate: where the total comes from when it is only an estimate, as a noun phrase
+            (`the last full read`); None when the total is exact.
         unit: what is counted.
         interval: seconds between lines (default: `progress_interval()`).
         clock: monotonic seconds (injected by tests).
@@ -64,6 +73,7 @@ class Progress:
         label: str,
         *,
         total: int | None = None,
+        estimate: str | None = None,
         unit: str = "records",
         interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -71,6 +81,7 @@ class Progress:
         self.logger = logger
         self.label = label
         self.total = total
+        self.estimate = estimate
         self.unit = unit
         self.interval = progress_interval() if interval is None else interval
         self.clock = clock
@@ -78,9 +89,15 @@ class Progress:
         self._started = clock()
         self._last_log = self._started
 
-    def set_total(self, total: int | None) -> None:
-        """Set (or correct) how many records there are to do."""
+    def set_total(self, total: int | None, *, estimate: str | None = None) -> None:
+        """Set (or correct) how many records there are to do.
+
+        Args:
+            total: the count, None when unknown.
+            estimate: where the count comes from when it is only an estimate (see the class).
+        """
         self.total = total
+        self.estimate = estimate
 
     def tick(self, count: int = 1) -> None:
         """Count `count` more records done, logging a line when the interval has passed."""
@@ -114,8 +131,13 @@ class Progress:
         now = self.clock() if now is None else now
         rate = self.rate(now)
         speed = f"{rate:.1f} {self.unit}/s"
-        if self.total is None or self.total < self.count:
-            return f"{self.label}: {self.count:,} {self.unit} so far, {speed}"
+        # Records created during a read can outnumber a total; an estimate reached is no end.
+        past = self.total is not None and (
+            self.count > self.total or (self.estimate is not None and self.count == self.total)
+        )
+        if self.total is None or past:
+            known = f" ({self.estimate} had {self.total:,})" if past and self.estimate else ""
+            return f"{self.label}: {self.count:,} {self.unit} so far{known}, {speed}"
         share = self.count / self.total if self.total else 1.0
         left = self.total - self.count
         if left == 0:
@@ -124,6 +146,11 @@ class Progress:
             eta = f"about {format_duration(left / rate)} left"
         else:
             eta = "time left unknown"
+        if self.estimate is not None:
+            return (
+                f"{self.label}: {self.count:,} of about {self.total:,} {self.unit} "
+                f"({share:.0%}, total from {self.estimate}), {speed}, {eta}"
+            )
         return (
             f"{self.label}: {self.count:,} of {self.total:,} {self.unit} ({share:.0%}), "
             f"{speed}, {eta}"

@@ -7,7 +7,7 @@ import io
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,12 +80,20 @@ class BulkClient:
     def __init__(self, client: SalesforceClient) -> None:
         self.client = client
 
-    def query(self, soql: str, *, include_deleted: bool = True) -> Iterator[dict[str, str]]:
+    def query(
+        self,
+        soql: str,
+        *,
+        include_deleted: bool = True,
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[dict[str, str]]:
         """Run a query job and yield its rows as CSV text values (empty string for null).
 
         Args:
             soql: the query.
             include_deleted: ``queryAll`` (deleted and archived records too).
+            on_total: called, before the first row, with the rows the finished job holds (its
+                info's ``numberRecordsProcessed``), when the info gives that count.
 
         Yields:
             Each row, column name -> text.
@@ -99,7 +107,10 @@ class BulkClient:
         }
         job = self.client.request("POST", "jobs/query", json=body).json()
         job_id = job["id"]
-        self._wait("jobs/query", job_id)
+        info = self._wait("jobs/query", job_id)
+        total = info.get("numberRecordsProcessed")
+        if on_total is not None and isinstance(total, int) and not isinstance(total, bool):
+            on_total(total)
         locator: str | None = None
         while True:
             params: dict[str, Any] = {"maxRecords": RESULTS_PAGE_SIZE}

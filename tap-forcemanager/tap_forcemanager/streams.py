@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 READ_AT_KEY = "read_at"
 #: State key of a record stream: its schema and when `/schema` was read for it.
 SCHEMA_KEY = "schema"
+#: State key of a record stream: how many records its last complete full read returned (the
+#: estimated total of the next full read's progress lines; ForceManager's lists carry no count).
+FULL_READ_RECORDS_KEY = "full_read_records"
+#: Where the estimated total of a full read comes from, as the progress lines say it.
+FULL_READ_ESTIMATE = "the last full read"
 
 
 class RecordStream(ForceManagerStream):
@@ -45,18 +50,25 @@ class RecordStream(ForceManagerStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         started = datetime.now(UTC)
         known = set(self.schema["properties"])
-        # ForceManager's lists carry no total count: the lines show records done and the rate.
+        state = self.stream_state  # no partitions: the stream's state holds the bookmark
+        # A full read (no changed-since filter) expects as many records as the last one; an
+        # incremental read has no total (ForceManager's lists carry no count).
+        full = self.changed_since_filter(context) is None
         progress = Progress(self.logger, self.name)
+        if full:
+            progress.set_total(expected_records(state), estimate=FULL_READ_ESTIMATE)
         for record in super().get_records(context):
             if not known.issuperset(record):
                 known |= self._learn_fields(record)
             progress.tick()
             yield record
         progress.done()
-        self.stream_state[READ_FROM_KEY] = format_timestamp(started)
+        state[READ_FROM_KEY] = format_timestamp(started)
+        if full:
+            state[FULL_READ_RECORDS_KEY] = progress.count
         fresh = self.fm_tap.fresh_schemas.get(self.resource)
         if fresh is not None:
-            self.stream_state[SCHEMA_KEY] = fresh
+            state[SCHEMA_KEY] = fresh
 
     def _learn_fields(self, record: dict[str, Any]) -> set[str]:
         """Adopt the resource's schema read again when a record carries an extra field the
@@ -89,6 +101,18 @@ class RecordStream(ForceManagerStream):
             self._stream_maps = None
             self._write_schema_message()
         return set(record)
+
+
+def expected_records(state: dict[str, Any]) -> int | None:
+    """The records a stream's last complete full read returned, as its state keeps them.
+
+    Returns:
+        The count, or None when the state keeps none (or something that is not a count).
+    """
+    count = state.get(FULL_READ_RECORDS_KEY)
+    if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+        return count
+    return None
 
 
 class AccountsStream(RecordStream):

@@ -53,7 +53,8 @@ class SalesforceObjectStream(Stream):
         super().__init__(tap, schema=object_schema(describe), name=describe["name"])
         self.replication_key = REPLICATION_KEY if REPLICATION_KEY in names else None
         self.sf_tap = tap
-        #: This read's progress; the first query page sets its total (`totalSize`).
+        #: This read's progress; the first query page sets its total (`totalSize`), or a Bulk
+        #: 2.0 query job's `numberRecordsProcessed`.
         self._progress = Progress(self.logger, self.name)
 
     @property
@@ -186,7 +187,10 @@ class SalesforceObjectStream(Stream):
             yield from page.get("records", [])
 
     def _read_bulk(self, soql: str) -> Iterator[dict[str, Any]]:
-        yield from BulkClient(self.client).query(soql, include_deleted=True)
+        """A Bulk API 2.0 query job's rows; the finished job's record count is the total."""
+        yield from BulkClient(self.client).query(
+            soql, include_deleted=True, on_total=self._progress.set_total
+        )
 
 
 class FieldsStream(Stream):

@@ -87,6 +87,41 @@ def test_a_total_smaller_than_the_count_is_ignored(clock: Clock) -> None:
     assert progress.line() == "a: 3 records so far, 3.0 records/s"
 
 
+def test_an_estimated_total_says_so_and_where_it_comes_from(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    progress = Progress(logging.getLogger("t"), "accounts", interval=10, clock=clock)
+    progress.set_total(5_000, estimate="the last full read")
+    clock.now += 30
+    progress.tick(1_200)  # 40 records/s: 3,800 left take 1m35s
+    assert _lines(caplog) == [
+        "accounts: 1,200 of about 5,000 records (24%, total from the last full read), "
+        "40.0 records/s, about 1m35s left"
+    ]
+
+
+@pytest.mark.parametrize("count", [5_000, 5_200])
+def test_an_estimate_reached_or_passed_falls_back_to_so_far(clock: Clock, count: int) -> None:
+    """A read that reaches its estimate is not done: no "nothing left", no negative time."""
+    progress = Progress(
+        logging.getLogger("t"), "a", total=5_000, estimate="the last full read", clock=clock
+    )
+    progress.tick(count)
+    clock.now += 100
+    assert progress.line() == (
+        f"a: {count:,} records so far (the last full read had 5,000), {count / 100:.1f} records/s"
+    )
+
+
+def test_an_exact_total_replaces_an_estimate(clock: Clock) -> None:
+    progress = Progress(logging.getLogger("t"), "a", total=10, estimate="a guess", clock=clock)
+    progress.set_total(4)
+    progress.tick(4)
+    clock.now += 1
+    assert progress.line() == "a: 4 of 4 records (100%), 4.0 records/s, nothing left"
+
+
 def test_no_rate_yet_says_so(clock: Clock) -> None:
     progress = Progress(logging.getLogger("t"), "a", total=10, interval=10, clock=clock)
     clock.now += 1

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import logging
+import re
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
+from crmsync_common.progress import INTERVAL_VARIABLE
 from crmsync_sandbox.testing import SandboxProcess
 from salesforce_client import SalesforceClient
 
@@ -98,6 +102,23 @@ def test_bulk_path_equals_rest_path(own_sandbox: SandboxProcess) -> None:
         assert sorted(rest.records[name], key=lambda r: r["Id"]) == sorted(
             bulk.records[name], key=lambda r: r["Id"]
         ), name
+
+
+def test_a_forced_bulk_read_knows_its_total(
+    https: SandboxProcess, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With query_api=bulk no REST page gives `totalSize`: the finished query job's
+    `numberRecordsProcessed` is the progress lines' total."""
+    monkeypatch.setenv(INTERVAL_VARIABLE, "0.000001")  # a line per record
+    caplog.set_level(logging.INFO)
+    run = run_tap(sandbox_config(https, objects=["User"], query_api="bulk"))
+    count = len(run.records["User"])
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("User: ")]
+    assert count > 1
+    assert lines[-1].startswith(f"User: {count:,} records done in ")
+    assert lines[:-1]
+    for line in lines[:-1]:
+        assert re.fullmatch(rf"User: [\d,]+ of {count:,} records \(\d+%\), .* left", line), line
 
 
 def test_auto_mode_switches_to_bulk_above_threshold(own_sandbox: SandboxProcess) -> None:
