@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     html = commands.add_parser(
         "report",
         help="write the run report: one self-contained HTML page (statistics, sync log, "
-        "conflicts, skipped records, unmapped owners, the mass-change breaker)",
+        "conflicts, skipped records, unmapped owners, the mass-change breaker, reconciliation, "
+        "API calls)",
     )
     html.add_argument(
         "--html",

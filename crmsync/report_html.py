@@ -4,9 +4,9 @@ It reads the warehouse (read only) and shows, for the last runs, what each objec
 created, updated, deleted, failed and met as conflicts (a chart per object and direction and
 tables), the recent sync log (`sync_log_recent`), the latest plan's conflicts with the base and
 both sides' values (`sync_conflicts`), the records it skipped with the reason (`sync_plan`,
-action `skip`), the users without a counterpart (`unmapped_users`) and the mass-change
-breaker's figures (`sync_guard`), and the API calls each run sent to each side
-(`sync_api_calls`).
+action `skip`), the users without a counterpart (`unmapped_users`), the mass-change breaker's
+figures (`sync_guard`), what the latest reconcile runs found (`sync_reconcile`) and the API
+calls each run sent to each side (`sync_api_calls`).
 
 The page needs no network: the style sheet is inline and the charts are SVG that pygal draws
 here, inlined without script or URL. Every value comes from customers' CRMs, so the template
@@ -53,6 +53,12 @@ DIRECTION_NAMES = {
 CALL_KINDS = ("auth", "reads", "writes")
 CALL_COUNTS = (*CALL_KINDS, "retried", "calls")
 SIDE_ORDER = ("salesforce", "forcemanager")
+#: What a reconcile run can find (`sync_reconcile.kind`), in the order the page lists them.
+RECONCILE_KINDS = ("missed change", "hard delete", "missing partner", "drift")
+#: How many reconcile runs (those that found something) the page counts, and how many findings
+#: of the latest one it lists.
+RECONCILE_RUNS = 5
+RECONCILE_FINDINGS = 100
 #: Each kind's colour, in the charts, their legends and the page's tiles.
 COLOURS = {
     "created": "#2f9e5f",
@@ -312,6 +318,84 @@ def _api_calls(
     return table, [_calls_chart(side, runs, cells[side]) for side in sides]
 
 
+@dataclass
+class ReconcileRun:
+    """A reconcile run that found something: its findings per kind, and per object and side."""
+
+    run_id: str
+    started: datetime | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECONCILE_KINDS, 0))
+    #: One row per object and side: {"object", "side", "counts": {kind: n}, "total"}.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _reconcile(connection: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """What the latest reconcile runs found (`main.sync_reconcile`; None before the first
+    reconcile): the newest `RECONCILE_RUNS` runs' counts per object, side and kind, and the
+    latest run's first `RECONCILE_FINDINGS` findings. A run that found nothing adds no row, so
+    it is not among them. Runs are ordered by their start in `sync_stats`."""
+    if not warehouse.table_exists(connection, "main", "sync_reconcile"):
+        return None
+    started = (
+        "(select run_id, min(run_started_at) as started from main.sync_stats group by run_id)"
+        if warehouse.table_exists(connection, "main", "sync_stats")
+        else "(select null::varchar as run_id, null::timestamp as started where false)"
+    )
+    recent = (
+        "select found.run_id, any_value(runs.started) as started "
+        f"from main.sync_reconcile as found left join {started} as runs using (run_id) "
+        "group by found.run_id order by started desc nulls last, found.run_id desc limit ?"
+    )
+    rows = _rows(
+        connection,
+        f"with recent as ({recent}) "
+        "select found.run_id, recent.started, found.object, found.side, found.kind, "
+        "count(*) as findings "
+        "from main.sync_reconcile as found inner join recent using (run_id) "
+        "group by all order by recent.started desc nulls last, found.run_id desc",
+        [RECONCILE_RUNS],
+    )
+    runs: dict[str, ReconcileRun] = {}
+    cells: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
+    for row in rows:
+        run = runs.setdefault(row["run_id"], ReconcileRun(row["run_id"], row["started"]))
+        run.counts[row["kind"]] = run.counts.get(row["kind"], 0) + row["findings"]
+        counts = cells.setdefault(run.run_id, {}).setdefault(
+            (row["object"], row["side"]), dict.fromkeys(RECONCILE_KINDS, 0)
+        )
+        counts[row["kind"]] = counts.get(row["kind"], 0) + row["findings"]
+    for run in runs.values():
+        for (obj, side), counts in sorted(
+            cells[run.run_id].items(),
+            key=lambda item: (_object_key(item[0][0]), _side_key(item[0][1])),
+        ):
+            run.rows.append(
+                {"object": obj, "side": side, "counts": counts, "total": sum(counts.values())}
+            )
+    latest = next(iter(runs.values()), None)
+    findings = []
+    if latest is not None:
+        findings = _rows(
+            connection,
+            "select object, side, kind, salesforce_id, forcemanager_id "
+            "from main.sync_reconcile where run_id = ? "
+            "order by coalesce(list_position(?, object), 1000), object, "
+            "coalesce(list_position(?, kind), 1000), kind, side desc, "
+            "salesforce_id, forcemanager_id limit ?",
+            [latest.run_id, list(OBJECTS), list(RECONCILE_KINDS), RECONCILE_FINDINGS],
+        )
+    return {
+        "runs": list(runs.values()),
+        "latest": latest,
+        "findings": findings,
+        "left_out": (latest.total if latest else 0) - len(findings),
+    }
+
+
 def _side_key(side: str) -> tuple[int, str]:
     return (SIDE_ORDER.index(side) if side in SIDE_ORDER else len(SIDE_ORDER), side)
 
@@ -416,6 +500,7 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "planned_deletes from main.sync_guard order by object_order, side desc",
     )
     api_calls, call_charts = _api_calls(connection, run_list)
+    reconcile = _reconcile(connection)
     safety, safety_note = _safety()
     for row in guard or ():
         row["side_name"] = SIDE_NAMES.get(row["side"], row["side"])
@@ -447,6 +532,7 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "guard": guard,
         "api_calls": api_calls,
         "call_charts": call_charts,
+        "reconcile": reconcile,
         "guard_initial": any(row["sync_mode"] == "initial" for row in guard or ()),
         "guard_tripped": any(row["deletes_over"] or row["updates_over"] for row in guard or ()),
         "safety": safety,
@@ -489,6 +575,7 @@ TEMPLATES.globals.update(
     CALL_KINDS=CALL_KINDS,
     CALL_COUNTS=CALL_COUNTS,
     SIDE_NAMES=SIDE_NAMES,
+    RECONCILE_KINDS=RECONCILE_KINDS,
 )
 
 
