@@ -14,8 +14,8 @@ from crmsync_common.quiet import skip_step
 #: imported only when it runs, not by every step of a cycle).
 _CONNECT_PORT = 1717
 _CONNECT_TIMEOUT_S = 300.0
-#: `crmsync report --runs` default (`crmsync.report_html.DEFAULT_RUNS`, whose Jinja and DuckDB
-#: imports only the report step pays: each step imports what its command needs).
+#: `crmsync report --runs` default (`crmsync.report_html.DEFAULT_RUNS`, whose Jinja, pygal and
+#: DuckDB imports only the report step pays: each step imports what its command needs).
 _REPORT_RUNS = 20
 #: `crmsync probe`'s exit status when the cycle is not quiet: the caller runs the full job.
 PROBE_FULL_CYCLE = 3
@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     html = commands.add_parser(
         "report",
         help="write the run report: one self-contained HTML page (statistics, sync log, "
-        "conflicts, skipped records, unmapped owners, the mass-change breaker)",
+        "conflicts, skipped records, unmapped owners, the mass-change breaker, reconciliation, "
+        "API calls)",
     )
     html.add_argument(
         "--html",

@@ -1,16 +1,19 @@
-"""A plain-text view of `sync_stats`, `sync_api_calls` and `sync_log_recent` for people at a
-terminal."""
+"""A plain-text view of `sync_stats`, `sync_api_calls`, `sync_reconcile` and `sync_log_recent` for
+people at a terminal."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+
 from crmsync import warehouse
 from crmsync.steps import StepError
 
 STATS_COLUMNS = ("object", "direction", "created", "updated", "deleted", "failed", "conflicts")
 CALLS_COLUMNS = ("side", "auth", "reads", "writes", "retried", "calls")
+RECONCILE_COLUMNS = ("object", "side", "kind", "findings")
 LOG_COLUMNS = (
     "synced_at",
     "object",
@@ -52,6 +55,8 @@ def render(*, runs: int = 1, log_lines: int = 20, warehouse_file: Path | None = 
                 ).fetchall()
                 parts.append("API calls")
                 parts.append(_table(CALLS_COLUMNS, calls))
+        if warehouse.table_exists(connection, "main", "sync_reconcile"):
+            parts.extend(_reconcile(connection))
         log = connection.execute(
             f"select {', '.join(LOG_COLUMNS)}, error_message from main.sync_log_recent "
             "order by synced_at desc limit ?",
@@ -60,6 +65,30 @@ def render(*, runs: int = 1, log_lines: int = 20, warehouse_file: Path | None = 
     parts.append(f"Recent sync log ({len(log)} newest lines)")
     parts.append(_table((*LOG_COLUMNS, "error_message"), log))
     return "\n".join(parts)
+
+
+def _reconcile(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The latest reconcile run that found something: its findings per object, side and kind
+    (a run that finds nothing adds no row to `sync_reconcile`)."""
+    latest = connection.execute(
+        "select found.run_id, min(stats.run_started_at) as started "
+        "from main.sync_reconcile as found "
+        "left join main.sync_stats as stats on stats.run_id = found.run_id "
+        "group by found.run_id order by started desc nulls last, found.run_id desc limit 1"
+    ).fetchall()
+    if not latest:
+        return ["Reconcile: no run has found anything yet"]
+    [(run_id, started)] = latest
+    rows = connection.execute(
+        f"select {', '.join(RECONCILE_COLUMNS[:-1])}, count(*) from main.sync_reconcile "
+        "where run_id = ? group by all order by object, side desc, kind",
+        [run_id],
+    ).fetchall()
+    return [
+        f"Latest reconcile that found something: run {run_id} (started {started}), "
+        f"{sum(row[-1] for row in rows)} findings",
+        _table(RECONCILE_COLUMNS, rows),
+    ]
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -4,13 +4,14 @@ It reads the warehouse (read only) and shows, for the last runs, what each objec
 created, updated, deleted, failed and met as conflicts (a chart per object and direction and
 tables), the recent sync log (`sync_log_recent`), the latest plan's conflicts with the base and
 both sides' values (`sync_conflicts`), the records it skipped with the reason (`sync_plan`,
-action `skip`), the users without a counterpart (`unmapped_users`) and the mass-change
-breaker's figures (`sync_guard`), and the API calls each run sent to each side
-(`sync_api_calls`).
+action `skip`), the users without a counterpart (`unmapped_users`), the mass-change breaker's
+figures (`sync_guard`), what the latest reconcile runs found (`sync_reconcile`) and the API
+calls each run sent to each side (`sync_api_calls`).
 
-The page needs no network: the style sheet is inline and the charts are SVG drawn here. Every
-value comes from customers' CRMs, so the template escapes everything (autoescape). The file is
-written owner-only: it holds customer records like the warehouse it comes from.
+The page needs no network: the style sheet is inline and the charts are SVG that pygal draws
+here, inlined without script or URL. Every value comes from customers' CRMs, so the template
+escapes everything (autoescape; pygal escapes the charts' text). The file is written
+owner-only: it holds customer records like the warehouse it comes from.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,11 @@ from typing import Any
 
 import duckdb
 import jinja2
+import pygal
 from crmsync_common.objects import OBJECTS
+from markupsafe import Markup
+from pygal.etree import etree as pygal_etree
+from pygal.style import Style
 
 from crmsync import warehouse
 from crmsync.settings import SafetySettings, SettingsError, load_settings
@@ -37,7 +42,7 @@ DEFAULT_RUNS = 20
 REPORT_SUFFIX = ".report.html"
 #: Longer cell values (error messages, field values) are cut on the page, the rest folded.
 CLIP_CHARS = 240
-#: The counts of `sync_stats`, in the order (and colours) the charts stack them.
+#: The counts of `sync_stats`, in the order the charts stack them.
 WRITE_KINDS = ("created", "updated", "deleted", "failed")
 COUNT_KINDS = (*WRITE_KINDS, "conflicts")
 DIRECTION_NAMES = {
@@ -48,6 +53,64 @@ DIRECTION_NAMES = {
 CALL_KINDS = ("auth", "reads", "writes")
 CALL_COUNTS = (*CALL_KINDS, "retried", "calls")
 SIDE_ORDER = ("salesforce", "forcemanager")
+#: What a reconcile run can find (`sync_reconcile.kind`), in the order the page lists them.
+RECONCILE_KINDS = ("missed change", "hard delete", "missing partner", "drift")
+#: How many reconcile runs (those that found something) the page counts, and how many findings
+#: of the latest one it lists.
+RECONCILE_RUNS = 5
+RECONCILE_FINDINGS = 100
+#: Each kind's colour, in the charts, their legends and the page's tiles.
+COLOURS = {
+    "created": "#2f9e5f",
+    "updated": "#3b78c9",
+    "deleted": "#7d8590",
+    "failed": "#d1453b",
+    "conflicts": "#e09a1a",
+    "auth": "#8e6bbf",
+    "reads": "#3b78c9",
+    "writes": "#2f9e5f",
+}
+#: The charts (pygal): 400 x 190 like the page's figures, no legend (the page has one), no
+#: script (pygal's default fetches its tooltips script from a CDN); a bar's `<title>` is its
+#: tooltip.
+CHART_CONFIG = pygal.Config(
+    width=400,
+    height=190,
+    margin=4,
+    margin_top=14,
+    spacing=6,
+    show_legend=False,
+    show_x_guides=False,
+    show_minor_x_labels=False,
+    print_values=False,
+    print_labels=True,
+    print_values_position="top",
+    truncate_label=-1,
+    js=[],
+    classes=["chart"],
+    disable_xml_declaration=True,
+)
+CHART_STYLE = {
+    "background": "transparent",
+    "plot_background": "transparent",
+    "foreground": "#6b7280",
+    "foreground_strong": "#1f2430",
+    "foreground_subtle": "#9aa1ab",
+    "font_family": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
+    "label_font_size": 10,
+    "major_label_font_size": 10,
+    "value_font_size": 10,
+    "value_label_font_size": 10,
+    "guide_stroke_color": "#e3e6eb",
+    "major_guide_stroke_color": "#e3e6eb",
+    "guide_stroke_dasharray": "none",
+    "major_guide_stroke_dasharray": "none",
+    "opacity": "1",
+    "opacity_hover": ".8",
+    "stroke_opacity": "1",
+    "stroke_opacity_hover": "1",
+    "transition": "0s",
+}
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("crmsync", "templates"),
@@ -75,85 +138,28 @@ class Run:
 
 
 @dataclass
-class Bar:
-    """One run's bar in a chart: its counts, stacked segments (kind, count, y, height)."""
-
-    run: Run
-    counts: dict[str, int]
-    x: float
-    segments: list[tuple[str, int, float, float]]
-
-
-@dataclass
-class WriteBar(Bar):
-    """A run's writes to one object and direction, and its conflicts beside them."""
-
-    total: int
-    conflicts: int
-    conflicts_y: float
-
-
-@dataclass(kw_only=True)
-class Plot:
-    """The geometry of a small chart of stacked bars, one bar per run shown."""
-
-    ticks: list[tuple[int, float]] = field(default_factory=list)
-    bar_width: float = 0.0
-    slot: float = 0.0
-    scale: float = 1.0
-    width: int = 400
-    height: int = 190
-    left: int = 40
-    top: int = 14
-    plot_height: int = 136
-
-    @property
-    def baseline(self) -> float:
-        return self.top + self.plot_height
-
-    def fit(self, peak: int, runs: int) -> None:
-        """Scale the axis to `peak` (rounded up to a nice value) and size `runs` bars."""
-        top_value = _nice_max(peak)
-        self.scale = self.plot_height / top_value
-        self.ticks = [
-            (round(top_value * share), self.baseline - self.plot_height * share)
-            for share in (0, 0.5, 1)
-            if share == 0 or top_value * share == round(top_value * share)
-        ]
-        self.slot = (self.width - self.left - 8) / max(runs, 1)
-        self.bar_width = max(min(self.slot * 0.55, 28.0), 3.0)
-
-    def bar_x(self, index: int) -> float:
-        """The left edge of bar number `index` (0 = oldest run shown)."""
-        return self.left + self.slot * index + (self.slot - self.bar_width) / 2
-
-    def stack(
-        self, row: dict[str, int], kinds: Sequence[str]
-    ) -> list[tuple[str, int, float, float]]:
-        """The segments (kind, count, y, height) of one bar, bottom up; each at least 3 px."""
-        y = self.baseline
-        segments = []
-        for kind in kinds:
-            if row[kind]:
-                height = max(row[kind] * self.scale, 3.0)
-                y -= height
-                segments.append((kind, row[kind], y, height))
-        return segments
-
-
-@dataclass
-class Chart(Plot):
-    """A small stacked bar chart of one object and direction over the runs shown."""
+class Chart:
+    """One object and direction over the runs shown: its totals and its chart (inline SVG, only
+    when something changed: the page lists the quiet ones by name)."""
 
     object: str
     direction: str
     totals: dict[str, int]
-    bars: list[WriteBar] = field(default_factory=list)
+    svg: Markup | None = None
 
     @property
     def changed(self) -> bool:
         """Whether anything was written or met a conflict in the runs shown."""
         return any(self.totals.values())
+
+
+@dataclass
+class CallChart:
+    """The API calls to one side over the runs shown, and their chart (inline SVG)."""
+
+    side: str
+    totals: dict[str, int]
+    svg: Markup
 
 
 def _nice_max(value: int) -> int:
@@ -167,6 +173,96 @@ def _nice_max(value: int) -> int:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
+class _RunBars(pygal.StackedBar):
+    """pygal's stacked bars with two changes to its internals: a value of None draws nothing
+    (pygal's stacked bars draw an empty bar for it, as for a zero, and most counts are zeros:
+    each value drawn costs time and page), and the second bar beside each (the secondary series)
+    keeps the scale of the first (`secondary_range`) instead of one fitted to its own values."""
+
+    _adapters = ()
+
+    def _pre_compute_secondary(self, positive_vals: Any, negative_vals: Any) -> None:
+        self._secondary_min, self._secondary_max = self.secondary_range
+
+
+def _without_script(title: str) -> Callable[[Any], Any]:
+    """A pygal XML filter: drops the configuration script pygal always writes, the data its
+    script's tooltips read (`<desc>`) and its comments (its credits, with their URLs), and names
+    the chart `title`."""
+
+    def clean(root: Any) -> Any:
+        for parent in [root, *root.iter()]:
+            for child in list(parent):
+                if child.tag is pygal_etree.Comment or child.tag in {"desc", "script"}:
+                    parent.remove(child)
+        for child in root:
+            if child.tag == "title":
+                child.text = title
+        root.set("role", "img")
+        root.set("aria-label", title)
+        return root
+
+    return clean
+
+
+def _bar_chart(
+    title: str,
+    runs: Sequence[Run],
+    per_run: Sequence[dict[str, int]],
+    stacked: Sequence[str],
+    *,
+    described: Sequence[str],
+    beside: str | None = None,
+) -> Markup:
+    """A bar per run, stacked by the `stacked` kinds with their total above, and the `beside`
+    kind as a second bar on the same scale (left out when it is zero in every run); each bar's
+    tooltip gives the run's `described` counts. Server-side SVG, without script or URL."""
+    totals = [sum(row[kind] for kind in stacked) for row in per_run]
+    if beside is not None and not any(row[beside] for row in per_run):
+        beside = None
+    kinds = [*stacked, *([beside] if beside else [])]
+    top = _nice_max(max([*totals, *(row[beside] for row in per_run if beside)], default=0))
+    labels = [f"#{run.number}" for run in runs]
+    chart = _RunBars(
+        CHART_CONFIG,
+        style=Style(**CHART_STYLE, colors=tuple(COLOURS[kind] for kind in kinds)),
+        range=(0, top),
+        secondary_range=(0, top),
+        y_labels=[0, top // 2, top] if top % 2 == 0 else [0, top],
+        x_labels=labels,
+        # past 12 runs every other label, the latest's always
+        x_labels_major=[
+            label
+            for number, label in enumerate(labels, start=1)
+            if len(labels) <= 12 or number % 2 == len(labels) % 2
+        ],
+    )
+    chart.add_xml_filter(_without_script(title))
+    tooltips = [
+        f"Run #{run.number} ({_when(run.started)} UTC): "
+        + ", ".join(f"{kind} {row[kind]}" for kind in described)
+        for run, row in zip(runs, per_run, strict=True)
+    ]
+    # the total is printed above the topmost segment of each bar
+    tops = [next((k for k in reversed(stacked) if row[k]), None) for row in per_run]
+    for kind in kinds:
+        chart.add(
+            kind,
+            [
+                {
+                    "value": row[kind] or None,  # no bar
+                    "tooltip": tooltip,
+                    "label": str(total) if kind == top_kind else None,
+                }
+                for row, tooltip, total, top_kind in zip(
+                    per_run, tooltips, totals, tops, strict=True
+                )
+            ],
+            secondary=kind == beside,
+        )
+    return Markup(chart.render(is_unicode=True))  # noqa: S704 - pygal escapes every text
+
+
 def _chart(
     obj: str, direction: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]
 ) -> Chart:
@@ -175,46 +271,24 @@ def _chart(
     for row in per_run:
         for kind in COUNT_KINDS:
             chart.totals[kind] += row[kind]
-    peak = max(
-        [sum(row[k] for k in WRITE_KINDS) for row in per_run]
-        + [row["conflicts"] for row in per_run]
-    )
-    chart.fit(peak, len(runs))
-    for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
-        chart.bars.append(
-            WriteBar(
-                run=run,
-                counts=row,
-                x=chart.bar_x(index),
-                segments=chart.stack(row, WRITE_KINDS),
-                total=sum(row[k] for k in WRITE_KINDS),
-                conflicts=row["conflicts"],
-                conflicts_y=chart.baseline - max(row["conflicts"] * chart.scale, 3.0),
-            )
+    if chart.changed:
+        title = f"{obj}, {DIRECTION_NAMES.get(direction, direction)}: changes per run"
+        chart.svg = _bar_chart(
+            title, runs, per_run, WRITE_KINDS, described=COUNT_KINDS, beside="conflicts"
         )
     return chart
 
 
-@dataclass
-class CallChart(Plot):
-    """The API calls to one side over the runs shown (a bar per run, stacked by kind)."""
-
-    side: str
-    totals: dict[str, int]
-    bars: list[Bar] = field(default_factory=list)
-
-
 def _calls_chart(side: str, runs: Sequence[Run], counts: dict[str, dict[str, int]]) -> CallChart:
-    chart = CallChart(side=side, totals=dict.fromkeys(CALL_COUNTS, 0))
+    totals = dict.fromkeys(CALL_COUNTS, 0)
     per_run = [counts.get(run.run_id, dict.fromkeys(CALL_COUNTS, 0)) for run in runs]
     for row in per_run:
         for kind in CALL_COUNTS:
-            chart.totals[kind] += row[kind]
-    chart.fit(max([row["calls"] for row in per_run], default=0), len(runs))
-    for index, (run, row) in enumerate(zip(runs, per_run, strict=True)):
-        segments = chart.stack(row, CALL_KINDS)
-        chart.bars.append(Bar(run=run, counts=row, x=chart.bar_x(index), segments=segments))
-    return chart
+            totals[kind] += row[kind]
+    title = f"{SIDE_NAMES.get(side, side)}: API calls per run"
+    return CallChart(
+        side, totals, _bar_chart(title, runs, per_run, CALL_KINDS, described=CALL_COUNTS)
+    )
 
 
 def _api_calls(
@@ -242,6 +316,84 @@ def _api_calls(
     table.sort(key=lambda r: (-r["run"].number, _side_key(r["side"])))
     sides = sorted(cells, key=_side_key)
     return table, [_calls_chart(side, runs, cells[side]) for side in sides]
+
+
+@dataclass
+class ReconcileRun:
+    """A reconcile run that found something: its findings per kind, and per object and side."""
+
+    run_id: str
+    started: datetime | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECONCILE_KINDS, 0))
+    #: One row per object and side: {"object", "side", "counts": {kind: n}, "total"}.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _reconcile(connection: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """What the latest reconcile runs found (`main.sync_reconcile`; None before the first
+    reconcile): the newest `RECONCILE_RUNS` runs' counts per object, side and kind, and the
+    latest run's first `RECONCILE_FINDINGS` findings. A run that found nothing adds no row, so
+    it is not among them. Runs are ordered by their start in `sync_stats`."""
+    if not warehouse.table_exists(connection, "main", "sync_reconcile"):
+        return None
+    started = (
+        "(select run_id, min(run_started_at) as started from main.sync_stats group by run_id)"
+        if warehouse.table_exists(connection, "main", "sync_stats")
+        else "(select null::varchar as run_id, null::timestamp as started where false)"
+    )
+    recent = (
+        "select found.run_id, any_value(runs.started) as started "
+        f"from main.sync_reconcile as found left join {started} as runs using (run_id) "
+        "group by found.run_id order by started desc nulls last, found.run_id desc limit ?"
+    )
+    rows = _rows(
+        connection,
+        f"with recent as ({recent}) "
+        "select found.run_id, recent.started, found.object, found.side, found.kind, "
+        "count(*) as findings "
+        "from main.sync_reconcile as found inner join recent using (run_id) "
+        "group by all order by recent.started desc nulls last, found.run_id desc",
+        [RECONCILE_RUNS],
+    )
+    runs: dict[str, ReconcileRun] = {}
+    cells: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
+    for row in rows:
+        run = runs.setdefault(row["run_id"], ReconcileRun(row["run_id"], row["started"]))
+        run.counts[row["kind"]] = run.counts.get(row["kind"], 0) + row["findings"]
+        counts = cells.setdefault(run.run_id, {}).setdefault(
+            (row["object"], row["side"]), dict.fromkeys(RECONCILE_KINDS, 0)
+        )
+        counts[row["kind"]] = counts.get(row["kind"], 0) + row["findings"]
+    for run in runs.values():
+        for (obj, side), counts in sorted(
+            cells[run.run_id].items(),
+            key=lambda item: (_object_key(item[0][0]), _side_key(item[0][1])),
+        ):
+            run.rows.append(
+                {"object": obj, "side": side, "counts": counts, "total": sum(counts.values())}
+            )
+    latest = next(iter(runs.values()), None)
+    findings = []
+    if latest is not None:
+        findings = _rows(
+            connection,
+            "select object, side, kind, salesforce_id, forcemanager_id "
+            "from main.sync_reconcile where run_id = ? "
+            "order by coalesce(list_position(?, object), 1000), object, "
+            "coalesce(list_position(?, kind), 1000), kind, side desc, "
+            "salesforce_id, forcemanager_id limit ?",
+            [latest.run_id, list(OBJECTS), list(RECONCILE_KINDS), RECONCILE_FINDINGS],
+        )
+    return {
+        "runs": list(runs.values()),
+        "latest": latest,
+        "findings": findings,
+        "left_out": (latest.total if latest else 0) - len(findings),
+    }
 
 
 def _side_key(side: str) -> tuple[int, str]:
@@ -348,6 +500,7 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "planned_deletes from main.sync_guard order by object_order, side desc",
     )
     api_calls, call_charts = _api_calls(connection, run_list)
+    reconcile = _reconcile(connection)
     safety, safety_note = _safety()
     for row in guard or ():
         row["side_name"] = SIDE_NAMES.get(row["side"], row["side"])
@@ -379,6 +532,7 @@ def collect(connection: duckdb.DuckDBPyConnection, *, runs: int = DEFAULT_RUNS) 
         "guard": guard,
         "api_calls": api_calls,
         "call_charts": call_charts,
+        "reconcile": reconcile,
         "guard_initial": any(row["sync_mode"] == "initial" for row in guard or ()),
         "guard_tripped": any(row["deletes_over"] or row["updates_over"] for row in guard or ()),
         "safety": safety,
@@ -414,12 +568,14 @@ def _when(value: Any) -> str:
 TEMPLATES.filters["clip"] = _clip
 TEMPLATES.filters["when"] = _when
 TEMPLATES.globals.update(
+    COLOURS=COLOURS,
     DIRECTION_NAMES=DIRECTION_NAMES,
     COUNT_KINDS=COUNT_KINDS,
     WRITE_KINDS=WRITE_KINDS,
     CALL_KINDS=CALL_KINDS,
     CALL_COUNTS=CALL_COUNTS,
     SIDE_NAMES=SIDE_NAMES,
+    RECONCILE_KINDS=RECONCILE_KINDS,
 )
 
 

@@ -7,6 +7,7 @@ import re
 import stat
 from datetime import datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pytest
@@ -19,6 +20,7 @@ objects:
   contacts: two-way
 """
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
+SVG = "{http://www.w3.org/2000/svg}"
 RUN_1, RUN_2 = "11111111-aaaa-4aaa-8aaa-000000000001", "22222222-bbbb-4bbb-8bbb-000000000002"
 
 
@@ -183,6 +185,170 @@ def test_the_page_shows_the_warehouse_figures(workspace: Path) -> None:
     }
 
 
+def reconcile_findings(path: Path, rows: list[list[object]]) -> None:
+    """`main.sync_reconcile` as the sync-reconcile plan appends it, with `rows`."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create table main.sync_reconcile (run_id varchar, object varchar, side varchar, "
+            "kind varchar, salesforce_id varchar, forcemanager_id bigint)"
+        )
+        if rows:
+            connection.executemany(
+                "insert into main.sync_reconcile values (?, ?, ?, ?, ?, ?)", rows
+            )
+
+
+def reconcile_rows(page: str) -> dict[tuple[str, str, str], dict[str, int]]:
+    """The page's reconcile counts per run, object and side, by kind."""
+    table = re.search(r'<table id="reconcile-table">(.*?)</table>', page, re.DOTALL)
+    assert table, "the page has no reconcile table"
+    return {
+        (run, obj, side): {
+            kind: int(n) for kind, n in re.findall(r'data-reconcile="([\w ]+)">(\d+)<', row)
+        }
+        for run, obj, side, row in re.findall(
+            r'<tr data-run="([^"]+)" data-object="(\w+)" data-side="(\w+)">(.*?)</tr>',
+            table.group(1),
+            re.DOTALL,
+        )
+    }
+
+
+def test_the_page_shows_what_the_latest_reconciles_found(workspace: Path) -> None:
+    fixture_warehouse(workspace / "warehouse.duckdb")
+    reconcile_findings(
+        workspace / "warehouse.duckdb",
+        [
+            [RUN_1, "accounts", "salesforce", "hard delete", "001000000000008AAA", 18],
+            [RUN_2, "accounts", "salesforce", "missed change", "001000000000001AAA", 12],
+            [RUN_2, "accounts", "salesforce", "missed change", "001000000000002AAA", 13],
+            [RUN_2, "contacts", "forcemanager", "hard delete", "003000000000004AAA", 41],
+            [RUN_2, "contacts", "salesforce", "drift", "003000000000005AAA", 42],
+            [RUN_2, "contacts", "forcemanager", "drift", "003000000000005AAA", 42],
+            [RUN_2, "contacts", "forcemanager", "missing partner", None, 43],
+        ],
+    )
+
+    page = report_html.render()
+
+    assert re.search(r'id="reconcile-count">6<', page)  # RUN_2, the latest
+    assert {
+        kind: shown(page, "reconcile-latest", kind) for kind in report_html.RECONCILE_KINDS
+    } == {
+        "missed change": 2,
+        "hard delete": 1,
+        "missing partner": 1,
+        "drift": 2,
+    }
+    zero = dict.fromkeys(report_html.RECONCILE_KINDS, 0)
+    assert reconcile_rows(page) == {
+        (RUN_2, "accounts", "salesforce"): {**zero, "missed change": 2},
+        (RUN_2, "contacts", "salesforce"): {**zero, "drift": 1},
+        (RUN_2, "contacts", "forcemanager"): {
+            **zero, "hard delete": 1, "missing partner": 1, "drift": 1,
+        },
+        (RUN_1, "accounts", "salesforce"): {**zero, "hard delete": 1},
+    }  # fmt: skip
+    findings = re.search(r'<table id="reconcile-findings">(.*?)</table>', page, re.DOTALL)
+    assert findings
+    assert findings.group(1).count("<tr>") == 1 + 6  # the header and the latest run's findings
+    assert "003000000000004AAA" in findings.group(1)
+    assert "001000000000008AAA" not in findings.group(1)  # an older run's
+    assert 'id="reconcile-left-out"' not in page
+    assert '<a href="#reconcile">' in page
+
+
+def test_reconcile_findings_past_the_cap_are_counted_not_listed(workspace: Path) -> None:
+    fixture_warehouse(workspace / "warehouse.duckdb")
+    found = report_html.RECONCILE_FINDINGS + 30
+    reconcile_findings(
+        workspace / "warehouse.duckdb",
+        [
+            [RUN_2, "contacts", "salesforce", "hard delete", f"003{n:015d}", 100 + n]
+            for n in range(found)
+        ],
+    )
+
+    page = report_html.render()
+
+    assert re.search(rf'id="reconcile-count">{found}<', page)
+    findings = re.search(r'<table id="reconcile-findings">(.*?)</table>', page, re.DOTALL)
+    assert findings
+    assert findings.group(1).count("<tr>") == 1 + report_html.RECONCILE_FINDINGS
+    assert re.search(r'id="reconcile-left-out">30<', page)
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        (False, "No reconcile has run yet"),
+        (True, "No reconcile run has found anything yet"),
+    ],
+)
+def test_before_a_reconcile_finds_anything_the_page_says_so(
+    workspace: Path, table: bool, said: str
+) -> None:
+    fixture_warehouse(workspace / "warehouse.duckdb")
+    if table:
+        reconcile_findings(workspace / "warehouse.duckdb", [])
+
+    page = report_html.render()
+
+    assert said in page
+    assert 'id="reconcile-none"' in page
+    assert 'id="reconcile-table"' not in page
+    assert 'id="reconcile-count"' not in page
+
+
+def test_the_charts_are_pygal_svg_without_script_or_url(workspace: Path) -> None:
+    fixture_warehouse(workspace / "warehouse.duckdb")
+
+    page = report_html.render()
+
+    charts = re.findall(r"<svg\b.*?</svg>", page, re.DOTALL)
+    assert len(charts) == 5
+    for chart in charts:
+        assert 'class="chart"' in chart
+        assert "<script" not in chart
+        assert "<!--" not in chart
+        assert 'role="img"' in chart
+    accounts = next(c for c in charts if 'aria-label="accounts, Salesforce' in c)
+    # a bar per run, its counts in its tooltip; conflicts beside it in their colour
+    assert "<title>Run #2 (2026-01-05 09:15:00 UTC): created 1, updated 4, deleted 0, " in accounts
+    assert report_html.COLOURS["conflicts"] in accounts
+    assert report_html.COLOURS["conflicts"] not in next(
+        c for c in charts if 'aria-label="contacts, Salesforce' in c
+    )  # no conflict there: no conflicts bar
+    # the run's total above its bar: 25 created and 3 deleted in run #1
+    assert re.search(r'<text[^>]*class="[^"]*label[^"]*"[^>]*>28</text>', accounts)
+    # a bar segment per count that is not zero, on one scale with the conflicts beside
+    heights = _bar_heights(accounts)
+    assert {kind: len(bars) for kind, bars in heights.items()} == {
+        "created": 2,  # runs #1 and #2
+        "updated": 1,
+        "deleted": 1,
+        "failed": 1,
+        "conflicts": 1,
+    }
+    created_run_1 = heights["created"][0]
+    assert heights["conflicts"][0] / created_run_1 == pytest.approx(2 / 25)
+    assert heights["updated"][0] / created_run_1 == pytest.approx(4 / 25)
+
+
+def _bar_heights(svg: str) -> dict[str, list[float]]:
+    """The heights of a chart's bar segments per kind (series in `WRITE_KINDS` order, then
+    conflicts), in the order of the runs."""
+    root = ElementTree.fromstring(svg)  # noqa: S314 - a page this test rendered
+    heights: dict[str, list[float]] = {}
+    for group in root.iter(f"{SVG}g"):
+        names = group.get("class", "").split()
+        if "series" not in names or not group.findall(f"{SVG}g"):
+            continue  # the value labels' series groups hold text, not bars
+        kind = report_html.COUNT_KINDS[int(names[1].removeprefix("serie-"))]
+        heights[kind] = [float(rect.get("height", 0)) for rect in group.iter(f"{SVG}rect")]
+    return heights
+
+
 def test_every_crm_value_is_escaped(workspace: Path) -> None:
     fixture_warehouse(workspace / "warehouse.duckdb")
 
@@ -205,6 +371,12 @@ def test_the_page_needs_no_network(workspace: Path) -> None:
     assert not re.search(r"<(link|script|img|iframe|object)\b", page)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "url(" not in page
+    assert "@import" not in page
+    # the charts' SVG namespaces are names, not addresses: nothing else is
+    assert set(re.findall(r"https?://[^\s\"'<>)]*", page)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
     assert "<style>" in page
 
 

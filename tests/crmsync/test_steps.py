@@ -509,3 +509,42 @@ def test_stats_print_each_runs_api_calls_per_side(workspace: Path) -> None:
         ["salesforce", "2", "13", "0", "2", "15"],
         ["forcemanager", "1", "1", "1", "0", "3"],
     ]
+
+
+def test_stats_print_the_latest_reconcile_that_found_something(workspace: Path) -> None:
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "create table main.sync_stats as select * from (values "
+            "('r1', timestamp '2026-01-01 09:00', 'accounts', 'sf_to_fm', 1, 0, 0, 0, 0), "
+            "('r2', timestamp '2026-01-02 09:00', 'accounts', 'sf_to_fm', 0, 1, 1, 0, 0)) "
+            "as t(run_id, run_started_at, object, direction, created, updated, deleted, failed, "
+            "conflicts)"
+        )
+        connection.execute(
+            "create table main.sync_log_recent (synced_at timestamp, object varchar, "
+            "action varchar, direction varchar, salesforce_id varchar, forcemanager_id varchar, "
+            "status varchar, error_code varchar, error_message varchar)"
+        )
+        connection.execute(
+            "create table main.sync_reconcile (run_id varchar, object varchar, side varchar, "
+            "kind varchar, salesforce_id varchar, forcemanager_id bigint)"
+        )
+    assert "Reconcile: no run has found anything yet" in report.render(runs=1)
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "insert into main.sync_reconcile values "
+            "('r1', 'contacts', 'salesforce', 'hard delete', '003A', 1), "
+            "('r2', 'accounts', 'salesforce', 'missed change', '001A', 2), "
+            "('r2', 'accounts', 'salesforce', 'missed change', '001B', 3), "
+            "('r2', 'accounts', 'forcemanager', 'hard delete', '001C', 4)"
+        )
+
+    printed = report.render(runs=1)
+
+    assert "Latest reconcile that found something: run r2 " in printed
+    assert "3 findings" in printed
+    found = printed.split("3 findings\n", 1)[1].split("Recent sync log", 1)[0].splitlines()
+    assert [line.split() for line in found[2:]] == [
+        ["accounts", "salesforce", "missed", "change", "2"],
+        ["accounts", "forcemanager", "hard", "delete", "1"],
+    ]

@@ -1,14 +1,21 @@
 """Headless Chromium (Debian's `chromium` package, which `make setup` installs as root) for the
-tests that look at a page as a person would: the DOM after rendering, and a screenshot."""
+tests that look at a page as a person would: the DOM after rendering, and a screenshot; and how
+those tests read the run report's figures from the DOM."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from crmsync.local import PROJECT_ROOT
+
+#: Where screenshots are kept for a person to look at (output/ is not versioned).
+ARTIFACTS = PROJECT_ROOT / "output" / "test-artifacts"
 
 #: Chromium's own background traffic (updates, sync, field trials) is refused by a closed
 #: network, many connections at a time: the page needs none of it.
@@ -24,6 +31,11 @@ FLAGS = (
     "--hide-scrollbars",
 )
 TIMEOUT_S = 120
+
+
+def installed() -> bool:
+    """Whether there is a Chromium to run."""
+    return bool(shutil.which("chromium") or shutil.which("chromium-browser"))
 
 
 def chromium() -> str:
@@ -62,3 +74,30 @@ def screenshot(page: Path, png: Path, *, width: int = 1280, height: int = 2000) 
     assert png.exists(), "chromium wrote no screenshot"
     assert png.stat().st_size > 0, "chromium wrote an empty screenshot"
     return png
+
+
+def section_screenshot(
+    page: Path, section_id: str, png: Path, *, width: int = 1280, height: int = 1200
+) -> Path:
+    """A PNG of the page's header and one section, styled as on the page: a copy of the page
+    whose other sections are hidden (headless Chromium's `--screenshot` shoots the top of a
+    page; given the section's `#fragment` it shoots a blank window)."""
+    hide = f"<style>nav, main > section:not(#{section_id}) {{ display: none; }}</style>"
+    with tempfile.TemporaryDirectory(prefix="section-") as folder:
+        copy = Path(folder) / page.name
+        copy.write_text(page.read_text().replace("</head>", f"{hide}</head>", 1))
+        return screenshot(copy, png, width=width, height=height)
+
+
+def shown(dom: str, attribute: str, kind: str) -> int:
+    """The number the first element marked `data-<attribute>="<kind>"` shows."""
+    found = re.search(rf'data-{attribute}="{kind}"[^>]*>\s*(\d+)\s*<', dom)
+    assert found, f"the page shows no data-{attribute}={kind}"
+    return int(found.group(1))
+
+
+def section(dom: str, name: str) -> str:
+    """The inside of the page's `<section id="<name>">`."""
+    found = re.search(rf'<section id="{name}">(.*?)</section>', dom, re.DOTALL)
+    assert found, f"the page has no {name} section"
+    return found.group(1)

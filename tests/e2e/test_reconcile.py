@@ -3,11 +3,14 @@ stamp move, records purged past the recycle bin) and heal it through the normal 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 
 from crmsync.local import LocalSync
+from crmsync.report_html import RECONCILE_FINDINGS, RECONCILE_KINDS, report_path
 
+from .browser import ARTIFACTS, dump_dom, installed, section, section_screenshot, shown
 from .crm import fm_by_ext_id, fm_live, ref_id, sf_live, write_calls
 
 #: The cursors' overlap window would read the records edited here again (the whole test runs
@@ -22,6 +25,7 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     sync = local_sync()
     sync.initial_sync()
     sync.run("sync-incremental", **NO_LOOKBACK)  # settled
+    assert "No reconcile has run yet" in report_path(sync.warehouse).read_text()
     fm_accounts = fm_by_ext_id(sync, "accounts")
     fm_contacts = fm_by_ext_id(sync, "contacts")
     account = sf_live(sync, "SELECT Id FROM Account ORDER BY Name LIMIT 1")[0]["Id"]
@@ -69,6 +73,14 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     }
     assert not [row for row in found if row[2] == "missing partner"], found
 
+    # the run report the job wrote shows what the warehouse holds, in a browser
+    page = report_path(sync.warehouse)
+    dom = dump_dom(page) if installed() else page.read_text()
+    if installed():
+        shot = section_screenshot(page, "reconcile", ARTIFACTS / "reconcile-report.png")
+        print(f"reconcile report screenshot: {shot}")
+    _page_shows_the_findings(sync, dom, run_id)
+
     # healed through the plan, as the same change seen by a cursor
     assert fm_by_ext_id(sync, "accounts")[account]["phone"] == "+34 600 111 222"
     [sf_contact] = sf_live(sync, f"SELECT Email FROM Contact WHERE Id = '{fm_edited}'")
@@ -96,6 +108,8 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
     assert sync.query("select count(*) from main.sync_reconcile") == rows
+    # the page still shows the run that found something
+    _page_shows_the_findings(sync, report_path(sync.warehouse).read_text(), run_id)
 
     # the full reads kept their own state: the incremental bookmarks go on where they were
     with sqlite3.connect(sync.directory / "meltano.db") as meltano_db:
@@ -110,3 +124,36 @@ def test_reconcile_finds_and_heals_what_no_cursor_saw(
     sync.run("sync-incremental", **NO_LOOKBACK)
     assert write_calls(sync, "forcemanager") == {}
     assert write_calls(sync, "salesforce") == {}
+
+
+def _page_shows_the_findings(sync: LocalSync, dom: str, run_id: str) -> None:
+    """The page's reconciliation counts are `main.sync_reconcile`'s for `run_id`, the latest
+    run that found something."""
+    found = section(dom, "reconcile")
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for obj, side, kind, n in sync.query(
+        "select object, side, kind, count(*) from main.sync_reconcile where run_id = ? "
+        "group by all",
+        [run_id],
+    ):
+        counts.setdefault((obj, side), dict.fromkeys(RECONCILE_KINDS, 0))[kind] = n
+    total = sum(sum(by_kind.values()) for by_kind in counts.values())
+    assert re.search(rf'id="reconcile-count">{total}<', found)
+    assert {kind: shown(found, "reconcile-latest", kind) for kind in RECONCILE_KINDS} == {
+        kind: sum(by_kind[kind] for by_kind in counts.values()) for kind in RECONCILE_KINDS
+    }
+    rows = {
+        (obj, side): {
+            kind: int(n) for kind, n in re.findall(r'data-reconcile="([\w ]+)">(\d+)<', row)
+        }
+        for obj, side, row in re.findall(
+            rf'<tr data-run="{run_id}" data-object="(\w+)" data-side="(\w+)">(.*?)</tr>',
+            found,
+            re.DOTALL,
+        )
+    }
+    assert rows == counts
+    listed = found.split('<table id="reconcile-findings">', 1)[1].split("</table>", 1)[0]
+    assert listed.count("<tr>") == 1 + min(total, RECONCILE_FINDINGS)  # and the header
+    for _, _, _, salesforce_id, _ in sync.query(FINDINGS + " where run_id = ?", [run_id]):
+        assert salesforce_id is None or salesforce_id in listed

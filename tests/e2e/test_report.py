@@ -8,29 +8,15 @@ import shutil
 import stat
 from collections.abc import Callable
 
-from crmsync.local import PROJECT_ROOT, LocalSync
+from crmsync.local import LocalSync
 from crmsync.report_html import COUNT_KINDS, report_path
 
-from .browser import chromium, dump_dom, screenshot
+from .browser import ARTIFACTS, chromium, dump_dom, screenshot, section, shown
 from .crm import fm_by_ext_id, sf_live
 
-#: Where the screenshot is kept for a person to look at (output/ is not versioned).
-ARTIFACTS = PROJECT_ROOT / "output" / "test-artifacts"
 #: A latitude out of range: Salesforce takes it, ForceManager refuses it (a rejection the plan
 #: cannot foresee: ForceManager's /schema limits only text lengths and required fields).
 OUT_OF_RANGE = {"BillingLatitude": 95}
-
-
-def _shown(dom: str, attribute: str, kind: str) -> int:
-    found = re.search(rf'data-{attribute}="{kind}"[^>]*>\s*(\d+)\s*<', dom)
-    assert found, f"the page shows no data-{attribute}={kind}"
-    return int(found.group(1))
-
-
-def _section(dom: str, section: str) -> str:
-    found = re.search(rf'<section id="{section}">(.*?)</section>', dom, re.DOTALL)
-    assert found, f"the page has no {section} section"
-    return found.group(1)
 
 
 def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
@@ -64,22 +50,22 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
 
     # the statistics: every run so far (two, fewer than the page's 20), and the latest one
     sums = sync.query(f"select {', '.join(f'sum({k})' for k in COUNT_KINDS)} from main.sync_stats")
-    assert {kind: _shown(dom, "total", kind) for kind in COUNT_KINDS} == dict(
+    assert {kind: shown(dom, "total", kind) for kind in COUNT_KINDS} == dict(
         zip(COUNT_KINDS, sums[0], strict=True)
     )
     latest = sync.query(
         f"select {', '.join(f'sum({k})' for k in COUNT_KINDS)} from main.sync_stats "
         "where run_id = (select run_id from main.sync_stats order by run_started_at desc limit 1)"
     )
-    shown_latest = {kind: _shown(dom, "latest", kind) for kind in COUNT_KINDS}
+    shown_latest = {kind: shown(dom, "latest", kind) for kind in COUNT_KINDS}
     assert shown_latest == dict(zip(COUNT_KINDS, latest[0], strict=True))
     assert shown_latest["failed"] == 1
     assert shown_latest["conflicts"] == 1
     runs = sync.query("select count(distinct run_id) from main.sync_stats")[0][0]
-    assert len(re.findall(r'<td class="run">#\d+</td>', _section(dom, "changes"))) == runs == 2
+    assert len(re.findall(r'<td class="run">#\d+</td>', section(dom, "changes"))) == runs == 2
 
     # the recent log: every line, and the rejected record's error as the API gave it
-    log = _section(dom, "log")
+    log = section(dom, "log")
     lines = sync.query("select count(*) from main.sync_log_recent")[0][0]
     assert re.search(rf'id="log-count">{lines}<', log)
     assert len(re.findall(r'<tr class="(success|error)">', log)) == lines
@@ -92,7 +78,7 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
     assert html.escape(error_message, quote=False) in error_row
 
     # the conflict: base, both sides' values and the winner; the CRM's markup stays text
-    conflicts = _section(dom, "conflicts")
+    conflicts = section(dom, "conflicts")
     assert re.search(r'id="conflict-count">1<', conflicts)
     assert conflicted["Name"] in conflicts
     assert "Salesforce &lt;b&gt;wins&lt;/b&gt;" in conflicts
@@ -106,7 +92,9 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
     unmapped = sync.query("select count(*) from main.unmapped_users")[0][0]
     assert re.search(rf'id="unmapped-count">{unmapped}<', dom)
     guard = sync.query("select count(*) from main.sync_guard")[0][0]
-    assert _section(dom, "breaker").count("</tr>") == guard + 1  # and the header
+    assert section(dom, "breaker").count("</tr>") == guard + 1  # and the header
+    # no reconcile ran (tests/e2e/test_reconcile.py checks the section after one)
+    assert 'id="reconcile-none"' in section(dom, "reconcile")
 
     # the API calls the cycle's steps recorded are every call the sandboxes served it
     [(latest_run,)] = sync.query(
@@ -129,7 +117,7 @@ def test_the_cycle_report_shows_the_warehouse_figures_in_a_browser(
     }
     assert {"crmsync:preflight", "tap-salesforce", "tap-forcemanager"} <= steps
     # and the page shows them, per run and side, as the warehouse holds them
-    calls_table = _section(dom, "api-calls")
+    calls_table = section(dom, "api-calls")
     for side in SIDES:
         [(auth, reads, writes, retried, calls)] = sync.query(
             "select sum(auth), sum(reads), sum(writes), sum(retried), sum(calls) "
