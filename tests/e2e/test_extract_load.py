@@ -65,4 +65,4 @@ def test_two_syncs_run_one_tap_at_once_each_from_its_own_state(
         names = {row[0] for row in sync.query('select name from tap_salesforce."account"')}
         assert {f"sync {number} round 1", f"sync {number} round 2"} <= names
         assert not {f"sync {1 - number} round 1", f"sync {1 - number} round 2"} & names
-        assert (sync.meltano_dir / "run" / "tap-salesforce" / "tap.properties.json").is_file()
+        assert (sync.meltano_dir / "run" / "tap-salesforce" / "state.json").is_file()
