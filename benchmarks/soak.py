@@ -178,9 +178,19 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Status": TASK_STATUSES,
     # Salesforce's 20 characters; the pair compares as text
     "VAT_Number__c": ("ESB12345678", "PT500000002", " DE123456789 ", None, ""),
-    # names, ISO codes, other cases and accents: all the same country of ForceManager's list
-    "BillingCountry": ("Spain", "FRANCE", "de", "España", "United States", "GBR", None),
-    "MailingCountry": ("Portugal", "italy", "ES", "Alemania", "Germany", None),
+    # names, official names, ISO codes, other cases and accents: all the same country of
+    # ForceManager's list
+    "BillingCountry": (
+        "Spain",
+        "FRANCE",
+        "de",
+        "España",
+        "United States",
+        "GBR",
+        "Federal Republic of Germany",
+        None,
+    ),
+    "MailingCountry": ("Portugal", "italy", "ES", "Alemania", "Kingdom of Spain", "Germany", None),
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)
