@@ -70,6 +70,7 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("Website", "website", "text"),
         ("BillingCity", "city", "text"),
         ("BillingLatitude", "latitude", "number"),
+        ("BillingLongitude", "longitude", "number"),
         ("Description", "comment", "text"),
         ("Is_Key_Account__c", "Z_Is_Key_Account", "boolean"),
         ("Annual_Visits__c", "Z_Annual_Visits", "number"),
@@ -85,7 +86,11 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("LastName", "lastName", "text"),
         ("Email", "email", "text"),
         ("Phone", "phone1", "text"),
+        ("Fax", "fax", "text"),
+        ("MailingStreet", "address1", "text"),
         ("MailingCity", "city", "text"),
+        ("MailingPostalCode", "postcode", "text"),
+        ("MailingState", "region", "text"),
         ("Birthdate", "birthday", "date"),
         ("MailingCountry", "countryId", "country"),
         ("Description", "comment", "text"),
@@ -144,8 +149,22 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Email": ("Mixed.Case@Example.COM", "plain@example.org", None, ""),
     "Phone": ("+34 600 123 456", "(030) 1234-567", None, " 555 0100 "),
     "Fax": ("+34 600 123 457", None, "(030) 1234-568"),
-    # ForceManager takes latitudes from -90 to 90 only
+    # ForceManager takes latitudes from -90 to 90 and longitudes from -180 to 180 only
     "BillingLatitude": (41.3874, -33.8688, 0, 89.999999, None),
+    "BillingLongitude": (2.1686, -74.006, 0, 179.999999, -179.5, None),
+    # within ForceManager's limits (address1 180, postcode 20, region 100 characters) and
+    # Salesforce's (street 255, postal code 20, state 80)
+    "MailingStreet": (
+        "Gran Via 28",
+        "Rua Augusta 24, 3.º Esq.",
+        "Hauptstraße 5\nHinterhaus, 2. OG",
+        "  Calle Mayor 1  ",
+        "z" * 180,
+        None,
+        "",
+    ),
+    "MailingPostalCode": ("28013", "1100-148", "SW1A 1AA", " 75008 ", None, ""),
+    "MailingState": ("Madrid", "Île-de-France", "Baden-Württemberg", "NY", None, ""),
     "Website": ("https://www.example.com/path?q=1", "example.org", None),
     "Name": NAME_VALUES,
     "LastName": NAME_VALUES,
@@ -159,9 +178,19 @@ FIELD_VALUES: dict[str, tuple[Any, ...]] = {
     "Status": TASK_STATUSES,
     # Salesforce's 20 characters; the pair compares as text
     "VAT_Number__c": ("ESB12345678", "PT500000002", " DE123456789 ", None, ""),
-    # names, ISO codes, other cases and accents: all the same country of ForceManager's list
-    "BillingCountry": ("Spain", "FRANCE", "de", "España", "United States", "GBR", None),
-    "MailingCountry": ("Portugal", "italy", "ES", "Alemania", "Germany", None),
+    # names, official names, ISO codes, other cases and accents: all the same country of
+    # ForceManager's list
+    "BillingCountry": (
+        "Spain",
+        "FRANCE",
+        "de",
+        "España",
+        "United States",
+        "GBR",
+        "Federal Republic of Germany",
+        None,
+    ),
+    "MailingCountry": ("Portugal", "italy", "ES", "Alemania", "Kingdom of Spain", "Germany", None),
 }
 NUMBER_VALUES = (0, 1, 12.5, 1234567.891234, -3.25, None, 99.999999)
 DATE_VALUES = ("2024-02-29", "2026-03-29", "2026-10-25", "1999-12-31", None)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from crmsync_common.objects import FORCEMANAGER_RESOURCES
+from crmsync_sandbox.forcemanager.schema import ALL_RESOURCES
 from forcemanager_client.exceptions import ForceManagerAPIError
 
-from benchmarks.soak import FIELDS, OPERATION_TRIES, Soak, SoakOptions
+from benchmarks.soak import FIELD_VALUES, FIELDS, OPERATION_TRIES, Soak, SoakOptions
 
 OPERATIONS = [
     "_op_update_one_side",
@@ -147,3 +149,44 @@ def test_a_pair_is_found_by_either_sides_link() -> None:
     pair = soak._pair("accounts")
     assert pair is not None
     assert (pair[0]["Id"], pair[1]["id"]) == ("001000000000001AAA", 7)
+
+
+def test_the_soak_edits_the_mapped_address_fax_and_coordinate_fields() -> None:
+    """The fields mapped with the whole ForceManager record are edited on both sides."""
+    soak = Soak(sync=None, options=SoakOptions(seed=1))  # type: ignore[arg-type]
+    editable = {(obj, sf, fm) for obj in FIELDS for sf, fm, _kind in soak._editable(obj)}
+    assert {
+        ("accounts", "Fax", "fax"),
+        ("accounts", "BillingLatitude", "latitude"),
+        ("accounts", "BillingLongitude", "longitude"),
+        ("accounts", "BillingCountry", "countryId"),
+        ("contacts", "Fax", "fax"),
+        ("contacts", "MailingStreet", "address1"),
+        ("contacts", "MailingCity", "city"),
+        ("contacts", "MailingPostalCode", "postcode"),
+        ("contacts", "MailingState", "region"),
+        ("contacts", "MailingCountry", "countryId"),
+        ("contacts", "Birthdate", "birthday"),
+    } <= editable
+
+
+def test_the_values_picked_per_field_fit_the_forcemanager_field() -> None:
+    """A field's own values stay within what ForceManager takes (lengths, coordinate ranges):
+    the over-long texts the soak sends on purpose are the generic ones, not these."""
+    checked = 0
+    for obj, specs in FIELDS.items():
+        for sf_field, fm_field, kind in specs:
+            definition = ALL_RESOURCES[FORCEMANAGER_RESOURCES[obj]].by_name.get(fm_field)
+            if sf_field not in FIELD_VALUES or kind not in {"text", "number"} or not definition:
+                continue
+            for value in FIELD_VALUES[sf_field]:
+                if value is None:
+                    continue
+                checked += 1
+                if kind == "text":
+                    assert len(value) <= (definition.max_length or 0), (obj, sf_field, value)
+                else:
+                    low, high = definition.minimum, definition.maximum
+                    assert low is None or value >= low, (obj, sf_field, value)
+                    assert high is None or value <= high, (obj, sf_field, value)
+    assert checked > 30

@@ -18,6 +18,8 @@ AUDIT = {
     "salesRepIdDeleted",
 }
 COMMON = {"extId", "permissionLevel", "readOnly"}
+#: Seeded records were created before this instant; the tests' own records after it.
+DEMO_EPOCH = "2025-01-01T00:00:00Z"
 GEO = {"geocoded", "geocodingAccuracy", "latitude", "longitude"}
 ADDRESS = {"address1", "address2", "city", "postcode", "region", "countryId"}
 
@@ -30,7 +32,7 @@ DOCUMENTED = {
         *ADDRESS, "comment", *GEO, "dateGeocoded", "marketingCommunications", "public",
     },
     "contacts": {
-        "firstName", "lastName", "accountId", "typeId", "salesRepId", "email", "email2",
+        "firstName", "lastName", "accountId", "branchId", "typeId", "salesRepId", "email", "email2",
         "email3", "phone1", "phone2", "fax", "address1", "city", "postcode", "region",
         "countryId", "UseCompanyAddress", "birthday", "gender", "linkedin", "skype", "comment",
         "marketingCommunications",
@@ -124,6 +126,69 @@ def test_seeded_records_fill_the_new_fields_realistically(fm):
     assert all(o["wonDate"] and o["closedDate"] == o["wonDate"] for o in won)
 
 
+def _some_not_all(records: list[dict], name: str) -> list:
+    """The set values of a field, asserting some records have one and some are null."""
+    values = [r[name] for r in records if r[name] is not None]
+    assert values, f"no record sets {name}"
+    assert len(values) < len(records), f"every record sets {name}"
+    return values
+
+
+def _seeded(fm, resource: str) -> list[dict]:
+    """The seeded records of a resource (created in the demo period, before the other tests')."""
+    records = fm.ok("GET", f"/{resource}", headers={"X-Page-Size": "200"})
+    return [r for r in records if r["dateCreated"] < DEMO_EPOCH]
+
+
+def test_seeded_records_fill_the_rarer_fields_on_some_records(fm):
+    accounts = _seeded(fm, "accounts")
+    for name in ("phone2", "phone3", "address2"):
+        assert all(isinstance(v, str) and v for v in _some_not_all(accounts, name))
+    assert all(a["phone2"] for a in accounts if a["phone3"])
+    # `public` is a nullable flag: false on some records, never set on others
+    assert {False, None} <= {a["public"] for a in accounts}
+    contacts = _seeded(fm, "contacts")
+    assert all("@" in v for v in _some_not_all(contacts, "email3"))
+    assert all(c["email2"] for c in contacts if c["email3"])
+    branch_of = {a["id"]: a["branchId"]["id"] for a in accounts}
+    for contact in contacts:
+        assert contact["branchId"]["value"]
+        assert contact["branchId"]["id"] == branch_of[contact["accountId"]["id"]]
+    opportunities = _seeded(fm, "opportunities")
+    for name in ("accountId2", "accountId3", "address2"):
+        _some_not_all(opportunities, name)
+    for opportunity in opportunities:
+        linked = [opportunity[f"accountId{n}"] for n in (1, 2, 3) if opportunity[f"accountId{n}"]]
+        assert len({ref["id"] for ref in linked}) == len(linked)
+        assert all(ref["value"] for ref in linked)
+        assert opportunity["accountId2"] or not opportunity["accountId3"]
+        assert opportunity["address1"] or not opportunity["address2"]
+    for activity in _seeded(fm, "activities"):
+        assert bool(activity["checkoutDate"]) == activity["checkin"]
+        if activity["checkoutDate"]:
+            assert TIMESTAMP.match(activity["checkoutDate"])
+            assert activity["checkoutDate"] > activity["date"]
+
+
+def test_seeded_lookups_carry_official_names_and_branch_visibility(fm):
+    countries = fm.ok("GET", "/countries")
+    names = {c["descriptionEN"]: c["strName"] for c in countries}
+    assert names["Spain"] == "Kingdom of Spain"
+    assert names["United States"] == "United States of America"
+    assert all(names.values())
+    branches = {b["id"]: b["descriptionEN"] for b in fm.ok("GET", "/branches")}
+    entries = [
+        entry
+        for lookup in ("accountTypes", "contactTypes", "opportunityTypes", "activityTypes")
+        for entry in fm.ok("GET", f"/{lookup}")
+    ]
+    # null: every branch sees the entry; a list: only those branches do
+    restricted = _some_not_all(entries, "branchVisibility")
+    for visibility in restricted:
+        assert visibility
+        assert all(ref["value"] == branches[ref["id"]] for ref in visibility)
+
+
 def test_new_fields_are_written_and_read_back_with_their_types(fm):
     contact_id = fm.create(
         "contacts",
@@ -207,3 +272,51 @@ def test_read_only_geocoding_date_is_refused(fm):
     )
     assert response.status_code == 400
     assert "dateGeocoded" in response.json()["Message"]
+
+
+def test_contacts_take_a_branch_without_requiring_one(fm):
+    """One published source requires `branchId` on a contact create, the other does not list
+    it: the sandbox takes a contact either way and serves the branch like an account's."""
+    schema = fm.ok("GET", "/contacts/schema")
+    assert schema["properties"]["branchId"]["table"] == "branches"
+    assert "branchId" not in schema["required"]
+    bare = fm.create("contacts", {"firstName": "No", "lastName": "Branch", "accountId": 1})
+    assert fm.ok("GET", f"/contacts/{bare}")["branchId"] is None
+    placed = fm.create(
+        "contacts", {"firstName": "With", "lastName": "Branch", "accountId": 1, "branchId": 2}
+    )
+    assert fm.ok("GET", f"/contacts/{placed}")["branchId"] == {"id": 2, "value": "Iberia"}
+    fm.ok("PUT", f"/contacts/{placed}", json={"branchId": 3})
+    assert fm.ok("GET", f"/contacts/{placed}")["branchId"]["value"] == "North America"
+    found = fm.ok("GET", "/contacts", params={"where": f"branchId = 3 AND id = {placed}"})
+    assert [c["id"] for c in found] == [placed]
+    response = fm.request("PUT", f"/contacts/{placed}", json={"branchId": 99})
+    assert response.status_code == 400
+    assert "branchId" in response.json()["Message"]
+
+
+@pytest.mark.parametrize("spelling", ["type_id", "typeId"])
+def test_opportunity_type_is_written_under_either_spelling_and_read_as_type_id(fm, spelling):
+    body = {"reference": f"Typed {spelling}", "branchId": 1, "salesProbability": 5}
+    opportunity_id = fm.create("opportunities", {**body, "statusId": 1, spelling: 2})
+    stored = fm.ok("GET", f"/opportunities/{opportunity_id}")
+    assert stored["type_id"] == {"id": 2, "value": "Upsell"}
+    assert "typeId" not in stored
+    fm.ok("PUT", f"/opportunities/{opportunity_id}", json={spelling: 3})
+    assert fm.ok("GET", f"/opportunities/{opportunity_id}")["type_id"]["id"] == 3
+    where = f"{spelling} = 3 AND id = {opportunity_id}"
+    assert [o["id"] for o in fm.ok("GET", "/opportunities", params={"where": where})] == [
+        opportunity_id
+    ]
+    props = fm.ok("GET", "/opportunities/schema")["properties"]
+    assert "type_id" in props
+    assert "typeId" not in props
+
+
+def test_opportunity_type_under_both_spellings_must_agree(fm):
+    body = {"reference": "Both", "branchId": 1, "salesProbability": 5, "statusId": 1}
+    agreed = fm.create("opportunities", {**body, "type_id": 1, "typeId": 1})
+    assert fm.ok("GET", f"/opportunities/{agreed}")["type_id"]["id"] == 1
+    response = fm.request("POST", "/opportunities", json={**body, "type_id": 1, "typeId": 2})
+    assert response.status_code == 400
+    assert "given twice" in response.json()["Message"]

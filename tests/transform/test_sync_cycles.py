@@ -149,6 +149,7 @@ def test_initial_sync_then_quiet_cycle_then_edits_on_both_sides(warehouse: Wareh
     [contact] = published(wh, "forcemanager", "contacts")
     assert contact["refs"] == {"accountId": {"object": "accounts", "salesforce_id": "001A"}}
     assert "salesRepId" not in contact["fields"]  # Elena has no counterpart and no default
+    assert contact["fields"]["branchId"] == 3  # the first branch, as on the account
     [opp] = published(wh, "forcemanager", "opportunities")
     assert opp["fields"]["salesProbability"] == 3
     assert opp["fields"]["statusId"] == 11

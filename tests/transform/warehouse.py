@@ -131,6 +131,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "firstname": "varchar",
         "lastname": "varchar",
         "accountid__id": "bigint",
+        "branchid__id": "bigint",
         "salesrepid__id": "bigint",
         "email": "varchar",
         "phone1": "varchar",

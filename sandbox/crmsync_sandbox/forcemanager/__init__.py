@@ -15,6 +15,10 @@ behaviour open ([?]), this emulator chooses as follows, and clients must not rel
   booleans accept true/false/0/1; dates accept `YYYY-MM-DD[ HH:MM:SS]` and ISO 8601 and are
   stored as UTC with `Z` and 0-3 fractional digits, trailing zeros trimmed. `dateUpdated` is
   not touched by a delete; deleting twice is harmless.
+- Where the published sources disagree, both ways are taken: an opportunity create needs
+  `statusId` or `accountId1`; a contact takes a `branchId` without requiring one; an
+  opportunity's type reads as `type_id` and is written and filtered as `type_id` or `typeId`
+  (both in one body must agree).
 - Lists: page size from `Count` or `X-FM-Entity-Count` (any case; default 50, cut to 1000);
   `X-FM-Next-Page` equals `X-FM-Page` on the last (short) page. Filters are described in
   `where.py` (case-insensitive text, SQL null logic, code 901 on any error).

@@ -319,7 +319,8 @@ class Database:
         return ids
 
     def resolver(self, resource: ResourceDef) -> Any:
-        """A field resolver for `where`/`order` on a resource (names match case-insensitively).
+        """A field resolver for `where`/`order` on a resource (names match case-insensitively,
+        a field's write aliases included).
 
         Args:
             resource: The resource definition.
@@ -328,6 +329,9 @@ class Database:
             A function mapping a field name to (stored key, kind).
         """
         known = {f.name.lower(): (f.name, f.kind) for f in resource.all_fields}
+        for field_def in resource.all_fields:
+            for alias in field_def.write_aliases:
+                known.setdefault(alias.lower(), (field_def.name, field_def.kind))
         if resource.extra_fields:
             for definition in self.extra_fields(resource.name):
                 name = "Z_" + definition["fieldName"]

@@ -172,7 +172,11 @@ def _validated(db: Database, resource: ResourceDef, body: dict[str, Any]) -> dic
             raise ValidationError(f"Unknown field '{key}'")
         if field_def.read_only:
             raise ValidationError(f"The field '{key}' is read only")
-        values[field_def.name] = _field_value(db, key, field_def, value)
+        checked = _field_value(db, key, field_def, value)
+        # a field given under two of its spellings (`type_id` and `typeId`) must agree
+        if field_def.name in values and values[field_def.name] != checked:
+            raise ValidationError(f"The field '{key}' is given twice with different values")
+        values[field_def.name] = checked
     return values
 
 

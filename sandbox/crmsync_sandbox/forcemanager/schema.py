@@ -18,7 +18,8 @@ PHONE_LENGTH = 50
 EMAIL_LENGTH = 100
 EXT_ID_LENGTH = 50
 URL_LENGTH = 200
-#: Contacts' `gender`: read as `{"id", "value"}`, written as the int id (forcemanager-api.md 11.2).
+#: Contacts' `gender`: read as `{"id", "value"}`, written as the int id
+#: (docs/reference-forcemanager.md 10.2).
 GENDERS = {0: "Male", 1: "Female"}
 
 #: The audit fields every entity carries; all read only.
@@ -46,6 +47,8 @@ class FieldDef:
         required: Must be present and not null on create.
         read_only: Rejected in request bodies.
         write_name: The name a client writes when it differs from the read name.
+        write_aliases: Other names a write (and a filter) may use for the field, where the
+            published sources disagree on its spelling.
         minimum: Smallest number accepted.
         maximum: Largest number accepted.
         default: Value on create when omitted.
@@ -58,6 +61,7 @@ class FieldDef:
     required: bool = False
     read_only: bool = False
     write_name: str | None = None
+    write_aliases: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     default: Any = None
@@ -93,6 +97,7 @@ class ResourceDef:
         every = (*_fixed_fields(), *self.fields)
         object.__setattr__(self, "by_name", {f.name: f for f in every})
         writes = {(f.write_name or f.name): f for f in every}
+        writes.update({alias: f for f in every for alias in f.write_aliases})
         object.__setattr__(self, "by_write_name", writes)
 
     @property
@@ -190,6 +195,9 @@ CONTACTS = ResourceDef(
         _text("lastName", 100, required=True),
         _ref("accountId", "accounts", required=True),
         _ref("salesRepId", "users", required=True),
+        # One source requires `branchId` on create, the other does not list it: taken, not
+        # required (docs/reference-forcemanager.md 6).
+        _ref("branchId", "branches"),
         _ref("typeId", "contactTypes"),
         _text("email", EMAIL_LENGTH),
         _text("email2", EMAIL_LENGTH),
@@ -224,7 +232,9 @@ OPPORTUNITIES = ResourceDef(
         FieldDef("salesProbability", "int", required=True, minimum=0, maximum=10),
         # One source requires `statusId` on create, the other `accountId1`: either will do.
         _ref("statusId", "opportunityStatuses"),
-        _ref("type_id", "opportunityTypes"),  # snake case, as the real API spells it
+        # Read as `type_id` (snake case), as the published samples spell it; whether writes and
+        # filters take `type_id` or `typeId` is not documented, so both are taken.
+        _ref("type_id", "opportunityTypes", write_aliases=("typeId",)),
         FieldDef("total", "decimal"),
         _ref("currencyId", "currencies"),
         _ref("accountId1", "accounts"),

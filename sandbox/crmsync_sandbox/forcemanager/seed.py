@@ -24,6 +24,18 @@ EXT_ID_SHARE = 0.3
 DELETED_SHARE = 0.02
 #: Share of seeded records that were updated after creation (`dateUpdated` set).
 UPDATED_SHARE = 0.5
+#: The third RNG, which draws the fields filled after the second one's, is seeded this far from
+#: the main one, so the fields of the first two keep their values for a given seed.
+FILL_SEED_OFFSET = 104_729
+#: A second address line, where a record has one.
+_ADDRESS_LINES = (
+    "Floor 2",
+    "Suite 300",
+    "Building B",
+    "Unit 12",
+    "2nd floor, door 3",
+    "Polígono Industrial Norte, nave 7",
+)
 _LOOKUP_CREATED = format_timestamp(DEMO_EPOCH - timedelta(days=3 * 365))
 _DAY = 86_400
 _HOUR = 3_600
@@ -61,8 +73,14 @@ def _zone(iana: str, short: str) -> dict[str, Any]:
     return {"idIanaZone": iana, "shortDescription": short, "fullDescription": iana}
 
 
-def _country(iso2: str, iso3: str, iso_num: int, phone_code: str) -> dict[str, Any]:
-    return {"iso2": iso2, "iso3": iso3, "isoNum": iso_num, "phoneCode": phone_code}
+def _country(iso2: str, iso3: str, iso_num: int, phone_code: str, official: str) -> dict[str, Any]:
+    return {
+        "iso2": iso2,
+        "iso3": iso3,
+        "isoNum": iso_num,
+        "phoneCode": phone_code,
+        "strName": official,
+    }
 
 
 def _status(won: int | bool, lost: bool, end: bool | None = None) -> dict[str, Any]:
@@ -88,12 +106,21 @@ def _activity_type(**flags: bool) -> dict[str, Any]:
     return {**_ACTIVITY_FLAGS, **flags}
 
 
+#: The seeded branches' ids and English labels (the first entries of LOOKUP_DATA below).
+_BRANCH_LABELS = {1: "Headquarters", 2: "Iberia", 3: "North America"}
+
+
+def _visible_to(*branch_ids: int) -> dict[str, Any]:
+    """A lookup entry's `branchVisibility`: only these branches see it (null: every branch)."""
+    return {"branchVisibility": [{"id": b, "value": _BRANCH_LABELS[b]} for b in branch_ids]}
+
+
 #: Lookup lists: (English label, Spanish label, extra fields).
 LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "branches": [
-        ("Headquarters", "Sede central", _branch(True, 1, 1)),
-        ("Iberia", "Iberia", _branch(False, 1, 1)),
-        ("North America", "Norteamérica", _branch(False, 2, 2, imperial=True)),
+        (_BRANCH_LABELS[1], "Sede central", _branch(True, 1, 1)),
+        (_BRANCH_LABELS[2], "Iberia", _branch(False, 1, 1)),
+        (_BRANCH_LABELS[3], "Norteamérica", _branch(False, 2, 2, imperial=True)),
     ],
     "accountTypes": [
         ("Customer", "Cliente", {"internal": False, "computeSfm": True, "visitCycle": 30}),
@@ -102,7 +129,7 @@ LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
         (
             "Distributor",
             "Distribuidor",
-            {"internal": False, "computeSfm": False, "visitCycle": None},
+            {"internal": False, "computeSfm": False, "visitCycle": None, **_visible_to(2, 3)},
         ),
     ],
     "accountSegments": [
@@ -118,7 +145,7 @@ LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "contactTypes": [
         ("Decision maker", "Decisor", {}),
         ("Technical", "Técnico", {}),
-        ("Purchasing", "Compras", {}),
+        ("Purchasing", "Compras", _visible_to(1, 2)),
         ("Other", "Otro", {}),
     ],
     # The Salesforce stage names, so the sync maps stages to statuses by name.
@@ -133,27 +160,41 @@ LOOKUP_DATA: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "opportunityTypes": [
         ("New business", "Nuevo negocio", {"defaultStatus": 1}),
         ("Upsell", "Venta adicional", {"defaultStatus": 2}),
-        ("Renewal", "Renovación", {"defaultStatus": 3}),
+        ("Renewal", "Renovación", {"defaultStatus": 3, **_visible_to(1, 3)}),
     ],
     "activityTypes": [
         ("Phone call", "Llamada", _activity_type(phoneCall=True)),
         ("Visit", "Visita", _activity_type(visit=True, checkin=True)),
         ("Meeting", "Reunión", _activity_type()),
         ("Email", "Correo", _activity_type()),
-        ("Video call", "Videollamada", _activity_type(videoCall=True)),
+        ("Video call", "Videollamada", {**_activity_type(videoCall=True), **_visible_to(1, 3)}),
     ],
     "userTypes": [
         ("Sales rep", "Comercial", {}),
         ("Manager", "Director", {}),
     ],
     "countries": [
-        ("Spain", "España", _country("ES", "ESP", 724, "+34")),
-        ("Portugal", "Portugal", _country("PT", "PRT", 620, "+351")),
-        ("France", "Francia", _country("FR", "FRA", 250, "+33")),
-        ("Germany", "Alemania", _country("DE", "DEU", 276, "+49")),
-        ("Italy", "Italia", _country("IT", "ITA", 380, "+39")),
-        ("United Kingdom", "Reino Unido", _country("GB", "GBR", 826, "+44")),
-        ("United States", "Estados Unidos", _country("US", "USA", 840, "+1")),
+        ("Spain", "España", _country("ES", "ESP", 724, "+34", "Kingdom of Spain")),
+        ("Portugal", "Portugal", _country("PT", "PRT", 620, "+351", "Portuguese Republic")),
+        ("France", "Francia", _country("FR", "FRA", 250, "+33", "French Republic")),
+        (
+            "Germany",
+            "Alemania",
+            _country("DE", "DEU", 276, "+49", "Federal Republic of Germany"),
+        ),
+        ("Italy", "Italia", _country("IT", "ITA", 380, "+39", "Italian Republic")),
+        (
+            "United Kingdom",
+            "Reino Unido",
+            _country(
+                "GB", "GBR", 826, "+44", "United Kingdom of Great Britain and Northern Ireland"
+            ),
+        ),
+        (
+            "United States",
+            "Estados Unidos",
+            _country("US", "USA", 840, "+1", "United States of America"),
+        ),
     ],
     "currencies": [
         ("euro", "euro", {"isoCode": "EUR", "symbol": "€"}),
@@ -211,7 +252,8 @@ def seed(db: Database, config: SandboxConfig) -> None:
     count = config.records_per_object
     if count:
         more = DemoData(None if config.seed is None else config.seed + MORE_SEED_OFFSET)
-        _Records(db, demo, count, more).seed()
+        fill = DemoData(None if config.seed is None else config.seed + FILL_SEED_OFFSET)
+        _Records(db, demo, count, more, fill).seed()
 
 
 def _users() -> list[dict[str, Any]]:
@@ -283,15 +325,23 @@ def _extra_field_rows() -> list[dict[str, Any]]:
 
 
 class _Records:
-    """Generates `count` records per object, children pointing at existing parents."""
+    """Generates `count` records per object, children pointing at existing parents.
 
-    def __init__(self, db: Database, demo: DemoData, count: int, more: DemoData) -> None:
+    Three RNGs draw the values: `demo` the original demo record's, `more` the fields added
+    next, `fill` the ones after those; each later one leaves the earlier ones' values alone.
+    """
+
+    def __init__(
+        self, db: Database, demo: DemoData, count: int, more: DemoData, fill: DemoData
+    ) -> None:
         self.db = db
         self.demo = demo
         self.more = more
+        self.fill = fill
         self.count = count
         self.user_ids = list(range(1, len(FORCEMANAGER_USERS) + 1))
         self.account_of_contact: list[int] = []
+        self.branch_of_account: list[int] = []
 
     def seed(self) -> None:
         self.db.bulk_insert("accounts", (self.account(i) for i in range(1, self.count + 1)))
@@ -327,19 +377,19 @@ class _Records:
         name = demo.company()
         website = demo.website(name)
         city, region, postcode, country = demo.city()
-        return {
+        branch = self.lookup("branches")
+        self.branch_of_account.append(branch)
+        record = {
             "id": index,
             "name": name,
-            "branchId": self.lookup("branches"),
+            "branchId": branch,
             "salesRepId1": demo.pick(self.user_ids),
             "typeId": self.lookup("accountTypes"),
             "statusId": self.lookup("accountStatuses"),
             "phone": demo.phone(),
-            "phone2": None,
             "email": f"info{index}@{website.split('.', 1)[1]}",
             "website": website,
             "address1": demo.street(),
-            "address2": None,
             "city": city,
             "postcode": postcode,
             "region": region,
@@ -352,6 +402,8 @@ class _Records:
             **self.audit(deletable=False),
             **self.more_account(index, city, country),
         }
+        record.update(self.filled_account(record["public"]))
+        return record
 
     def more_account(self, index: int, city: str, country: str) -> dict[str, Any]:
         """The account fields beyond the original demo record, from their own RNG."""
@@ -364,11 +416,23 @@ class _Records:
             "vatNumber": f"{VAT_PREFIXES[country]}{more.between(10**7, 10**8 - 1)}B"
             if more.maybe(0.8)
             else None,
-            "phone3": None,
             "fax": more.phone() if more.maybe(0.3) else None,
             "marketingCommunications": more.maybe(0.6),
+            # true or null here; `filled_account` sets some of the nulls to false
             "public": more.maybe(0.1) or None,
             **self.geo(city),
+        }
+
+    def filled_account(self, public: bool | None) -> dict[str, Any]:
+        """The account fields the `fill` RNG draws: more phones, a second address line, and
+        `public` false on about half the records `more` left it null on."""
+        fill = self.fill
+        phone2 = fill.phone() if fill.maybe(0.3) else None
+        return {
+            "phone2": phone2,
+            "phone3": fill.phone() if phone2 and fill.maybe(0.3) else None,
+            "address2": fill.pick(_ADDRESS_LINES) if fill.maybe(0.25) else None,
+            "public": public or (False if fill.maybe(0.5) else None),
         }
 
     def geo(self, city: str | None) -> dict[str, Any]:
@@ -396,11 +460,13 @@ class _Records:
         first, last = demo.first_name(), demo.last_name()
         account_id = demo.between(1, self.count)
         self.account_of_contact.append(account_id)
-        return {
+        record = {
             "id": index,
             "firstName": first,
             "lastName": last,
             "accountId": account_id,
+            # the account's branch (one published source requires a contact's branch)
+            "branchId": self.branch_of_account[account_id - 1],
             "salesRepId": demo.pick(self.user_ids),
             "typeId": self.lookup("contactTypes"),
             "email": demo.email(first, last),
@@ -414,6 +480,10 @@ class _Records:
             **self.audit(),
             **self.more_contact(first, last),
         }
+        # a third address, on some of the contacts that have a second one
+        has_third = record["email2"] is not None and self.fill.maybe(0.3)
+        record["email3"] = self.fill.email(first, last, "example.net") if has_third else None
+        return record
 
     def more_contact(self, first: str, last: str) -> dict[str, Any]:
         """The contact fields beyond the original demo record, from their own RNG."""
@@ -424,7 +494,6 @@ class _Records:
         year, month, day = more.between(1955, 2000), more.between(1, 12), more.between(1, 28)
         return {
             "email2": more.email(first, last, "mail.example.org") if more.maybe(0.2) else None,
-            "email3": None,
             "fax": more.phone() if more.maybe(0.1) else None,
             "address1": more.street() if has_address else None,
             "city": city if has_address else None,
@@ -442,7 +511,7 @@ class _Records:
         demo = self.demo
         status = self.lookup("opportunityStatuses")
         forecast_day = demo.between(30, 2 * 365 + 300)
-        return {
+        record = {
             "id": index,
             "reference": f"{demo.subject()} #{index}",
             "branchId": self.lookup("branches"),
@@ -453,8 +522,6 @@ class _Records:
             "total": round(demo.rng.uniform(500, 250_000), 2),
             "currencyId": self.lookup("currencies"),
             "accountId1": demo.between(1, self.count),
-            "accountId2": None,
-            "accountId3": None,
             "salesForecastDate": _stamp(forecast_day * _DAY),
             "comments": demo.phrase() if demo.maybe(0.3) else None,
             "extId": self.ext_id("OPP", index),
@@ -464,6 +531,8 @@ class _Records:
             **self.audit(),
             **self.more_opportunity(status, forecast_day),
         }
+        record.update(self.filled_opportunity(record["accountId1"], record["address1"]))
+        return record
 
     def more_opportunity(self, status: int, forecast_day: int) -> dict[str, Any]:
         """The opportunity fields beyond the original demo record, from their own RNG."""
@@ -476,7 +545,6 @@ class _Records:
             "wonDate": closed if status == 5 else None,
             "lostDate": closed if status == 6 else None,
             "address1": more.street() if has_address else None,
-            "address2": None,
             "city": city if has_address else None,
             "postcode": postcode if has_address else None,
             "region": region if has_address else None,
@@ -484,15 +552,37 @@ class _Records:
             **self.geo(city if has_address else None),
         }
 
+    def filled_opportunity(self, account: int, address1: str | None) -> dict[str, Any]:
+        """The opportunity fields the `fill` RNG draws: accounts besides the main one (a partner,
+        a distributor) and a second address line where there is a first."""
+        fill = self.fill
+        second = third = None
+        if self.count > 2 and fill.maybe(0.15):
+            second = self.other_account(account)
+            if fill.maybe(0.3):
+                third = self.other_account(account, second)
+        return {
+            "accountId2": second,
+            "accountId3": third,
+            "address2": fill.pick(_ADDRESS_LINES) if address1 and fill.maybe(0.2) else None,
+        }
+
+    def other_account(self, *taken: int) -> int:
+        """An account id, drawn by the `fill` RNG, that is none of `taken` (fewer than count)."""
+        while True:
+            account = self.fill.between(1, self.count)
+            if account not in taken:
+                return account
+
     def activity(self, index: int) -> dict[str, Any]:
         demo = self.demo
         contact = demo.between(1, self.count)
-        return {
+        record = {
             "id": index,
             "accountId": self.account_of_contact[contact - 1],
             "typeId": self.lookup("activityTypes"),
             "salesRepId": demo.pick(self.user_ids),
-            "date": _stamp(demo.between(0, _DEMO_SPAN_S - 1)),
+            "date": _stamp(when := demo.between(0, _DEMO_SPAN_S - 1)),
             "contactId": contact if demo.maybe(0.7) else None,
             "opportunityId": None,
             "comment": demo.phrase(),
@@ -502,6 +592,10 @@ class _Records:
             **self.audit(),
             **self.more_activity(),
         }
+        if record["checkin"]:
+            # checked out a quarter of an hour to two hours after the visit began
+            record["checkoutDate"] = _stamp(when + self.fill.between(15, 120) * 60)
+        return record
 
     def more_activity(self) -> dict[str, Any]:
         """The activity fields beyond the original demo record, from their own RNG."""

@@ -205,8 +205,11 @@ create_defaults as (
   inner join (
     select 'extId' as api_field, cast(null as {{ dbt.type_string() }}) as json_value, cast(null as {{ dbt.type_string() }}) as only_object
     union all
-    -- ForceManager requires a branch on accounts and opportunities: the first live one
+    -- ForceManager requires a branch on accounts and opportunities, and one published source
+    -- on contacts too (docs/reference-forcemanager.md 6): the first live one
     select 'branchId', (select cast(min(branch_id) as {{ dbt.type_string() }}) from branches), 'accounts'
+    union all
+    select 'branchId', (select cast(min(branch_id) as {{ dbt.type_string() }}) from branches), 'contacts'
     union all
     select 'branchId', (select cast(min(branch_id) as {{ dbt.type_string() }}) from branches), 'opportunities'
     union all
