@@ -9,28 +9,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-from forcemanager_client import ForceManagerClient
 from tap_forcemanager.streams import EXTRA_FIELD_RESOURCES
 from tap_forcemanager.tap import TapForceManager
-
-
-@pytest.fixture
-def box(sandbox_factory):
-    """An empty ForceManager sandbox: only this test's records exist."""
-    return sandbox_factory(only="forcemanager", empty=True)
-
-
-@pytest.fixture
-def fm(box):
-    env = box.env
-    with ForceManagerClient(
-        env["FORCEMANAGER_BASE_URL"],
-        env["FORCEMANAGER_PUBLIC_KEY"],
-        env["FORCEMANAGER_PRIVATE_KEY"],
-        requests_per_second=0,
-    ) as client:
-        yield client
 
 
 def tap_config(box, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from crmsync_common.progress import INTERVAL_VARIABLE, Progress
-from forcemanager_client import ForceManagerClient
 from tap_forcemanager import streams
 from tap_forcemanager.streams import FULL_READ_RECORDS_KEY
 
@@ -24,24 +23,6 @@ class StepClock:
     def __call__(self) -> float:
         self.now += 1.0
         return self.now
-
-
-@pytest.fixture
-def box(sandbox_factory):
-    """An empty ForceManager sandbox: only this test's records exist."""
-    return sandbox_factory(only="forcemanager", empty=True)
-
-
-@pytest.fixture
-def fm(box):
-    env = box.env
-    with ForceManagerClient(
-        env["FORCEMANAGER_BASE_URL"],
-        env["FORCEMANAGER_PUBLIC_KEY"],
-        env["FORCEMANAGER_PRIVATE_KEY"],
-        requests_per_second=0,
-    ) as client:
-        yield client
 
 
 @pytest.fixture
