@@ -12,7 +12,9 @@ from conftest import ADMIN
 from crmsync_common.apicalls import CallLedger, CallRecorder, begin_cycle
 from warehouse import Warehouse
 
+from crmsync.field_pairs import resolve_field_pairs, store_field_pairs
 from crmsync.local import dbt_command
+from crmsync.settings import FieldPair
 from crmsync.steps import collect_calls
 
 # what the sync jobs run (meltano.yml); unit tests run in test_dbt_unit_tests.py
@@ -556,3 +558,59 @@ def recorded(**calls: int) -> CallLedger:
         for _ in range(count - 1):
             counter.sent("GET", "records")
     return ledger
+
+
+@pytest.mark.slow
+def test_a_user_pairs_direction_limits_where_its_changes_flow(warehouse: Warehouse) -> None:
+    """`field_mapping` pairs set one way carry a change from their source side only: a change
+    on the other side is left there, and the cycle after is quiet."""
+    wh = warehouse
+    seed(wh)
+    for table, column in [
+        ("raw_salesforce.account", "vat_number__c"),
+        ("raw_salesforce.account", "partner_phone__c"),
+        ("raw_forcemanager.accounts", "vatnumber"),
+        ("raw_forcemanager.accounts", "phone3"),
+    ]:
+        wh.add_column(table, column, "varchar")
+    wh.insert(
+        "raw_salesforce.fields",
+        [
+            {"object": "Account", "name": name, "type": type_, "custom": True}
+            for name, type_ in (("VAT_Number__c", "string"), ("Partner_Phone__c", "phone"))
+        ],
+    )
+    pairs = (
+        FieldPair("accounts", "vatNumber", "VAT_Number__c", "sf_to_fm", "field_mapping[0]"),
+        FieldPair("accounts", "phone3", "Partner_Phone__c", "fm_to_sf", "field_mapping[1]"),
+    )
+    with wh.connect() as con:
+        store_field_pairs(con, resolve_field_pairs(con, pairs, ["accounts"]))
+    cycle(wh, None, *INITIAL)
+    cycle(wh)
+    assert all_published(wh) == 0
+
+    fm_ids = {
+        row["extid"]: row["id"]
+        for row in wh.query("select id, extid from raw_forcemanager.accounts where not deleted")
+    }
+    # each pair changed on both of its sides, on different accounts
+    wh.upsert("raw_salesforce.account", {"id": "001A", "vat_number__c": "ESA1"})
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_ids["001B"], "vatnumber": "ESB2"})
+    wh.upsert("raw_forcemanager.accounts", {"id": fm_ids["001A"], "phone3": "+34 600 000 003"})
+    wh.upsert("raw_salesforce.account", {"id": "001B", "partner_phone__c": "+1 555 0199"})
+
+    cycle(wh)
+    to_fm = published(wh, "forcemanager", "accounts")
+    assert [(r["salesforce_id"], r["fields"]) for r in to_fm] == [("001A", {"vatNumber": "ESA1"})]
+    to_sf = published(wh, "salesforce", "accounts")
+    assert [(r["salesforce_id"], r["fields"]) for r in to_sf] == [
+        ("001A", {"Partner_Phone__c": "+34 600 000 003"})
+    ]
+    # the changes against each pair's direction stay where they were made
+    assert wh.row("raw_salesforce.account", "001B")["vat_number__c"] is None
+    assert wh.row("raw_forcemanager.accounts", fm_ids["001B"])["phone3"] is None
+
+    cycle(wh)  # compares the pairs its writes changed, and settles them
+    cycle(wh)
+    assert all_published(wh) == 0
