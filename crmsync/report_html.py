@@ -191,7 +191,7 @@ def _without_script(title: str) -> Callable[[Any], Any]:
     the chart `title`."""
 
     def clean(root: Any) -> Any:
-        for parent in [root, *root.iter()]:
+        for parent in list(root.iter()):  # root.iter() yields root first
             for child in list(parent):
                 if child.tag is pygal_etree.Comment or child.tag in {"desc", "script"}:
                     parent.remove(child)
